@@ -1,0 +1,1 @@
+"""The housing support agreement service: case domain, use cases, persistence, web, CLI."""

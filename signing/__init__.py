@@ -1,0 +1,1 @@
+"""How a party signs one exact document version: requests, link tokens, evidence, seal."""

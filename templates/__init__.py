@@ -1,0 +1,1 @@
+"""Document engine: a catalogue of versioned Word templates, rendering, DOCX -> PDF, assembly."""
