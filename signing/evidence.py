@@ -1,0 +1,199 @@
+"""Signature evidence: what is kept per signature, its canonical JSON and hash, and the bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+EVIDENCE_FORMAT = "signing-evidence/1"
+EVIDENCE_FILENAME = "ondertekening.json"
+"""Name of the embedded evidence file; `verify` looks for exactly this name."""
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class Identification(StrEnum):
+    """How the signer was identified."""
+
+    LINK = "link"
+    STAFF_SESSION = "staff_session"
+    IN_PERSON = "in_person"
+
+    @property
+    def description_nl(self) -> str:
+        return _IDENTIFICATION_NL[self]
+
+
+class RepresentativeCapacity(StrEnum):
+    """The legal capacity in which a representative signs for or with the tenant."""
+
+    ADMINISTRATOR = "administrator"
+    MENTOR = "mentor"
+    CURATOR = "curator"
+
+    @property
+    def description_nl(self) -> str:
+        return _CAPACITY_NL[self]
+
+
+_IDENTIFICATION_NL = {
+    Identification.LINK: "via een persoonlijke link",
+    Identification.STAFF_SESSION: "ingelogd als medewerker",
+    Identification.IN_PERSON: "persoonlijk, in aanwezigheid van een getuige",
+}
+_CAPACITY_NL = {
+    RepresentativeCapacity.ADMINISTRATOR: "bewindvoerder",
+    RepresentativeCapacity.MENTOR: "mentor",
+    RepresentativeCapacity.CURATOR: "curator",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureEvidence:
+    """One party's act of signing (or declining) one exact document version."""
+
+    party_role: str
+    party_name: str
+    identified_by: Identification
+    document_sha256: str
+    signed_at: datetime
+    consent_text: str
+    consent_version: str
+    typed_name: str
+    ip: str | None = None
+    user_agent: str | None = None
+    representative_capacity: RepresentativeCapacity | None = None
+    drawn_signature_sha256: str | None = None
+    witness_name: str | None = None
+    declined: bool = False
+    decline_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        # Evidence is written once and shown to a court later: refuse incoherent records now.
+        _require_sha256(self.document_sha256, "document_sha256")
+        if self.drawn_signature_sha256 is not None:
+            _require_sha256(self.drawn_signature_sha256, "drawn_signature_sha256")
+        if self.signed_at.tzinfo is None or self.signed_at.utcoffset() is None:
+            raise ValueError("signed_at must be a timezone-aware datetime")
+        if not self.party_role.strip() or not self.party_name.strip():
+            raise ValueError("party_role and party_name are required")
+        if not self.consent_version.strip():
+            raise ValueError("consent_version is required")
+        if self.identified_by is Identification.IN_PERSON and not self.witness_name:
+            raise ValueError("an in-person signature needs a witness")
+        if self.declined and not (self.decline_reason or "").strip():
+            raise ValueError("a declined signature needs a reason")
+        if not self.declined and self.decline_reason is not None:
+            raise ValueError("a decline reason belongs only to a declined signature")
+        if not self.declined and not self.typed_name.strip():
+            raise ValueError("a signature needs the typed name")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The evidence as JSON-ready values: enums as their values, times in UTC."""
+        data = asdict(self)
+        data["signed_at"] = format_time(self.signed_at)
+        data["identified_by"] = self.identified_by.value
+        if self.representative_capacity is not None:
+            data["representative_capacity"] = self.representative_capacity.value
+        return data
+
+    def canonical_json(self) -> bytes:
+        """The one byte form of this evidence: sorted keys, no spaces, UTF-8."""
+        return canonical_json(self.as_dict())
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SignatureEvidence:
+        """Read back what `as_dict` wrote; unknown keys are an error, not silently dropped."""
+        names = {f.name for f in fields(cls)}
+        extra = set(data) - names
+        if extra:
+            raise ValueError(f"unknown evidence fields: {sorted(extra)}")
+        values = dict(data)
+        values["signed_at"] = parse_time(values["signed_at"])
+        values["identified_by"] = Identification(values["identified_by"])
+        if values.get("representative_capacity") is not None:
+            values["representative_capacity"] = RepresentativeCapacity(
+                values["representative_capacity"]
+            )
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentIdentity:
+    """Which document version the evidence is about, in terms the library understands."""
+
+    document_id: str
+    version: str
+    sha256: str
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        _require_sha256(self.sha256, "sha256")
+
+
+def evidence_bundle(
+    document: DocumentIdentity,
+    evidence: Sequence[SignatureEvidence],
+    *,
+    generated_at: datetime,
+) -> bytes:
+    """The evidence of all parties for one document as canonical JSON, ready to embed.
+
+    Every record must be about exactly this document version; a record about another
+    version in the bundle would let an old signature pass for a new text.
+    """
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be a timezone-aware datetime")
+    strangers = [e.party_name for e in evidence if e.document_sha256 != document.sha256]
+    if strangers:
+        raise ValueError(f"evidence about another document version: {strangers}")
+    ordered = sorted(evidence, key=lambda e: (e.signed_at, e.party_role, e.party_name))
+    bundle = {
+        "format": EVIDENCE_FORMAT,
+        "generated_at": format_time(generated_at),
+        "document": asdict(document),
+        "signatures": [{**e.as_dict(), "evidence_sha256": e.sha256()} for e in ordered],
+    }
+    return canonical_json(bundle)
+
+
+def attach_evidence(pdf: bytes, bundle: bytes) -> bytes:
+    """Return `pdf` with `bundle` embedded as EVIDENCE_FILENAME; do this before sealing."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_attachment(EVIDENCE_FILENAME, bundle)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def format_time(moment: datetime) -> str:
+    """An aware time in UTC with fixed microsecond precision, so equal moments print alike."""
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _require_sha256(value: str, name: str) -> None:
+    if not _SHA256_HEX.fullmatch(value):
+        raise ValueError(f"{name} must be 64 lowercase hexadecimal characters")
