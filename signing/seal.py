@@ -1,0 +1,121 @@
+"""The finishing seal: a PAdES certification signature with the organisation's key (pyHanko)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from pathlib import Path
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+
+from signing.errors import SealError
+
+TIMESTAMP_TIMEOUT_SECONDS = 10
+
+_signers: dict[Path, tuple[tuple[int, int, int, str], signers.SimpleSigner]] = {}
+_signers_lock = threading.Lock()
+
+
+def load_signer(pkcs12_path: Path | str, password: str | bytes) -> signers.SimpleSigner:
+    """The signer for a PKCS#12 file, loaded once per process and again only when it changes.
+
+    Decrypting a PKCS#12 file costs more than an ECDSA signature, so a fresh load per seal
+    would dominate the finishing time. The cache key includes the file's inode, mtime and
+    size (a rotated key is picked up) and a digest of the password (a wrong password never
+    reaches a signer loaded with the right one).
+    """
+    path = Path(pkcs12_path).resolve()
+    secret = password.encode("utf-8") if isinstance(password, str) else password
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SealError(f"cannot read the seal key file {path}: {exc}") from exc
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size, hashlib.sha256(secret).hexdigest())
+    with _signers_lock:
+        cached = _signers.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            signer: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
+                path.read_bytes(), other_certs=(), passphrase=secret
+            )
+        except (OSError, ValueError) as exc:
+            raise SealError(f"cannot load the seal key from {path}: {exc}") from exc
+        _signers[path] = (stamp, signer)
+        return signer
+
+
+def forget_signers() -> None:
+    """Drop every cached signer (tests, key rotation by hand)."""
+    with _signers_lock:
+        _signers.clear()
+
+
+def seal_pdf(
+    pdf: bytes,
+    *,
+    pkcs12_path: Path | str,
+    password: str | bytes,
+    reason: str,
+    location: str,
+    contact: str,
+    field_name: str = "Zegel",
+    timestamp_url: str | None = None,
+    timestamper: TimeStamper | None = None,
+) -> bytes:
+    """Seal `pdf` and return the sealed bytes, written as one incremental update.
+
+    A certification signature with "no changes allowed": any later revision (a page, an
+    annotation, a form value) makes `verify_pdf` fail. PAdES B-B, or B-T when a time stamp
+    authority is given by URL (or, for tests and offline use, as a `timestamper`).
+    """
+    signer = load_signer(pkcs12_path, password)
+    if timestamper is None and timestamp_url is not None:
+        timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_TIMEOUT_SECONDS)
+    return sign_with(
+        pdf,
+        signer,
+        signature_meta(field_name=field_name, reason=reason, location=location, contact=contact),
+        timestamper=timestamper,
+    )
+
+
+def signature_meta(
+    *, field_name: str, reason: str, location: str, contact: str
+) -> signers.PdfSignatureMetadata:
+    """The signature settings of the seal: PAdES, SHA-256, certification, no changes."""
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        reason=reason,
+        location=location,
+        contact_info=contact,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+    )
+
+
+def sign_with(
+    pdf: bytes,
+    signer: signers.Signer,
+    meta: signers.PdfSignatureMetadata,
+    *,
+    timestamper: TimeStamper | None = None,
+) -> bytes:
+    """Apply one signature as an incremental update; every failure becomes a `SealError`."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        if writer.prev.encrypted:
+            raise SealError("an encrypted PDF cannot be sealed")
+        output = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+    except SealError:
+        raise
+    except Exception as exc:
+        # pyHanko raises a wide spread of types (PdfReadError, SigningError, OSError from
+        # a time stamp authority, ValueError); callers need one type and the message.
+        raise SealError(f"the PDF could not be sealed: {exc}") from exc
+    return bytes(output.getbuffer())

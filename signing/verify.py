@@ -1,0 +1,277 @@
+"""Verification of a sealed PDF: the seal, its coverage, the signer's trust and the known hash."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from signing.evidence import EVIDENCE_FILENAME
+
+logger = logging.getLogger(__name__)
+
+TrustedCert: TypeAlias = x509.Certificate | asn1_x509.Certificate | bytes
+
+
+class Outcome(StrEnum):
+    """Why a PDF is, or is not, an authentic sealed document; English and Dutch text."""
+
+    AUTHENTIC = "authentic"
+    MALFORMED = "malformed"
+    NO_SIGNATURE = "no_signature"
+    NOT_A_SEAL = "not_a_seal"
+    INVALID_SIGNATURE = "invalid_signature"
+    APPENDED_CONTENT = "appended_content"
+    UNTRUSTED_SIGNER = "untrusted_signer"
+    UNKNOWN_HASH = "unknown_hash"
+
+    @property
+    def message(self) -> str:
+        return _MESSAGES[self][0]
+
+    @property
+    def message_nl(self) -> str:
+        return _MESSAGES[self][1]
+
+
+_MESSAGES = {
+    Outcome.AUTHENTIC: (
+        "The document is authentic and unchanged since it was sealed.",
+        "Het document is echt en niet gewijzigd sinds het werd verzegeld.",
+    ),
+    Outcome.MALFORMED: ("The file is not a readable PDF.", "Het bestand is geen leesbare pdf."),
+    Outcome.NO_SIGNATURE: (
+        "The PDF carries no signature.",
+        "De pdf heeft geen handtekening of zegel.",
+    ),
+    Outcome.NOT_A_SEAL: (
+        "The PDF is signed, but not with a certifying seal.",
+        "De pdf is ondertekend, maar niet verzegeld.",
+    ),
+    Outcome.INVALID_SIGNATURE: (
+        "The seal is invalid: bytes were altered after sealing.",
+        "Het zegel is ongeldig: het document is na het verzegelen gewijzigd.",
+    ),
+    Outcome.APPENDED_CONTENT: (
+        "Content was appended after the seal.",
+        "Na het verzegelen is er iets aan het document toegevoegd.",
+    ),
+    Outcome.UNTRUSTED_SIGNER: (
+        "The seal was not made with the organisation's certificate.",
+        "Het zegel is niet gezet met het certificaat van de organisatie.",
+    ),
+    Outcome.UNKNOWN_HASH: (
+        "The service never produced this document.",
+        "Dit document is niet door de dienst gemaakt.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """What verification found; `ok` only when every check passed."""
+
+    outcome: Outcome
+    file_sha256: str
+    detail: str = ""
+    signed_revision_sha256: str | None = None
+    covers_whole_file: bool = False
+    signer_subject: str | None = None
+    signer_certificate_sha256: str | None = None
+    signed_at: datetime | None = None
+    timestamped: bool = False
+    intact: bool | None = None
+    trusted: bool | None = None
+    modification_level: str | None = None
+    docmdp_ok: bool | None = None
+    evidence: Mapping[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.AUTHENTIC
+
+    @property
+    def reason(self) -> str:
+        return self.outcome.message
+
+    @property
+    def reason_nl(self) -> str:
+        return self.outcome.message_nl
+
+
+def verify_pdf(
+    pdf: bytes,
+    *,
+    trusted_certs: Iterable[TrustedCert],
+    known_hash: Callable[[str], bool] | None = None,
+) -> VerificationReport:
+    """Check that `pdf` is sealed by a trusted certificate and unchanged since; never raises.
+
+    `known_hash` receives the SHA-256 of the signed revision and says whether the service
+    produced it. Synchronous (pyHanko runs its own event loop): from async code, call it in
+    a worker thread.
+    """
+    file_sha256 = hashlib.sha256(pdf).hexdigest()
+    try:
+        return _verify(pdf, file_sha256, list(trusted_certs), known_hash)
+    except Exception as exc:
+        # A hostile file can break a parser in ways no list of exception types foresees;
+        # the caller wants a verdict, and "not authentic" is the only safe one.
+        logger.info("pdf verification failed unexpectedly", exc_info=True)
+        return VerificationReport(Outcome.MALFORMED, file_sha256, detail=_describe(exc))
+
+
+def _verify(
+    pdf: bytes,
+    file_sha256: str,
+    trusted: list[TrustedCert],
+    known_hash: Callable[[str], bool] | None,
+) -> VerificationReport:
+    if b"%PDF-" not in pdf[:1024]:
+        return VerificationReport(Outcome.MALFORMED, file_sha256, detail="no PDF header")
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_regular_signatures
+    except Exception as exc:
+        return VerificationReport(Outcome.MALFORMED, file_sha256, detail=_describe(exc))
+    if not signatures:
+        return VerificationReport(Outcome.NO_SIGNATURE, file_sha256)
+    seals = [s for s in signatures if s.docmdp_level is not None]
+    if not seals:
+        return VerificationReport(
+            Outcome.NOT_A_SEAL, file_sha256, signer_subject=_subject(signatures[0])
+        )
+    seal = seals[0]
+    revision_sha256 = hashlib.sha256(pdf[: _signed_end(seal)]).hexdigest()
+    try:
+        status = validate_pdf_signature(seal, _validation_context(trusted))
+    except Exception as exc:
+        return VerificationReport(
+            Outcome.INVALID_SIGNATURE,
+            file_sha256,
+            detail=_describe(exc),
+            signed_revision_sha256=revision_sha256,
+            signer_subject=_subject(seal),
+        )
+    outcome = _judge(status)
+    if outcome is Outcome.AUTHENTIC and known_hash is not None and not known_hash(revision_sha256):
+        outcome = Outcome.UNKNOWN_HASH
+    return _report(outcome, status, pdf, file_sha256, revision_sha256)
+
+
+def _judge(status: PdfSignatureStatus) -> Outcome:
+    # Order: a broken signature says nothing about its signer; a stranger's seal makes
+    # the question of later additions moot; only then do later revisions matter.
+    if not (status.intact and status.valid):
+        return Outcome.INVALID_SIGNATURE
+    if status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+        return Outcome.INVALID_SIGNATURE
+    if not status.trusted:
+        return Outcome.UNTRUSTED_SIGNER
+    # pdfsig calls a file with revisions after the seal "valid"; pyHanko's difference
+    # analysis does not, and a "no changes" seal allows nothing at all afterwards.
+    if (
+        status.coverage is not SignatureCoverageLevel.ENTIRE_FILE
+        or status.modification_level is not ModificationLevel.NONE
+        or status.docmdp_ok is False
+    ):
+        return Outcome.APPENDED_CONTENT
+    return Outcome.AUTHENTIC
+
+
+def _report(
+    outcome: Outcome,
+    status: PdfSignatureStatus,
+    pdf: bytes,
+    file_sha256: str,
+    revision_sha256: str,
+) -> VerificationReport:
+    ts = status.timestamp_validity
+    level = status.modification_level
+    covers = status.coverage is SignatureCoverageLevel.ENTIRE_FILE
+    return VerificationReport(
+        outcome,
+        file_sha256,
+        detail="" if outcome is Outcome.AUTHENTIC else status.summary(),
+        signed_revision_sha256=revision_sha256,
+        covers_whole_file=covers,
+        signer_subject=status.signing_cert.subject.human_friendly,
+        signer_certificate_sha256=status.signing_cert.sha256.hex(),
+        signed_at=ts.timestamp if ts is not None else status.signer_reported_dt,
+        timestamped=ts is not None,
+        intact=status.intact,
+        trusted=status.trusted,
+        modification_level=level.name if level is not None else None,
+        docmdp_ok=status.docmdp_ok,
+        evidence=_embedded_evidence(pdf) if outcome is Outcome.AUTHENTIC else None,
+    )
+
+
+def _validation_context(trusted: list[TrustedCert]) -> ValidationContext:
+    # Only the organisation's own certificates count; never the operating system's store,
+    # and never the network: verification must give the same answer offline, years later.
+    return ValidationContext(
+        trust_roots=[_as_asn1(c) for c in trusted],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+
+
+def _as_asn1(cert: TrustedCert) -> asn1_x509.Certificate:
+    if isinstance(cert, asn1_x509.Certificate):
+        return cert
+    if isinstance(cert, x509.Certificate):
+        return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    if cert.lstrip().startswith(b"-----BEGIN"):
+        return asn1_x509.Certificate.load(
+            x509.load_pem_x509_certificate(cert).public_bytes(Encoding.DER)
+        )
+    return asn1_x509.Certificate.load(cert)
+
+
+def _signed_end(sig: EmbeddedPdfSignature) -> int:
+    # /ByteRange is [0 len1 start2 len2]: the signed revision ends where the second range does.
+    byte_range = [int(v) for v in sig.byte_range]
+    return byte_range[2] + byte_range[3]
+
+
+def _subject(sig: EmbeddedPdfSignature) -> str | None:
+    try:
+        return str(sig.signer_cert.subject.human_friendly)
+    except Exception:
+        return None
+
+
+def _embedded_evidence(pdf: bytes) -> Mapping[str, Any] | None:
+    """The evidence bundle embedded before sealing, if any; its absence is not a failure."""
+    from pypdf import PdfReader
+
+    try:
+        files = PdfReader(io.BytesIO(pdf)).attachments.get(EVIDENCE_FILENAME)
+        if not files:
+            return None
+        data = json.loads(files[0])
+    except Exception:
+        logger.info("embedded evidence unreadable", exc_info=True)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
