@@ -26,6 +26,8 @@ from signing.evidence import EVIDENCE_FILENAME
 
 logger = logging.getLogger(__name__)
 
+_NAME_TREE_DEPTH = 16
+
 TrustedCert: TypeAlias = x509.Certificate | asn1_x509.Certificate | bytes
 
 
@@ -96,6 +98,7 @@ class VerificationReport:
     signer_certificate_sha256: str | None = None
     signed_at: datetime | None = None
     timestamped: bool = False
+    """True when `signed_at` comes from a time stamp authority the caller trusts."""
     intact: bool | None = None
     trusted: bool | None = None
     modification_level: str | None = None
@@ -172,7 +175,7 @@ def _verify(
     outcome = _judge(status)
     if outcome is Outcome.AUTHENTIC and known_hash is not None and not known_hash(revision_sha256):
         outcome = Outcome.UNKNOWN_HASH
-    return _report(outcome, status, pdf, file_sha256, revision_sha256)
+    return _report(outcome, status, reader, file_sha256, revision_sha256)
 
 
 def _judge(status: PdfSignatureStatus) -> Outcome:
@@ -181,6 +184,10 @@ def _judge(status: PdfSignatureStatus) -> Outcome:
     if not (status.intact and status.valid):
         return Outcome.INVALID_SIGNATURE
     if status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+        return Outcome.INVALID_SIGNATURE
+    # A broken time stamp token is tampering; an untrusted TSA only loses us the TSA time.
+    ts = status.timestamp_validity
+    if ts is not None and not (ts.intact and ts.valid):
         return Outcome.INVALID_SIGNATURE
     if not status.trusted:
         return Outcome.UNTRUSTED_SIGNER
@@ -198,11 +205,12 @@ def _judge(status: PdfSignatureStatus) -> Outcome:
 def _report(
     outcome: Outcome,
     status: PdfSignatureStatus,
-    pdf: bytes,
+    reader: PdfFileReader,
     file_sha256: str,
     revision_sha256: str,
 ) -> VerificationReport:
     ts = status.timestamp_validity
+    trusted_ts = ts if ts is not None and ts.trusted else None
     level = status.modification_level
     covers = status.coverage is SignatureCoverageLevel.ENTIRE_FILE
     return VerificationReport(
@@ -213,13 +221,13 @@ def _report(
         covers_whole_file=covers,
         signer_subject=status.signing_cert.subject.human_friendly,
         signer_certificate_sha256=status.signing_cert.sha256.hex(),
-        signed_at=ts.timestamp if ts is not None else status.signer_reported_dt,
-        timestamped=ts is not None,
+        signed_at=trusted_ts.timestamp if trusted_ts else status.signer_reported_dt,
+        timestamped=trusted_ts is not None,
         intact=status.intact,
         trusted=status.trusted,
         modification_level=level.name if level is not None else None,
         docmdp_ok=status.docmdp_ok,
-        evidence=_embedded_evidence(pdf) if outcome is Outcome.AUTHENTIC else None,
+        evidence=_embedded_evidence(reader) if outcome is Outcome.AUTHENTIC else None,
     )
 
 
@@ -258,19 +266,35 @@ def _subject(sig: EmbeddedPdfSignature) -> str | None:
         return None
 
 
-def _embedded_evidence(pdf: bytes) -> Mapping[str, Any] | None:
+def _embedded_evidence(reader: PdfFileReader) -> Mapping[str, Any] | None:
     """The evidence bundle embedded before sealing, if any; its absence is not a failure."""
-    from pypdf import PdfReader
-
     try:
-        files = PdfReader(io.BytesIO(pdf)).attachments.get(EVIDENCE_FILENAME)
-        if not files:
+        tree = reader.root["/Names"]["/EmbeddedFiles"]
+        spec = _find_name(tree, EVIDENCE_FILENAME, depth=0)
+        if spec is None:
             return None
-        data = json.loads(files[0])
+        data = json.loads(spec["/EF"]["/F"].data)
     except Exception:
-        logger.info("embedded evidence unreadable", exc_info=True)
+        logger.info("embedded evidence missing or unreadable", exc_info=True)
         return None
     return data if isinstance(data, dict) else None
+
+
+def _find_name(node: Any, name: str, *, depth: int) -> Any:
+    # A name tree from an untrusted file may loop or nest absurdly deep: bound the walk.
+    if depth > _NAME_TREE_DEPTH:
+        return None
+    # Index rather than iterate or slice: pyHanko dereferences objects only in __getitem__.
+    pairs = node.get("/Names", ())
+    for i in range(0, len(pairs) - 1, 2):
+        if str(pairs[i]) == name:
+            return pairs[i + 1]
+    kids = node.get("/Kids", ())
+    for i in range(len(kids)):
+        found = _find_name(kids[i], name, depth=depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,8 +11,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.timestamps import DummyTimeStamper
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import FreeText
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
@@ -245,8 +253,6 @@ def test_unknown_hash(sealed: bytes, trusted: list[object]) -> None:
 
 
 def test_trusted_certs_accepted_as_pem_and_der(p12: Path, sealed: bytes) -> None:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     cert = load_pkcs12_certificate(p12, PASSWORD)
     for blob in (cert.public_bytes(Encoding.PEM), cert.public_bytes(Encoding.DER)):
         assert verify_pdf(sealed, trusted_certs=[blob]).ok
@@ -315,3 +321,67 @@ def test_rotated_key_file_is_reloaded(tmp_path: Path) -> None:
     assert verify_pdf(seal(text_pdf(), path), trusted_certs=[first]).outcome is (
         Outcome.UNTRUSTED_SIGNER
     )
+
+
+def tsa() -> tuple[object, DummyTimeStamper]:
+    """A local time stamp authority: its certificate and a pyHanko time stamper using it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko: RSA only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    asn1_key = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    )
+    return cert, DummyTimeStamper(tsa_cert=asn1_cert, tsa_key=asn1_key, fixed_dt=TSA_TIME)
+
+
+TSA_TIME = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def test_seal_with_a_time_stamp_authority_reports_its_time(
+    p12: Path, trusted: list[object]
+) -> None:
+    tsa_cert, stamper = tsa()
+    sealed = seal_pdf(
+        text_pdf(),
+        pkcs12_path=p12,
+        password=PASSWORD,
+        reason="r",
+        location="Utrecht",
+        contact="c",
+        timestamper=stamper,
+    )
+    report = verify_pdf(sealed, trusted_certs=[*trusted, tsa_cert])
+    assert report.ok, report.detail
+    assert report.timestamped
+    assert report.signed_at == TSA_TIME
+
+    # Without trusting the TSA the seal still holds; only the TSA time is not claimed.
+    report = verify_pdf(sealed, trusted_certs=trusted)
+    assert report.ok, report.detail
+    assert not report.timestamped
+    assert report.signed_at != TSA_TIME
+
+
+def test_unreachable_time_stamp_authority_is_a_seal_error(p12: Path) -> None:
+    with pytest.raises(SealError):
+        seal_pdf(
+            text_pdf(),
+            pkcs12_path=p12,
+            password=PASSWORD,
+            reason="r",
+            location="Utrecht",
+            contact="c",
+            timestamp_url="http://127.0.0.1:9/tsa",
+        )
