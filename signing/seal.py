@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import threading
@@ -72,6 +73,7 @@ def seal_pdf(
     annotation, a form value) makes `verify_pdf` fail. PAdES B-B, or B-T when a time stamp
     authority is given by URL (or, for tests and offline use, as a `timestamper`).
     """
+    _refuse_inside_event_loop()
     signer = load_signer(pkcs12_path, password)
     if timestamper is None and timestamp_url is not None:
         timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_TIMEOUT_SECONDS)
@@ -119,3 +121,13 @@ def sign_with(
         # a time stamp authority, ValueError); callers need one type and the message.
         raise SealError(f"the PDF could not be sealed: {exc}") from exc
     return bytes(output.getbuffer())
+
+
+def _refuse_inside_event_loop() -> None:
+    # pyHanko's synchronous API calls asyncio.run(), which fails inside a running loop;
+    # say so plainly instead of letting that surface as a confusing verdict.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError("seal_pdf is synchronous: from async code call it with asyncio.to_thread")

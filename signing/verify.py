@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -124,12 +125,14 @@ def verify_pdf(
     trusted_certs: Iterable[TrustedCert],
     known_hash: Callable[[str], bool] | None = None,
 ) -> VerificationReport:
-    """Check that `pdf` is sealed by a trusted certificate and unchanged since; never raises.
+    """Check that `pdf` is sealed by a trusted certificate and unchanged since.
 
     `known_hash` receives the SHA-256 of the signed revision and says whether the service
-    produced it. Synchronous (pyHanko runs its own event loop): from async code, call it in
-    a worker thread.
+    produced it. A bad file never raises: every problem is a report with `ok` False.
+    Synchronous (pyHanko runs its own event loop): from async code, call it through
+    `asyncio.to_thread`; calling it inside a running loop raises RuntimeError.
     """
+    _refuse_inside_event_loop()
     file_sha256 = hashlib.sha256(pdf).hexdigest()
     try:
         return _verify(pdf, file_sha256, list(trusted_certs), known_hash)
@@ -299,3 +302,13 @@ def _find_name(node: Any, name: str, *, depth: int) -> Any:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _refuse_inside_event_loop() -> None:
+    # pyHanko's synchronous API calls asyncio.run(), which fails inside a running loop;
+    # say so plainly instead of letting that surface as a confusing verdict.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError("verify_pdf is synchronous: from async code call it with asyncio.to_thread")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -385,3 +386,17 @@ def test_unreachable_time_stamp_authority_is_a_seal_error(p12: Path) -> None:
             contact="c",
             timestamp_url="http://127.0.0.1:9/tsa",
         )
+
+
+def test_calling_from_inside_an_event_loop_is_refused_plainly(
+    sealed: bytes, trusted: list[object], p12: Path
+) -> None:
+    async def inside() -> None:
+        with pytest.raises(RuntimeError, match="to_thread"):
+            verify_pdf(sealed, trusted_certs=trusted)
+        with pytest.raises(RuntimeError, match="to_thread"):
+            seal(text_pdf(), p12)
+        report = await asyncio.to_thread(verify_pdf, sealed, trusted_certs=trusted)
+        assert report.ok
+
+    asyncio.run(inside())
