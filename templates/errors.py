@@ -46,3 +46,15 @@ class ConverterUnavailable(ConversionError):
 
 class PdfRejected(DocumentError):
     """An uploaded PDF is refused: malformed, encrypted, too large, or too slow to read."""
+
+
+class ConversionTimeout(ConversionError):
+    """A conversion, or the wait for a free converter, took longer than its time limit."""
+
+
+class ConverterLost(ConversionError):
+    """A converter died or stopped answering mid-conversion; the pool retries once elsewhere."""
+
+
+class TemplateNotFound(DocumentError):
+    """The catalogue has no template by that name, or not that version of it."""

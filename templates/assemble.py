@@ -1,0 +1,211 @@
+"""PDF packages with pypdf: a document with its annexes, and the safe rebuild of uploaded PDFs."""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import resource
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+from templates.errors import DocumentError, PdfRejected
+
+PRODUCER = "agreements document engine (pypdf)"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_PAGES = 500
+UPLOAD_TIME_LIMIT = 10.0
+# Caps the reader's memory, so a decompression bomb fails in the child, not the server.
+_CHILD_MEMORY = 1024 * 1024 * 1024
+_JSON = "application/json"
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_MANIFEST_NOTE = "De gegevens waarmee dit document is gemaakt"
+_SOURCE_NOTE = "Het Word-bestand waaruit deze PDF is gemaakt"
+# Markup a reader draws but never acts on; links, widgets, media and files are dropped.
+_SAFE_ANNOTATIONS = frozenset(
+    {
+        "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine",
+        "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Caret", "/Ink", "/Stamp",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Annex:
+    """A PDF to append after the document, under its Dutch title in the outline."""
+
+    title: str
+    pdf: bytes
+
+
+def assemble(
+    main_pdf: bytes,
+    annexes: Sequence[Annex] = (),
+    *,
+    title: str,
+    case_reference: str,
+    template_version: str,
+    manifest: Mapping[str, object],
+    source_docx: bytes | None = None,
+    subject: str | None = None,
+    created: datetime | None = None,
+) -> bytes:
+    """Merge the document and its annexes with an outline, metadata and attachments.
+
+    Annexes must already be sanitised (see `sanitize_pdf`); the data manifest is embedded
+    as `manifest.json` and the source Word file as `source.docx`.
+    """
+    writer = PdfWriter()
+    for part_title, pdf in [(title, main_pdf), *((a.title, a.pdf) for a in annexes)]:
+        first_page = len(writer.pages)
+        try:
+            writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
+        except Exception as exc:  # pypdf raises many exception types on a broken file
+            raise DocumentError(f"{part_title}: the PDF cannot be read ({exc})") from exc
+        writer.add_outline_item(title=part_title, page_number=first_page)
+    writer.page_mode = "/UseOutlines"
+    subject = subject or f"{title}, zaak {case_reference}"
+    writer.add_metadata(_metadata(title, subject, case_reference, template_version, created))
+    manifest_json = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    _attach(writer, "manifest.json", manifest_json.encode(), _JSON, _MANIFEST_NOTE, "/Data")
+    if source_docx is not None:
+        _attach(writer, "source.docx", source_docx, _DOCX, _SOURCE_NOTE, "/Source")
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _metadata(
+    title: str, subject: str, case_reference: str, version: str, created: datetime | None
+) -> dict[str, str]:
+    info = {
+        "/Title": title,
+        "/Subject": subject,
+        "/Keywords": f"zaak {case_reference}; sjabloonversie {version}",
+        "/Producer": PRODUCER,
+        "/Creator": PRODUCER,
+        # Machine-readable copies of what the keywords say in words.
+        "/CaseReference": case_reference,
+        "/TemplateVersion": version,
+    }
+    if created is not None:
+        stamp = created.strftime("D:%Y%m%d%H%M%S")
+        offset = created.strftime("%z")
+        info["/CreationDate"] = stamp + (f"{offset[:3]}'{offset[3:]}'" if offset else "")
+    return info
+
+
+def _attach(
+    writer: PdfWriter, name: str, data: bytes, mime: str, description: str, relation: str
+) -> None:
+    attachment = writer.add_attachment(name, data)
+    attachment.subtype = NameObject("/" + mime)
+    attachment.description = TextStringObject(description)
+    # PDF/A-3 style: says how the attachment relates to the document.
+    attachment.associated_file_relationship = NameObject(relation)
+
+
+def sanitize_pdf(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_pages: int = MAX_UPLOAD_PAGES,
+    time_limit: float = UPLOAD_TIME_LIMIT,
+) -> bytes:
+    """Rebuild an uploaded PDF page by page without scripts, actions, files or form actions.
+
+    Raises PdfRejected with a plain reason for an empty, oversized, encrypted, malformed,
+    too long or too slow file. Parsing runs in a child process that is killed at the
+    deadline: a thread cannot stop pypdf looping on a pathological file.
+    """
+    if not data:
+        raise PdfRejected("the file is empty")
+    if len(data) > max_bytes:
+        raise PdfRejected(f"the PDF is larger than {max_bytes / 1024 / 1024:g} MB")
+    if b"%PDF-" not in data[:1024]:
+        raise PdfRejected("the file is not a PDF")
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_rebuild_in_child, args=(data, max_pages, sender), name="sanitize-pdf", daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(time_limit):
+            raise PdfRejected(f"reading the PDF took longer than {time_limit:g} s")
+        verdict, payload = receiver.recv()
+    except (EOFError, OSError) as exc:
+        raise PdfRejected("the PDF could not be read (the reader stopped)") from exc
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if verdict != "ok":
+        raise PdfRejected(str(payload))
+    return bytes(payload)
+
+
+def _rebuild_in_child(data: bytes, max_pages: int, sender: Connection) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+    try:
+        sender.send(("ok", rebuild_pdf(data, max_pages=max_pages)))
+    except PdfRejected as exc:
+        sender.send(("rejected", str(exc)))
+    except MemoryError:
+        sender.send(("rejected", "the PDF needs too much memory to read"))
+    except Exception as exc:  # pypdf raises many exception types on a broken file
+        sender.send(("rejected", f"the PDF is damaged and cannot be read ({type(exc).__name__})"))
+    finally:
+        sender.close()
+
+
+def rebuild_pdf(data: bytes, *, max_pages: int = MAX_UPLOAD_PAGES) -> bytes:
+    """The rebuild itself, in this process and without a time limit: use `sanitize_pdf`."""
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        raise PdfRejected("the PDF is encrypted / password protected")
+    count = len(reader.pages)
+    if count == 0:
+        raise PdfRejected("the PDF has no pages")
+    if count > max_pages:
+        raise PdfRejected(f"the PDF has {count} pages; at most {max_pages} are accepted")
+    writer = PdfWriter()
+    for page in reader.pages:
+        # Cleaned before copying, so what is dropped is never copied into the new file.
+        _strip_actions(page)
+        writer.add_page(page)
+    output = io.BytesIO()
+    writer.write(output)
+    rebuilt = output.getvalue()
+    if len(PdfReader(io.BytesIO(rebuilt)).pages) != count:
+        raise PdfRejected("the PDF could not be rebuilt")
+    return rebuilt
+
+
+def _strip_actions(page: DictionaryObject) -> None:
+    page.pop(NameObject("/AA"), None)
+    annotations = page.pop(NameObject("/Annots"), None)
+    if annotations is None:
+        return
+    kept = ArrayObject()
+    for reference in annotations.get_object():
+        annotation = reference.get_object()
+        if (
+            isinstance(annotation, DictionaryObject)
+            and annotation.get("/Subtype") in _SAFE_ANNOTATIONS
+            and "/A" not in annotation
+            and "/AA" not in annotation
+        ):
+            # Back and side references could drag other pages or popups into the copy.
+            for key in ("/P", "/Popup", "/Parent"):
+                annotation.pop(NameObject(key), None)
+            kept.append(annotation)
+    if kept:
+        page[NameObject("/Annots")] = kept
