@@ -1,0 +1,5 @@
+"""`python -m agreements` runs the CLI."""
+
+from agreements.cli import main
+
+main()

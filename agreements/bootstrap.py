@@ -1,0 +1,20 @@
+"""Building the service's collaborators from settings; used by every entry point."""
+
+from __future__ import annotations
+
+import logging
+
+from agreements.db.engine import make_database, make_engine
+from agreements.services.context import Deps
+from agreements.settings import Settings
+
+
+def build_deps(settings: Settings | None = None) -> Deps:
+    settings = settings or Settings()
+    engine = make_engine(settings.effective_database_url)
+    return Deps(db=make_database(engine), settings=settings)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,0 +1,193 @@
+"""The `agreements` command: set-up, running the service, accounts and the audit log."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from agreements.bootstrap import build_deps, configure_logging
+from agreements.db import migrate
+from agreements.db.models import Organisation, User
+from agreements.domain.enums import Role
+from agreements.domain.errors import DomainError
+from agreements.domain.policy import SYSTEM
+from agreements.services import audit, auth, demo
+from agreements.services.context import Deps
+from agreements.settings import ConfigurationError, Settings
+
+app = typer.Typer(help="Housing support agreements (Laatste Kansbeleid): set up and run the "
+                  "service.", no_args_is_help=True, pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _deps() -> Deps:
+    return build_deps(Settings())
+
+
+def _checkpoints(deps: Deps) -> Path:
+    return deps.settings.data_dir / "audit-checkpoints.jsonl"
+
+
+@app.command()
+def init(
+    demo_data: Annotated[bool, typer.Option("--demo", help="Also seed the demo case and logins "
+                                            "(development mode only).")] = False,
+    admin_email: Annotated[str, typer.Option(help="E-mail of the first admin.")]
+    = "admin@localhost",
+    admin_password: Annotated[str, typer.Option(
+        envvar="AGREEMENTS_ADMIN_PASSWORD", help="Password of the first admin; generated and "
+        "printed once when not given.", show_default=False)] = "",
+) -> None:
+    """Apply migrations and create the first admin. Safe to run again."""
+    deps = _deps()
+    migrate.upgrade(deps.db.kw["bind"])
+    out.print(f"Database ready: {deps.db.kw['bind'].url.render_as_string(hide_password=True)}")
+    with deps.db() as session:
+        has_admin = session.scalar(select(func.count()).where(User.role == Role.ADMIN))
+    if not has_admin:
+        development = deps.settings.mode == "development"
+        password = admin_password or (demo.DEMO_PASSWORD if development and demo_data
+                                      else secrets.token_urlsafe(12))
+        auth.create_user(admin_email, "Beheerder", Role.ADMIN, password, deps=deps,
+                         actor=SYSTEM, now=_now())
+        shown = password if not admin_password else "(as given)"
+        out.print(f"Admin created: {admin_email} / {shown}")
+    else:
+        out.print("Admin exists already; nothing to do.")
+    if demo_data:
+        if deps.settings.mode != "development":
+            fail("--demo is for development mode only: its logins have a known password")
+        case_id = demo.seed_demo(deps=deps, now=_now())
+        base = deps.settings.public_base_url
+        out.print(f"Demo case: {base}/api/v1/cases/{case_id}")
+        out.print(f"Demo logins (password [bold]{demo.DEMO_PASSWORD}[/bold]):")
+        for login in demo.LOGINS:
+            out.print(f"  {login.email:28} {login.role.label} ({login.organisation})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the web app only (production runs the worker separately)."""
+    import uvicorn
+
+    from agreements.web.app import create_app
+
+    settings = Settings()
+    configure_logging(settings)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level.lower())
+
+
+@app.command()
+def worker(
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker threads.")] = 2,
+) -> None:
+    """Run the task worker (huey consumer)."""
+    from huey.consumer import Consumer
+
+    from agreements.tasks import huey
+
+    configure_logging(Settings())
+    Consumer(huey, workers=workers, worker_type="thread").run()
+
+
+@app.command()
+def up() -> None:
+    """Run everything on one machine: web app and worker, in the foreground; Ctrl-C stops all."""
+    settings = Settings()
+    worker_proc = subprocess.Popen([sys.executable, "-m", "agreements", "worker"],
+                                   start_new_session=True)
+    out.print(f"Worker started (pid {worker_proc.pid}).")
+    out.print(f"Service at [bold]{settings.public_base_url}[/bold] "
+              f"(API docs: {settings.public_base_url}/docs). Ctrl-C stops everything.")
+    try:
+        serve(None, None)
+    finally:
+        if worker_proc.poll() is None:
+            os.killpg(worker_proc.pid, signal.SIGTERM)
+            try:
+                worker_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker_proc.pid, signal.SIGKILL)
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="Login e-mail address.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[Role, typer.Option(help="admin, coordinator, partner or legal.")],
+    organisation: Annotated[str | None, typer.Option(
+        help="Organisation name (required for partners).")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True, envvar="AGREEMENTS_PASSWORD",
+                                          help="Asked for when not given.")] = "",
+) -> None:
+    """Add a staff account."""
+    deps = _deps()
+    org_id = None
+    if organisation:
+        with deps.db() as session:
+            org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        if org_id is None:
+            fail(f"no organisation named {organisation!r}")
+    user = auth.create_user(email, name, role, password, deps=deps, actor=SYSTEM, now=_now(),
+                            organisation_id=org_id)
+    out.print(f"User {user.email} ({user.role.value}) created with id {user.id}.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain: exit 0 when intact, 1 naming the first broken entry."""
+    deps = _deps()
+    report = audit.verify_chain(deps, _checkpoints(deps))
+    if not report.ok:
+        fail(f"audit chain broken at entry {report.broken_seq}: {report.reason}")
+    out.print(f"Audit chain intact: {report.entries} entries.")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Record the chain's head outside the database (the worker does this every hour)."""
+    deps = _deps()
+    seq, digest = audit.write_checkpoint(deps, _checkpoints(deps), _now())
+    out.print(f"Checkpoint written: entry {seq}, {digest[:16]}…")
+
+
+def main() -> None:
+    """Entry point: one readable line and a non-zero exit for every expected failure."""
+    try:
+        app()
+    except ConfigurationError as exc:
+        fail(str(exc), 2)
+    except DomainError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}", 2)

@@ -1,0 +1,47 @@
+"""Engines and session factories, made on demand (never at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+Database = sessionmaker[Session]
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for SQLite (file made if missing) or PostgreSQL, tuned for this service."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    _serialise_sqlite_writers(engine)
+    return engine
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    # Nearly every request writes (the audit log records reads too). A deferred SQLite
+    # transaction that read first and writes later fails at once when another writer got
+    # in between; BEGIN IMMEDIATE makes it wait for the write lock instead.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_database(engine: Engine) -> Database:
+    """The unit of work factory: `with db.begin() as session:` commits or rolls back."""
+    return sessionmaker(engine, expire_on_commit=False)

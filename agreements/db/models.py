@@ -1,0 +1,286 @@
+"""The tables of the case domain as typed SQLAlchemy 2 models; money in whole cents."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import Enum as PyEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from agreements.domain.enums import (
+    AgreementStatus,
+    CaseStatus,
+    OrganisationKind,
+    PartyRole,
+    PaymentFrequency,
+    RepresentativeKind,
+    ReviewOutcome,
+    Role,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which drops the zone) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(cls: type[PyEnum]) -> Enum:
+    # Stored as plain strings (values, not names) so both databases read the same way.
+    return Enum(
+        cls,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class AddressMixin:
+    street: Mapped[str] = mapped_column(String(200))
+    house_number: Mapped[str] = mapped_column(String(20))
+    postcode: Mapped[str] = mapped_column(String(7))
+    city: Mapped[str] = mapped_column(String(100))
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    date_of_birth: Mapped[date | None]
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(7))
+    city: Mapped[str | None] = mapped_column(String(100))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    bsn_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class AuthToken(Base):
+    """A session (cookie) or bearer token; only its HMAC is stored."""
+
+    __tablename__ = "auth_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "session" or "bearer"
+    name: Mapped[str] = mapped_column(String(100), default="")
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Case(AddressMixin, Base):
+    """A trajectory (traject): two to four years of support for one tenant."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), index=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    start_date: Mapped[date]
+    planned_end_date: Mapped[date]
+    care_notes_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    tenant: Mapped[Person] = relationship(lazy="joined")
+    parties: Mapped[list[CaseParty]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CaseParty.id"
+    )
+    representatives: Mapped[list[CaseRepresentative]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CaseRepresentative.id"
+    )
+
+
+class CaseParty(Base):
+    """An organisation taking part in a case; partners see the cases they are party to."""
+
+    __tablename__ = "case_parties"
+    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[PartyRole] = mapped_column(enum_column(PartyRole))
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class CaseRepresentative(Base):
+    """A bewindvoerder, mentor or curator who signs with or for the tenant."""
+
+    __tablename__ = "case_representatives"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[RepresentativeKind] = mapped_column(enum_column(RepresentativeKind))
+
+
+class TenancyContract(AddressMixin, Base):
+    __tablename__ = "tenancy_contracts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    contract_number: Mapped[str] = mapped_column(String(50))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]  # set for a temporary contract
+    landlord_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    monthly_rent_cents: Mapped[int] = mapped_column(Integer)
+
+
+class EvictionJudgment(Base):
+    __tablename__ = "eviction_judgments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    court: Mapped[str] = mapped_column(String(200))
+    case_number: Mapped[str] = mapped_column(String(100))  # free text: "11109681 \ UC EXPL 24-3346"
+    judgment_date: Mapped[date]
+    served_date: Mapped[date | None]
+    operative_decision: Mapped[str] = mapped_column(Text)
+    ecli: Mapped[str | None] = mapped_column(String(64))
+    suspension_conditions: Mapped[str] = mapped_column(Text)
+
+
+class PaymentArrangement(Base):
+    __tablename__ = "payment_arrangements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    arrears_cents: Mapped[int] = mapped_column(Integer)
+    instalment_cents: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[PaymentFrequency] = mapped_column(enum_column(PaymentFrequency))
+    start_date: Mapped[date]
+    number_of_terms: Mapped[int] = mapped_column(Integer)
+    iban: Mapped[str] = mapped_column(String(34))
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+
+
+class Agreement(Base):
+    """The woonbegeleidingsovereenkomst, linked to one tenancy contract and one judgment."""
+
+    __tablename__ = "agreements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    tenancy_contract_id: Mapped[int] = mapped_column(ForeignKey("tenancy_contracts.id"))
+    eviction_judgment_id: Mapped[int] = mapped_column(ForeignKey("eviction_judgments.id"))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    obligations: Mapped[list[Obligation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Obligation.position"
+    )
+
+
+class Obligation(Base):
+    __tablename__ = "agreement_obligations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    party: Mapped[PartyRole] = mapped_column(enum_column(PartyRole))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("agreement_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(index=True)
+    held_date: Mapped[date | None]
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_column(ReviewOutcome))
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntry(Base):
+    """One link of the hash chain; rows are never updated or deleted (triggers refuse it)."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """A single row holding the chain's head; locking it serialises appends."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""The case domain: words, values, rules and the role matrix. Imports nothing of the project."""

@@ -1,0 +1,89 @@
+"""The domain's closed vocabularies; every member carries its Dutch label."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members also have a Dutch label for people."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Labelled:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
+
+
+class OrganisationKind(Labelled):
+    HOUSING_CORPORATION = "housing_corporation", "woningcorporatie"
+    COORDINATOR = "coordinator", "coördinerende zorgorganisatie"
+    MUNICIPALITY = "municipality", "gemeente"
+    CARE_PROVIDER = "care_provider", "zorgaanbieder"
+    NEIGHBOURHOOD_TEAM = "neighbourhood_team", "buurtteam"
+
+
+class Role(Labelled):
+    """Staff roles. Tenants never log in: they reach their documents only through links."""
+
+    ADMIN = "admin", "beheerder"
+    COORDINATOR = "coordinator", "coördinator"
+    PARTNER = "partner", "medewerker partnerorganisatie"
+    LEGAL = "legal", "juridisch medewerker"
+
+
+class CaseStatus(Labelled):
+    INTAKE = "intake", "aanmelding"
+    ACTIVE = "active", "lopend traject"
+    COMPLETED = "completed", "afgerond"
+    TERMINATED = "terminated", "beëindigd"
+
+
+class AgreementStatus(Labelled):
+    DRAFT = "draft", "concept"
+    OUT_FOR_SIGNATURE = "out_for_signature", "ter ondertekening"
+    ACTIVE = "active", "actief"
+    COMPLETED = "completed", "afgerond"
+    TERMINATED = "terminated", "beëindigd"
+
+
+class PartyRole(Labelled):
+    """The part a party plays in an agreement; obligations are grouped by it."""
+
+    TENANT = "tenant", "huurder"
+    REPRESENTATIVE = "representative", "wettelijk vertegenwoordiger"
+    HOUSING_CORPORATION = "housing_corporation", "woningcorporatie"
+    COORDINATOR = "coordinator", "Het Vierde Huis"
+    MUNICIPALITY = "municipality", "gemeente"
+    CARE_PROVIDER = "care_provider", "zorgaanbieder"
+    NEIGHBOURHOOD_TEAM = "neighbourhood_team", "buurtteam"
+
+
+class RepresentativeKind(Labelled):
+    BEWINDVOERDER = "bewindvoerder", "bewindvoerder"
+    MENTOR = "mentor", "mentor"
+    CURATOR = "curator", "curator"
+
+
+class PaymentFrequency(Labelled):
+    WEEKLY = "weekly", "per week"
+    FOUR_WEEKLY = "four_weekly", "per vier weken"
+    MONTHLY = "monthly", "per maand"
+
+
+class ReviewOutcome(Labelled):
+    ON_TRACK = "on_track", "volgens afspraak"
+    CONCERNS = "concerns", "zorgen"
+    BREACH = "breach", "niet nagekomen"
+
+
+# Which organisation kind may play which party role in a case.
+PARTY_ROLE_FOR_KIND = {
+    OrganisationKind.HOUSING_CORPORATION: PartyRole.HOUSING_CORPORATION,
+    OrganisationKind.COORDINATOR: PartyRole.COORDINATOR,
+    OrganisationKind.MUNICIPALITY: PartyRole.MUNICIPALITY,
+    OrganisationKind.CARE_PROVIDER: PartyRole.CARE_PROVIDER,
+    OrganisationKind.NEIGHBOURHOOD_TEAM: PartyRole.NEIGHBOURHOOD_TEAM,
+}

@@ -1,0 +1,48 @@
+"""The service's exception family; the web app maps each to one HTTP problem type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error the service raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a rule; `errors` names each field and why."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+
+    @classmethod
+    def one(cls, field: str, reason: str) -> ValidationFailed:
+        return cls([FieldError(field, reason)])
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the actor may not know that it exists."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident} not found")
+
+
+class Forbidden(DomainError):
+    """The actor's role does not allow this action."""
+
+
+class NotAuthenticated(DomainError):
+    """No valid login, session or token."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a duplicate, a wrong status transition)."""

@@ -1,0 +1,84 @@
+"""Validation and normalisation of the domain's values: IBAN, postcode, BSN, ECLI, text, money."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.nl import bsn as stdnum_bsn
+from stdnum.nl import postcode as stdnum_postcode
+
+# ECLI: "ECLI:" country ":" court code ":" year ":" ordinal (Council decision 2011/C 127/01).
+_ECLI = re.compile(r"ECLI:[A-Z]{2}:[A-Z0-9]{1,7}:\d{4}:[A-Z0-9.]{1,25}")
+
+
+def normalise_iban(value: str) -> str:
+    """Return the IBAN in compact form (`NL91ABNA0417164300`) or raise ValueError."""
+    try:
+        return str(stdnum_iban.validate(value))
+    except StdnumError as exc:
+        raise ValueError(f"not a valid IBAN ({exc.message})") from None
+
+
+def normalise_postcode(value: str) -> str:
+    """Return a Dutch postcode as `1234 AB` or raise ValueError."""
+    try:
+        compact = str(stdnum_postcode.validate(value))
+    except StdnumError:
+        raise ValueError("not a valid Dutch postcode (expected four digits and two letters, "
+                         "such as 3511 AB)") from None
+    return compact if " " in compact else f"{compact[:4]} {compact[4:]}"
+
+
+def normalise_bsn(value: str) -> str:
+    """Return a nine-digit BSN that passes the eleven test, or raise ValueError."""
+    try:
+        return str(stdnum_bsn.validate(value))
+    except StdnumError:
+        raise ValueError("not a valid BSN (nine digits that pass the eleven test)") from None
+
+
+def normalise_ecli(value: str) -> str:
+    """Return an ECLI in upper case (`ECLI:NL:RBMNE:2024:1234`) or raise ValueError."""
+    candidate = value.strip().upper()
+    if not _ECLI.fullmatch(candidate):
+        raise ValueError("not a valid ECLI (expected e.g. ECLI:NL:RBMNE:2024:1234)")
+    return candidate
+
+
+def refuse_unsafe_text(value: str) -> str:
+    """Refuse lone surrogates and control characters: they silently corrupt documents."""
+    for ch in value:
+        if "\ud800" <= ch <= "\udfff":
+            raise ValueError("contains a lone surrogate (an invalid character)")
+        if ch not in "\n\t" and unicodedata.category(ch) in {"Cc", "Cs"}:
+            raise ValueError(f"contains a control character (U+{ord(ch):04X})")
+    return value
+
+
+def money(value: Decimal | str | int) -> Decimal:
+    """Return an exact amount in euros with at most two decimals, or raise ValueError."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("not an amount") from None
+    if not amount.is_finite():
+        raise ValueError("not an amount")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("at most two decimals (whole cents)")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    if amount >= Decimal("100000000"):
+        raise ValueError("too large")
+    return amount.quantize(Decimal("0.01"))
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))

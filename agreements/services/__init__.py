@@ -1,0 +1,1 @@
+"""Use cases: each takes ids and collaborators, owns one transaction, and returns results."""

@@ -1,0 +1,228 @@
+"""What callers may send to the use cases, validated field by field (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from agreements.domain import values
+from agreements.domain.enums import (
+    AgreementStatus,
+    CaseStatus,
+    OrganisationKind,
+    PartyRole,
+    PaymentFrequency,
+    RepresentativeKind,
+    ReviewOutcome,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40,
+                                         pattern=r"^[0-9+() -]{6,40}$")]
+Iban = Annotated[str, AfterValidator(values.normalise_iban)]
+Postcode = Annotated[str, AfterValidator(values.normalise_postcode)]
+Ecli = Annotated[str, AfterValidator(values.normalise_ecli)]
+Bsn = Annotated[str, AfterValidator(values.normalise_bsn)]
+Money = Annotated[Decimal, AfterValidator(values.money)]
+Id = Annotated[int, Field(gt=0)]
+
+
+def _check_text(value: Any) -> Any:
+    if isinstance(value, str):
+        values.refuse_unsafe_text(value)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+    return value
+
+
+class Input(BaseModel):
+    """Base of every input: unknown fields are refused, text is checked for bad characters."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _safe_text(cls, value: Any) -> Any:
+        return _check_text(value)
+
+
+class AddressIn(Input):
+    street: Name
+    house_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                   max_length=20)]
+    postcode: Postcode
+    city: Short
+
+
+class OrganisationIn(Input):
+    name: Name
+    kind: OrganisationKind
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class OrganisationPatch(Input):
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class PersonIn(Input):
+    name: Name
+    date_of_birth: date | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: AddressIn | None = None
+    organisation_id: Id | None = None
+    bsn: Bsn | None = Field(None, description="Only accepted when BSN processing is enabled.")
+
+
+class PersonPatch(Input):
+    name: Name | None = None
+    date_of_birth: date | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: AddressIn | None = None
+    organisation_id: Id | None = None
+    bsn: Bsn | None = None
+
+
+class PartyIn(Input):
+    organisation_id: Id
+    contact_person_id: Id | None = None
+
+
+class RepresentativeIn(Input):
+    person_id: Id
+    kind: RepresentativeKind
+
+
+class CaseIn(Input):
+    tenant_id: Id
+    coordinator_id: Id | None = Field(None, description="Default: the coordinator creating it.")
+    address: AddressIn
+    start_date: date
+    planned_end_date: date
+    status: CaseStatus = CaseStatus.INTAKE
+    parties: list[PartyIn] = Field(default_factory=list, max_length=20)
+    representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=5)
+
+
+class CasePatch(Input):
+    coordinator_id: Id | None = None
+    address: AddressIn | None = None
+    start_date: date | None = None
+    planned_end_date: date | None = None
+    status: CaseStatus | None = None
+    parties: list[PartyIn] | None = Field(None, max_length=20)
+    representatives: list[RepresentativeIn] | None = Field(None, max_length=5)
+
+
+class CareNotesIn(Input):
+    text: LongText
+
+
+class TenancyContractIn(Input):
+    case_id: Id
+    contract_number: Short
+    address: AddressIn
+    start_date: date
+    end_date: date | None = Field(None, description="Only for a temporary contract.")
+    landlord_id: Id
+    monthly_rent: Money
+
+
+class TenancyContractPatch(Input):
+    contract_number: Short | None = None
+    address: AddressIn | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    landlord_id: Id | None = None
+    monthly_rent: Money | None = None
+
+
+class JudgmentIn(Input):
+    case_id: Id
+    court: Name
+    case_number: Short = Field(description="As the court wrote it, e.g. 11109681 \\ UC EXPL 24-3346")
+    judgment_date: date
+    served_date: date | None = None
+    operative_decision: LongText
+    ecli: Ecli | None = None
+    suspension_conditions: LongText = Field(
+        description="The conditions under which the judgment is not executed."
+    )
+
+
+class JudgmentPatch(Input):
+    court: Name | None = None
+    case_number: Short | None = None
+    judgment_date: date | None = None
+    served_date: date | None = None
+    operative_decision: LongText | None = None
+    ecli: Ecli | None = None
+    suspension_conditions: LongText | None = None
+
+
+class PaymentArrangementIn(Input):
+    case_id: Id
+    arrears: Money
+    instalment: Money
+    frequency: PaymentFrequency = PaymentFrequency.MONTHLY
+    start_date: date
+    number_of_terms: Annotated[int, Field(ge=1, le=260)]
+    iban: Iban
+    creditor_id: Id
+
+
+class PaymentArrangementPatch(Input):
+    arrears: Money | None = None
+    instalment: Money | None = None
+    frequency: PaymentFrequency | None = None
+    start_date: date | None = None
+    number_of_terms: Annotated[int, Field(ge=1, le=260)] | None = None
+    iban: Iban | None = None
+    creditor_id: Id | None = None
+
+
+class ObligationIn(Input):
+    party: PartyRole
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class AgreementIn(Input):
+    case_id: Id
+    tenancy_contract_id: Id
+    eviction_judgment_id: Id
+    start_date: date
+    end_date: date
+    obligations: list[ObligationIn] = Field(min_length=1, max_length=100)
+
+
+class AgreementPatch(Input):
+    tenancy_contract_id: Id | None = None
+    eviction_judgment_id: Id | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    obligations: list[ObligationIn] | None = Field(None, min_length=1, max_length=100)
+    status: AgreementStatus | None = None
+
+
+class ReviewPatch(Input):
+    held_date: date | None = None
+    outcome: ReviewOutcome | None = None
+    summary: LongText | None = None
+
+
+class ReviewIn(Input):
+    agreement_id: Id
+    due_date: date

@@ -1,0 +1,130 @@
+"""The service's settings: one class, read from `AGREEMENTS_*` environment variables."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever accepted in development mode; `Settings` refuses it anywhere else.
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class ConfigurationError(Exception):
+    """The settings cannot be used as they are; the message says which one and why."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; each field is documented where it is declared."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AGREEMENTS_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    mode: Literal["development", "production", "test"] = Field(
+        "development",
+        description="`development` allows the built-in secret and demo logins; "
+        "`production` refuses to start without a real secret key.",
+    )
+    data_dir: Path = Field(
+        Path("data"),
+        description="Folder for the embedded defaults: SQLite files, the document store, keys.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database. Empty: a SQLite file `agreements.db` in "
+        "data_dir. PostgreSQL: `postgresql+psycopg://user@host:5432/name`.",
+    )
+    queue_url: str = Field(
+        "",
+        description="Where huey keeps its queue. Empty: a SQLite file `queue.db` in data_dir. "
+        "`redis://host:6379/0` for Redis.",
+    )
+    storage_dir: Path | None = Field(
+        None,
+        description="Content-addressed document store (files named by SHA-256). "
+        "Empty: `store` in data_dir; point it at shared storage when running several hosts.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key for session tokens, link-token HMACs, the audit chain and the "
+        "encryption of care notes. Required outside development mode; at least 32 characters.",
+    )
+    time_zone: str = Field(
+        "Europe/Amsterdam", description="Time zone for dates shown to people and for reminders."
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Base URL people reach the service at; used in e-mailed links and to decide "
+        "whether cookies are marked Secure (https).",
+    )
+    host: str = Field("127.0.0.1", description="Address `serve` and `up` listen on.")
+    port: int = Field(8000, description="Port `serve` and `up` listen on.")
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for invitations and reminders.")
+    smtp_port: int = Field(25, description="SMTP server port.")
+    smtp_username: str = Field("", description="SMTP user name; empty for no authentication.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Use STARTTLS after connecting.")
+    mail_from: str = Field(
+        "Het Vierde Huis <noreply@localhost>", description="Sender of every e-mail."
+    )
+    bsn_enabled: bool = Field(
+        False,
+        description="Accept and store a BSN for people. Off by default: process a BSN only "
+        "where a law gives a basis for it.",
+    )
+    session_hours: int = Field(12, description="How long a staff login (session cookie) lasts.")
+    max_body_bytes: int = Field(
+        1_048_576, description="Largest JSON request body accepted; larger bodies get 413."
+    )
+    max_upload_bytes: int = Field(
+        20_971_520, description="Largest uploaded file (templates, PDFs) accepted."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.mode == "development" and not secret:
+            self.secret_key = SecretStr(DEVELOPMENT_SECRET)
+            return self
+        if self.mode != "development" and (not secret or secret == DEVELOPMENT_SECRET):
+            raise ConfigurationError(
+                "AGREEMENTS_SECRET_KEY must be set outside development mode "
+                "(mode is %r); generate one with `python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`" % self.mode
+            )
+        if len(secret) < 32:
+            raise ConfigurationError("AGREEMENTS_SECRET_KEY must be at least 32 characters long")
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'agreements.db').resolve()}"
+
+    @cached_property
+    def effective_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+    @cached_property
+    def effective_storage_dir(self) -> Path:
+        return (self.storage_dir or self.data_dir / "store").resolve()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    def key(self, purpose: str) -> bytes:
+        """A key for one purpose, derived from the secret key so purposes never share one."""
+        secret = self.secret_key.get_secret_value().encode()
+        return hmac.new(secret, b"agreements:" + purpose.encode(), hashlib.sha256).digest()

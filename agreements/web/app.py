@@ -1,0 +1,51 @@
+"""The app factory: builds the FastAPI app for given settings or collaborators."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from agreements.bootstrap import build_deps
+from agreements.services.context import Deps
+from agreements.settings import Settings
+from agreements.web import problems
+from agreements.web.limits import BodyLimit
+from agreements.web.routes import agreements, auth, case_file, cases, directory
+
+API = "/api/v1"
+
+_HOME = """<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><meta name="viewport"
+content="width=device-width, initial-scale=1"><title>Woonbegeleiding</title></head>
+<body><main><h1>Woonbegeleidingsovereenkomsten</h1>
+<p>Dit is de dienst voor de overeenkomsten van het Laatste Kansbeleid.</p>
+<ul><li><a href="/docs">API-documentatie (inloggen met <code>POST /api/v1/auth/login</code>)</a>
+</li><li><a href="/openapi.json">OpenAPI-beschrijving</a></li></ul></main></body></html>"""
+
+
+def create_app(settings: Settings | None = None, deps: Deps | None = None) -> FastAPI:
+    deps = deps or build_deps(settings)
+    app = FastAPI(
+        title="Woonbegeleidingsovereenkomsten",
+        version="0.1.0",
+        description="Housing support agreements for the Utrecht Laatste Kansbeleid: cases, "
+        "tenancy contracts, eviction judgments, payment arrangements, agreements and reviews. "
+        "Errors are RFC 9457 problem details (application/problem+json).",
+    )
+    app.state.deps = deps
+    problems.install(app)
+    for module in (auth, directory, cases, case_file, agreements):
+        app.include_router(module.router, prefix=API)
+    app.add_middleware(BodyLimit, max_json=deps.settings.max_body_bytes,
+                       max_upload=deps.settings.max_upload_bytes)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return _HOME
+
+    @app.get("/healthz", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

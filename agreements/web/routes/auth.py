@@ -1,0 +1,97 @@
+"""Logging in and out, bearer tokens for integrations, and staff accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel, Field
+
+from agreements.db.models import User
+from agreements.domain.enums import Role
+from agreements.services import auth
+from agreements.services.inputs import Email, Input, Name
+from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep
+from agreements.web.schemas import TokenOut, UserOut
+
+router = APIRouter(tags=["auth"])
+
+
+class LoginIn(Input):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TokenIn(Input):
+    name: Name
+    days: Annotated[int, Field(ge=1, le=366)] = 90
+
+
+class UserIn(Input):
+    email: Email
+    name: Name
+    role: Role
+    password: Annotated[str, Field(min_length=10, max_length=200)]
+    organisation_id: int | None = None
+
+
+class MeOut(BaseModel):
+    user_id: int | None
+    name: str
+    role: Role
+    organisation_id: int | None
+
+
+def _token_out(issued: auth.IssuedToken) -> TokenOut:
+    return TokenOut(token=issued.token, expires_at=issued.expires_at,
+                    user=UserOut.model_validate(issued.user))
+
+
+@router.post("/auth/login", response_model=TokenOut)
+def login(body: LoginIn, request: Request, response: Response, deps: DepsDep,
+          now: NowDep) -> TokenOut:
+    """Log in with e-mail and password; sets the session cookie and returns the token too."""
+    client = request.client.host if request.client else ""
+    issued = auth.login(body.email, body.password, deps=deps, now=now, client=client)
+    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, samesite="lax",
+                        secure=deps.settings.secure_cookies,
+                        max_age=deps.settings.session_hours * 3600)
+    return _token_out(issued)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, deps: DepsDep, now: NowDep) -> None:
+    """End the current session (or revoke the bearer token used)."""
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(
+        SESSION_COOKIE)
+    if token:
+        auth.logout(token, deps=deps, now=now)
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@router.get("/auth/me", response_model=MeOut)
+def me(actor: ActorDep) -> MeOut:
+    """Who is logged in."""
+    return MeOut(user_id=actor.user_id, name=actor.name, role=actor.role,
+                 organisation_id=actor.organisation_id)
+
+
+@router.post("/auth/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED)
+def create_token(body: TokenIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> TokenOut:
+    """Make a bearer token for an integration; it is shown once."""
+    return _token_out(auth.create_bearer_token(body.name, body.days, deps=deps, actor=actor,
+                                               now=now))
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(actor: ActorDep, deps: DepsDep) -> list[User]:
+    """Staff accounts (admins only)."""
+    return auth.list_users(deps=deps, actor=actor)
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> User:
+    """Add a staff account (admins only)."""
+    return auth.create_user(body.email, body.name, body.role, body.password, deps=deps,
+                            actor=actor, now=now, organisation_id=body.organisation_id)
