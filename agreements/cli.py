@@ -7,6 +7,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -37,8 +38,8 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    sys.exit(code)
 
 
 def _now() -> datetime:
@@ -123,20 +124,39 @@ def worker(
 def up() -> None:
     """Run everything on one machine: web app and worker, in the foreground; Ctrl-C stops all."""
     settings = Settings()
-    worker_proc = subprocess.Popen([sys.executable, "-m", "agreements", "worker"],
-                                   start_new_session=True)
-    out.print(f"Worker started (pid {worker_proc.pid}).")
-    out.print(f"Service at [bold]{settings.public_base_url}[/bold] "
-              f"(API docs: {settings.public_base_url}/docs). Ctrl-C stops everything.")
+    parts = {name: subprocess.Popen([sys.executable, "-m", "agreements", name],
+                                    start_new_session=True)
+             for name in ("serve", "worker")}
+    out.print(f"Service at [bold]http://{settings.host}:{settings.port}[/bold] (API docs: /docs; "
+              f"public URL {settings.public_base_url}). Ctrl-C stops everything.")
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
-        serve(None, None)
+        while not stopping and all(p.poll() is None for p in parts.values()):
+            time.sleep(0.2)
     finally:
-        if worker_proc.poll() is None:
-            os.killpg(worker_proc.pid, signal.SIGTERM)
-            try:
-                worker_proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker_proc.pid, signal.SIGKILL)
+        for name, proc in parts.items():
+            if proc.poll() is not None and not stopping:
+                err.print(f"{name} stopped unexpectedly (exit {proc.returncode}); stopping all")
+            _terminate(proc)
+    if not stopping:
+        sys.exit(1)
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 @users_app.command("add")
