@@ -27,8 +27,11 @@ from agreements.services import audit, auth, demo
 from agreements.services.context import Deps
 from agreements.settings import ConfigurationError, Settings
 
-app = typer.Typer(help="Housing support agreements (Laatste Kansbeleid): set up and run the "
-                  "service.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Housing support agreements (Laatste Kansbeleid): set up and run the service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -56,13 +59,21 @@ def _checkpoints(deps: Deps) -> Path:
 
 @app.command()
 def init(
-    demo_data: Annotated[bool, typer.Option("--demo", help="Also seed the demo case and logins "
-                                            "(development mode only).")] = False,
-    admin_email: Annotated[str, typer.Option(help="E-mail of the first admin.")]
-    = "admin@localhost",
-    admin_password: Annotated[str, typer.Option(
-        envvar="AGREEMENTS_ADMIN_PASSWORD", help="Password of the first admin; generated and "
-        "printed once when not given.", show_default=False)] = "",
+    demo_data: Annotated[
+        bool,
+        typer.Option("--demo", help="Also seed the demo case and logins (development mode only)."),
+    ] = False,
+    admin_email: Annotated[
+        str, typer.Option(help="E-mail of the first admin.")
+    ] = "admin@localhost",
+    admin_password: Annotated[
+        str,
+        typer.Option(
+            envvar="AGREEMENTS_ADMIN_PASSWORD",
+            help="Password of the first admin; generated and printed once when not given.",
+            show_default=False,
+        ),
+    ] = "",
 ) -> None:
     """Apply migrations and create the first admin. Safe to run again."""
     deps = _deps()
@@ -72,10 +83,12 @@ def init(
         has_admin = session.scalar(select(func.count()).where(User.role == Role.ADMIN))
     if not has_admin:
         development = deps.settings.mode == "development"
-        password = admin_password or (demo.DEMO_PASSWORD if development and demo_data
-                                      else secrets.token_urlsafe(12))
-        auth.create_user(admin_email, "Beheerder", Role.ADMIN, password, deps=deps,
-                         actor=SYSTEM, now=_now())
+        password = admin_password or (
+            demo.DEMO_PASSWORD if development and demo_data else secrets.token_urlsafe(12)
+        )
+        auth.create_user(
+            admin_email, "Beheerder", Role.ADMIN, password, deps=deps, actor=SYSTEM, now=_now()
+        )
         shown = password if not admin_password else "(as given)"
         out.print(f"Admin created: {admin_email} / {shown}")
     else:
@@ -103,8 +116,12 @@ def serve(
 
     settings = Settings()
     configure_logging(settings)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()
@@ -124,11 +141,16 @@ def worker(
 def up() -> None:
     """Run everything on one machine: web app and worker, in the foreground; Ctrl-C stops all."""
     settings = Settings()
-    parts = {name: subprocess.Popen([sys.executable, "-m", "agreements", name],
-                                    start_new_session=True)
-             for name in ("serve", "worker")}
-    out.print(f"Service at [bold]http://{settings.host}:{settings.port}[/bold] (API docs: /docs; "
-              f"public URL {settings.public_base_url}). Ctrl-C stops everything.")
+    parts = {
+        name: subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "agreements", name], start_new_session=True
+        )
+        for name in ("serve", "worker")
+    }
+    out.print(
+        f"Service at [bold]http://{settings.host}:{settings.port}[/bold] (API docs: /docs; "
+        f"public URL {settings.public_base_url}). Ctrl-C stops everything."
+    )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -164,22 +186,33 @@ def users_add(
     email: Annotated[str, typer.Argument(help="Login e-mail address.")],
     name: Annotated[str, typer.Option(help="Full name.")],
     role: Annotated[Role, typer.Option(help="admin, coordinator, partner or legal.")],
-    organisation: Annotated[str | None, typer.Option(
-        help="Organisation name (required for partners).")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True, envvar="AGREEMENTS_PASSWORD",
-                                          help="Asked for when not given.")] = "",
+    organisation: Annotated[
+        str | None, typer.Option(help="Organisation name (required for partners).")
+    ] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="AGREEMENTS_PASSWORD",
+            help="Asked for when not given.",
+        ),
+    ] = "",
 ) -> None:
     """Add a staff account."""
     deps = _deps()
     org_id = None
     if organisation:
         with deps.db() as session:
-            org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+            org_id = session.scalar(
+                select(Organisation.id).where(Organisation.name == organisation)
+            )
         if org_id is None:
             fail(f"no organisation named {organisation!r}")
-    user = auth.create_user(email, name, role, password, deps=deps, actor=SYSTEM, now=_now(),
-                            organisation_id=org_id)
+    user = auth.create_user(
+        email, name, role, password, deps=deps, actor=SYSTEM, now=_now(), organisation_id=org_id
+    )
     out.print(f"User {user.email} ({user.role.value}) created with id {user.id}.")
 
 

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
-DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
 
 
 class ConfigurationError(Exception):
@@ -97,8 +97,8 @@ class Settings(BaseSettings):
         if self.mode != "development" and (not secret or secret == DEVELOPMENT_SECRET):
             raise ConfigurationError(
                 "AGREEMENTS_SECRET_KEY must be set outside development mode "
-                "(mode is %r); generate one with `python3 -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))'`" % self.mode
+                f"(mode is {self.mode!r}); generate one with `python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`"
             )
         if len(secret) < 32:
             raise ConfigurationError("AGREEMENTS_SECRET_KEY must be at least 32 characters long")

@@ -23,17 +23,20 @@ def make_huey(settings: Settings) -> Huey:
         path = url.removeprefix("sqlite:///")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return SqliteHuey("agreements", filename=path)
-    raise ValueError(f"AGREEMENTS_QUEUE_URL: unsupported queue {url!r} (use sqlite:/// or redis://)")
+    raise ValueError(
+        f"AGREEMENTS_QUEUE_URL: unsupported queue {url!r} (use sqlite:/// or redis://)"
+    )
 
 
 # The one object created at import time (DESIGN section 3): `huey_consumer worker.huey`.
 huey = make_huey(Settings())
 
 
-@huey.periodic_task(crontab(minute="0"), name="audit.checkpoint")
+@huey.periodic_task(crontab(minute="0"), name="audit.checkpoint")  # type: ignore[untyped-decorator]
 def checkpoint_audit_head() -> None:
     """Seal the audit chain's head hourly, outside the database, so truncation shows."""
     deps = build_deps()
-    seq, digest = audit.write_checkpoint(deps, deps.settings.data_dir / "audit-checkpoints.jsonl",
-                                         datetime.now(UTC))
+    seq, digest = audit.write_checkpoint(
+        deps, deps.settings.data_dir / "audit-checkpoints.jsonl", datetime.now(UTC)
+    )
     log.info("audit.checkpoint", extra={"seq": seq, "hash": digest})

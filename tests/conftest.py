@@ -128,7 +128,9 @@ class World:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     """Seeded once per backend per test run; tests add what they need and never delete."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('world') / 'world.db'}"

@@ -43,20 +43,36 @@ _CASE_FILE = (
 # and evidence but not care notes; partners read (and later sign) for their organisation.
 MATRIX: dict[Role, dict[Resource, frozenset[Action]]] = {
     Role.ADMIN: {
-        Resource.ORGANISATION: RW, Resource.USER: RW, Resource.PERSON: RW,
-        Resource.CARE_NOTES: NONE, Resource.AUDIT: R, **{r: RW for r in _CASE_FILE},
+        Resource.ORGANISATION: RW,
+        Resource.USER: RW,
+        Resource.PERSON: RW,
+        Resource.CARE_NOTES: NONE,
+        Resource.AUDIT: R,
+        **{r: RW for r in _CASE_FILE},
     },
     Role.COORDINATOR: {
-        Resource.ORGANISATION: R, Resource.USER: NONE, Resource.PERSON: RW,
-        Resource.CARE_NOTES: RW, Resource.AUDIT: NONE, **{r: RW for r in _CASE_FILE},
+        Resource.ORGANISATION: R,
+        Resource.USER: NONE,
+        Resource.PERSON: RW,
+        Resource.CARE_NOTES: RW,
+        Resource.AUDIT: NONE,
+        **{r: RW for r in _CASE_FILE},
     },
     Role.PARTNER: {
-        Resource.ORGANISATION: R, Resource.USER: NONE, Resource.PERSON: R,
-        Resource.CARE_NOTES: NONE, Resource.AUDIT: NONE, **{r: R for r in _CASE_FILE},
+        Resource.ORGANISATION: R,
+        Resource.USER: NONE,
+        Resource.PERSON: R,
+        Resource.CARE_NOTES: NONE,
+        Resource.AUDIT: NONE,
+        **{r: R for r in _CASE_FILE},
     },
     Role.LEGAL: {
-        Resource.ORGANISATION: R, Resource.USER: NONE, Resource.PERSON: R,
-        Resource.CARE_NOTES: NONE, Resource.AUDIT: R, **{r: R for r in _CASE_FILE},
+        Resource.ORGANISATION: R,
+        Resource.USER: NONE,
+        Resource.PERSON: R,
+        Resource.CARE_NOTES: NONE,
+        Resource.AUDIT: R,
+        **{r: R for r in _CASE_FILE},
     },
 }
 

@@ -33,5 +33,6 @@ def check_term(start: date, end: date) -> None:
 def check_transition(current: S, new: S) -> None:
     if new != current and new not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
-        raise Conflict(f"an agreement that is {current.value} cannot become {new.value} "
-                       f"(allowed: {allowed})")
+        raise Conflict(
+            f"an agreement that is {current.value} cannot become {new.value} (allowed: {allowed})"
+        )

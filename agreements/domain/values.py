@@ -20,7 +20,7 @@ def normalise_iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))
     except StdnumError as exc:
-        raise ValueError(f"not a valid IBAN ({exc.message})") from None
+        raise ValueError(f"not a valid IBAN ({exc})") from None
 
 
 def normalise_postcode(value: str) -> str:
@@ -28,8 +28,9 @@ def normalise_postcode(value: str) -> str:
     try:
         compact = str(stdnum_postcode.validate(value))
     except StdnumError:
-        raise ValueError("not a valid Dutch postcode (expected four digits and two letters, "
-                         "such as 3511 AB)") from None
+        raise ValueError(
+            "not a valid Dutch postcode (expected four digits and two letters, such as 3511 AB)"
+        ) from None
     return compact if " " in compact else f"{compact[:4]} {compact[4:]}"
 
 

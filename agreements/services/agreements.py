@@ -15,7 +15,13 @@ from agreements.domain.rules import check_term, check_transition
 from agreements.domain.schedule import review_due_dates
 from agreements.services import audit
 from agreements.services.context import Deps
-from agreements.services.inputs import AgreementIn, AgreementPatch, ObligationIn, ReviewIn, ReviewPatch
+from agreements.services.inputs import (
+    AgreementIn,
+    AgreementPatch,
+    ObligationIn,
+    ReviewIn,
+    ReviewPatch,
+)
 from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
 
 
@@ -31,14 +37,18 @@ def _check_links(session: Session, case_id: int, contract_id: int, judgment_id: 
 def _set_obligations(agreement: Agreement, items: list[ObligationIn]) -> None:
     agreement.obligations.clear()
     for position, item in enumerate(items, start=1):
-        agreement.obligations.append(Obligation(position=position, party=item.party,
-                                                text=item.text))
+        agreement.obligations.append(
+            Obligation(position=position, party=item.party, text=item.text)
+        )
 
 
 def _schedule_reviews(session: Session, agreement: Agreement) -> None:
     """(Re)plan the quarterly reviews; reviews already held are never touched."""
-    held = session.scalar(select(func.count()).where(
-        Review.agreement_id == agreement.id, Review.held_date.is_not(None)))
+    held = session.scalar(
+        select(func.count()).where(
+            Review.agreement_id == agreement.id, Review.held_date.is_not(None)
+        )
+    )
     if held:
         return
     for review in session.scalars(select(Review).where(Review.agreement_id == agreement.id)):
@@ -53,37 +63,55 @@ def create_agreement(data: AgreementIn, *, deps: Deps, actor: Actor, now: dateti
         case_for(session, actor, data.case_id, Action.WRITE, Resource.AGREEMENT)
         _check_links(session, data.case_id, data.tenancy_contract_id, data.eviction_judgment_id)
         check_term(data.start_date, data.end_date)
-        agreement = Agreement(case_id=data.case_id, tenancy_contract_id=data.tenancy_contract_id,
-                              eviction_judgment_id=data.eviction_judgment_id,
-                              start_date=data.start_date, end_date=data.end_date,
-                              status=AgreementStatus.DRAFT, created_at=now, updated_at=now)
+        agreement = Agreement(
+            case_id=data.case_id,
+            tenancy_contract_id=data.tenancy_contract_id,
+            eviction_judgment_id=data.eviction_judgment_id,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            status=AgreementStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+        )
         _set_obligations(agreement, data.obligations)
         session.add(agreement)
         session.flush()
         _schedule_reviews(session, agreement)
-        audit.record(session, deps, actor=actor, action="agreement.create",
-                     subject_type="agreement", subject_id=agreement.id, now=now,
-                     detail={"case": data.case_id})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="agreement.create",
+            subject_type="agreement",
+            subject_id=agreement.id,
+            now=now,
+            detail={"case": data.case_id},
+        )
     return agreement
 
 
-def update_agreement(agreement_id: int, data: AgreementPatch, *, deps: Deps, actor: Actor,
-                     now: datetime) -> Agreement:
+def update_agreement(
+    agreement_id: int, data: AgreementPatch, *, deps: Deps, actor: Actor, now: datetime
+) -> Agreement:
     changes = data.model_dump(exclude_unset=True)
     with deps.db.begin() as session:
         agreement = _load(session, agreement_id, actor, Action.WRITE)
         content = set(changes) - {"status"}
         if content and agreement.status is not AgreementStatus.DRAFT:
-            raise Conflict("only a draft agreement can be changed; this one is "
-                           f"{agreement.status.value}")
+            raise Conflict(
+                f"only a draft agreement can be changed; this one is {agreement.status.value}"
+            )
         if data.status is not None:
             check_transition(agreement.status, data.status)
             agreement.status = data.status
         agreement.tenancy_contract_id = data.tenancy_contract_id or agreement.tenancy_contract_id
-        agreement.eviction_judgment_id = (data.eviction_judgment_id
-                                          or agreement.eviction_judgment_id)
-        _check_links(session, agreement.case_id, agreement.tenancy_contract_id,
-                     agreement.eviction_judgment_id)
+        agreement.eviction_judgment_id = data.eviction_judgment_id or agreement.eviction_judgment_id
+        _check_links(
+            session,
+            agreement.case_id,
+            agreement.tenancy_contract_id,
+            agreement.eviction_judgment_id,
+        )
         agreement.start_date = data.start_date or agreement.start_date
         agreement.end_date = data.end_date or agreement.end_date
         check_term(agreement.start_date, agreement.end_date)
@@ -92,9 +120,16 @@ def update_agreement(agreement_id: int, data: AgreementPatch, *, deps: Deps, act
         if {"start_date", "end_date"} & content:
             _schedule_reviews(session, agreement)
         agreement.updated_at = now
-        audit.record(session, deps, actor=actor, action="agreement.update",
-                     subject_type="agreement", subject_id=agreement.id, now=now,
-                     detail={"case": agreement.case_id, "fields": sorted(changes)})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="agreement.update",
+            subject_type="agreement",
+            subject_id=agreement.id,
+            now=now,
+            detail={"case": agreement.case_id, "fields": sorted(changes)},
+        )
     return agreement
 
 
@@ -113,15 +148,28 @@ def _load(session: Session, agreement_id: int, actor: Actor, action: Action) -> 
 def get_agreement(agreement_id: int, *, deps: Deps, actor: Actor, now: datetime) -> Agreement:
     with deps.db.begin() as session:
         agreement = _load(session, agreement_id, actor, Action.READ)
-        audit.record(session, deps, actor=actor, action="agreement.read",
-                     subject_type="agreement", subject_id=agreement_id, now=now,
-                     detail={"case": agreement.case_id})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="agreement.read",
+            subject_type="agreement",
+            subject_id=agreement_id,
+            now=now,
+            detail={"case": agreement.case_id},
+        )
         return agreement
 
 
-def list_agreements(*, deps: Deps, actor: Actor, case_id: int | None = None,
-                    status: AgreementStatus | None = None, limit: int = 50,
-                    offset: int = 0) -> Page[Agreement]:
+def list_agreements(
+    *,
+    deps: Deps,
+    actor: Actor,
+    case_id: int | None = None,
+    status: AgreementStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Agreement]:
     authorize(actor, Action.READ, Resource.AGREEMENT)
     query = restrict_to_visible(select(Agreement).order_by(Agreement.id), Agreement.case_id, actor)
     if case_id is not None:
@@ -136,10 +184,18 @@ def _review_scope(actor: Actor):  # type: ignore[no-untyped-def]
     return restrict_to_visible(select(Agreement.id), Agreement.case_id, actor)
 
 
-def list_reviews(*, deps: Deps, actor: Actor, agreement_id: int | None = None,
-                 case_id: int | None = None, due_from: date | None = None,
-                 due_until: date | None = None, held: bool | None = None, limit: int = 50,
-                 offset: int = 0) -> Page[Review]:
+def list_reviews(
+    *,
+    deps: Deps,
+    actor: Actor,
+    agreement_id: int | None = None,
+    case_id: int | None = None,
+    due_from: date | None = None,
+    due_until: date | None = None,
+    held: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Review]:
     authorize(actor, Action.READ, Resource.REVIEW)
     agreements_seen = _review_scope(actor)
     if case_id is not None:
@@ -181,19 +237,33 @@ def add_review(data: ReviewIn, *, deps: Deps, actor: Actor, now: datetime) -> Re
         agreement = _load(session, data.agreement_id, actor, Action.WRITE)
         if not agreement.start_date <= data.due_date <= agreement.end_date:
             raise ValidationFailed.one("due_date", "must fall within the agreement's term")
-        last = session.scalar(select(func.max(Review.number)).where(
-            Review.agreement_id == agreement.id)) or 0
-        review = Review(agreement_id=agreement.id, number=last + 1, due_date=data.due_date,
-                        summary="")
+        last = (
+            session.scalar(
+                select(func.max(Review.number)).where(Review.agreement_id == agreement.id)
+            )
+            or 0
+        )
+        review = Review(
+            agreement_id=agreement.id, number=last + 1, due_date=data.due_date, summary=""
+        )
         session.add(review)
         session.flush()
-        audit.record(session, deps, actor=actor, action="review.create", subject_type="review",
-                     subject_id=review.id, now=now, detail={"case": agreement.case_id})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="review.create",
+            subject_type="review",
+            subject_id=review.id,
+            now=now,
+            detail={"case": agreement.case_id},
+        )
     return review
 
 
-def record_review(review_id: int, data: ReviewPatch, *, deps: Deps, actor: Actor,
-                  now: datetime, today: date) -> Review:
+def record_review(
+    review_id: int, data: ReviewPatch, *, deps: Deps, actor: Actor, now: datetime, today: date
+) -> Review:
     """Record that a review was held, with its outcome."""
     changes = data.model_dump(exclude_unset=True)
     with deps.db.begin() as session:
@@ -205,6 +275,14 @@ def record_review(review_id: int, data: ReviewPatch, *, deps: Deps, actor: Actor
         if (review.held_date is None) != (review.outcome is None):
             field = "outcome" if review.outcome is None else "held_date"
             raise ValidationFailed.one(field, "a held review needs both its date and outcome")
-        audit.record(session, deps, actor=actor, action="review.update", subject_type="review",
-                     subject_id=review.id, now=now, detail={"fields": sorted(changes)})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="review.update",
+            subject_type="review",
+            subject_id=review.id,
+            now=now,
+            detail={"fields": sorted(changes)},
+        )
     return review

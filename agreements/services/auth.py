@@ -37,12 +37,22 @@ def token_digest(deps: Deps, token: str) -> str:
 
 
 def actor_for(user: User) -> Actor:
-    return Actor(user_id=user.id, role=user.role, organisation_id=user.organisation_id,
-                 name=user.name)
+    return Actor(
+        user_id=user.id, role=user.role, organisation_id=user.organisation_id, name=user.name
+    )
 
 
-def create_user(email: str, name: str, role: Role, password: str, *, deps: Deps, actor: Actor,
-                now: datetime, organisation_id: int | None = None) -> User:
+def create_user(
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    *,
+    deps: Deps,
+    actor: Actor,
+    now: datetime,
+    organisation_id: int | None = None,
+) -> User:
     """Add a staff user; partners must belong to an organisation (their scope)."""
     authorize(actor, Action.WRITE, Resource.USER)
     email = email.strip().lower()
@@ -61,35 +71,70 @@ def create_user(email: str, name: str, role: Role, password: str, *, deps: Deps,
                 raise ValidationFailed.one("role", "staff of the coordinator are coordinators")
         if session.scalar(select(func.count()).where(User.email == email)):
             raise Conflict(f"a user with e-mail {email} already exists")
-        user = User(email=email, name=name, role=role, organisation_id=organisation_id,
-                    password_hash=_hasher.hash(password), active=True, created_at=now)
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            organisation_id=organisation_id,
+            password_hash=_hasher.hash(password),
+            active=True,
+            created_at=now,
+        )
         session.add(user)
         session.flush()
-        audit.record(session, deps, actor=actor, action="user.create", subject_type="user",
-                     subject_id=user.id, now=now, detail={"role": role.value})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="user.create",
+            subject_type="user",
+            subject_id=user.id,
+            now=now,
+            detail={"role": role.value},
+        )
     return user
 
 
-def login(email: str, password: str, *, deps: Deps, now: datetime,
-          client: str = "") -> IssuedToken:
+def login(email: str, password: str, *, deps: Deps, now: datetime, client: str = "") -> IssuedToken:
     """Check a password and open a session; every attempt is in the audit log."""
     with deps.db.begin() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         ok = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
         if user is None or not ok or not user.active:
-            audit.record(session, deps, actor="anonymous", action="auth.login_failed",
-                         subject_type="user", subject_id=user.id if user else "unknown",
-                         now=now, detail={"client": client[:64]})
+            audit.record(
+                session,
+                deps,
+                actor="anonymous",
+                action="auth.login_failed",
+                subject_type="user",
+                subject_id=user.id if user else "unknown",
+                now=now,
+                detail={"client": client[:64]},
+            )
             failed = True
         else:
             failed = False
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
-            issued = _issue(session, deps, user, "session", "login", now,
-                            now + timedelta(hours=deps.settings.session_hours))
-            audit.record(session, deps, actor=actor_for(user), action="auth.login",
-                         subject_type="user", subject_id=user.id, now=now,
-                         detail={"client": client[:64]})
+            issued = _issue(
+                session,
+                deps,
+                user,
+                "session",
+                "login",
+                now,
+                now + timedelta(hours=deps.settings.session_hours),
+            )
+            audit.record(
+                session,
+                deps,
+                actor=actor_for(user),
+                action="auth.login",
+                subject_type="user",
+                subject_id=user.id,
+                now=now,
+                detail={"client": client[:64]},
+            )
     if failed:
         raise NotAuthenticated("wrong e-mail address or password")
     return issued
@@ -102,17 +147,31 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def _issue(session: object, deps: Deps, user: User, kind: str, name: str, now: datetime,
-           expires_at: datetime) -> IssuedToken:
+def _issue(
+    session: object,
+    deps: Deps,
+    user: User,
+    kind: str,
+    name: str,
+    now: datetime,
+    expires_at: datetime,
+) -> IssuedToken:
     token = secrets.token_urlsafe(32)
-    row = AuthToken(user_id=user.id, kind=kind, name=name, digest=token_digest(deps, token),
-                    created_at=now, expires_at=expires_at)
+    row = AuthToken(
+        user_id=user.id,
+        kind=kind,
+        name=name,
+        digest=token_digest(deps, token),
+        created_at=now,
+        expires_at=expires_at,
+    )
     session.add(row)  # type: ignore[attr-defined]
     return IssuedToken(token=token, expires_at=expires_at, user=user)
 
 
-def create_bearer_token(name: str, days: int, *, deps: Deps, actor: Actor,
-                        now: datetime) -> IssuedToken:
+def create_bearer_token(
+    name: str, days: int, *, deps: Deps, actor: Actor, now: datetime
+) -> IssuedToken:
     """A long-lived token for an integration, acting as the user who made it."""
     if actor.user_id is None:
         raise ValidationFailed.one("user", "only a staff user can own a token")
@@ -122,8 +181,16 @@ def create_bearer_token(name: str, days: int, *, deps: Deps, actor: Actor,
         user = session.get(User, actor.user_id)
         assert user is not None
         issued = _issue(session, deps, user, "bearer", name, now, now + timedelta(days=days))
-        audit.record(session, deps, actor=actor, action="auth.token_create",
-                     subject_type="user", subject_id=user.id, now=now, detail={"name": name})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="auth.token_create",
+            subject_type="user",
+            subject_id=user.id,
+            now=now,
+            detail={"name": name},
+        )
     return issued
 
 
@@ -144,8 +211,15 @@ def logout(token: str, *, deps: Deps, now: datetime) -> None:
         row = session.scalar(select(AuthToken).where(AuthToken.digest == token_digest(deps, token)))
         if row is not None and row.revoked_at is None:
             row.revoked_at = now
-            audit.record(session, deps, actor=f"user:{row.user_id}", action="auth.logout",
-                         subject_type="user", subject_id=row.user_id, now=now)
+            audit.record(
+                session,
+                deps,
+                actor=f"user:{row.user_id}",
+                action="auth.logout",
+                subject_type="user",
+                subject_id=row.user_id,
+                now=now,
+            )
 
 
 def list_users(*, deps: Deps, actor: Actor) -> list[User]:

@@ -29,8 +29,9 @@ def _contract_columns(session: Session, values: dict[str, Any]) -> dict[str, Any
     if "monthly_rent" in values:
         values["monthly_rent_cents"] = to_cents(values.pop("monthly_rent"))
     if "landlord_id" in values:
-        _require_org(session, values["landlord_id"], "landlord_id",
-                     OrganisationKind.HOUSING_CORPORATION)
+        _require_org(
+            session, values["landlord_id"], "landlord_id", OrganisationKind.HOUSING_CORPORATION
+        )
     return values
 
 
@@ -66,7 +67,8 @@ def _check_arrangement(row: PaymentArrangement) -> None:
         raise ValidationFailed.one("instalment", "cannot be more than the arrears")
     if row.instalment_cents * row.number_of_terms < row.arrears_cents:
         raise ValidationFailed.one(
-            "number_of_terms", "the instalments do not add up to the arrears")
+            "number_of_terms", "the instalments do not add up to the arrears"
+        )
 
 
 def _require_org(session: Session, org_id: int, field: str, kind: OrganisationKind | None) -> None:
@@ -95,9 +97,16 @@ class CaseFileKind(Generic[M]):
             self.check(row)
             session.add(row)
             session.flush()
-            audit.record(session, deps, actor=actor, action=f"{self.name}.create",
-                         subject_type=self.name, subject_id=row.id, now=now,
-                         detail={"case": row.case_id})
+            audit.record(
+                session,
+                deps,
+                actor=actor,
+                action=f"{self.name}.create",
+                subject_type=self.name,
+                subject_id=row.id,
+                now=now,
+                detail={"case": row.case_id},
+            )
         return row
 
     def update(self, row_id: int, data: Input, *, deps: Deps, actor: Actor, now: datetime) -> M:
@@ -107,24 +116,46 @@ class CaseFileKind(Generic[M]):
             for key, value in self.columns(session, dict(changes)).items():
                 setattr(row, key, value)
             self.check(row)
-            audit.record(session, deps, actor=actor, action=f"{self.name}.update",
-                         subject_type=self.name, subject_id=row.id, now=now,
-                         detail={"case": row.case_id, "fields": sorted(changes)})
+            audit.record(
+                session,
+                deps,
+                actor=actor,
+                action=f"{self.name}.update",
+                subject_type=self.name,
+                subject_id=row.id,
+                now=now,
+                detail={"case": row.case_id, "fields": sorted(changes)},
+            )
         return row
 
     def get(self, row_id: int, *, deps: Deps, actor: Actor, now: datetime) -> M:
         with deps.db.begin() as session:
             row = self._load(session, row_id, actor, Action.READ)
-            audit.record(session, deps, actor=actor, action=f"{self.name}.read",
-                         subject_type=self.name, subject_id=row.id, now=now,
-                         detail={"case": row.case_id})
+            audit.record(
+                session,
+                deps,
+                actor=actor,
+                action=f"{self.name}.read",
+                subject_type=self.name,
+                subject_id=row.id,
+                now=now,
+                detail={"case": row.case_id},
+            )
             return row
 
-    def list(self, *, deps: Deps, actor: Actor, case_id: int | None = None, limit: int = 50,
-             offset: int = 0) -> Page[M]:
+    def list(
+        self,
+        *,
+        deps: Deps,
+        actor: Actor,
+        case_id: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[M]:
         authorize(actor, Action.READ, self.resource)
-        query = restrict_to_visible(select(self.model).order_by(self.model.id),
-                                    self.model.case_id, actor)
+        query = restrict_to_visible(
+            select(self.model).order_by(self.model.id), self.model.case_id, actor
+        )
         if case_id is not None:
             query = query.where(self.model.case_id == case_id)
         with deps.db() as session:
@@ -142,9 +173,20 @@ class CaseFileKind(Generic[M]):
         return row
 
 
-tenancy_contracts = CaseFileKind(TenancyContract, Resource.TENANCY_CONTRACT, "tenancy_contract",
-                                 _contract_columns, _check_contract)
-judgments = CaseFileKind(EvictionJudgment, Resource.JUDGMENT, "eviction_judgment",
-                         _judgment_columns, _check_judgment)
-payment_arrangements = CaseFileKind(PaymentArrangement, Resource.PAYMENT_ARRANGEMENT,
-                                    "payment_arrangement", _arrangement_columns, _check_arrangement)
+tenancy_contracts = CaseFileKind(
+    TenancyContract,
+    Resource.TENANCY_CONTRACT,
+    "tenancy_contract",
+    _contract_columns,
+    _check_contract,
+)
+judgments = CaseFileKind(
+    EvictionJudgment, Resource.JUDGMENT, "eviction_judgment", _judgment_columns, _check_judgment
+)
+payment_arrangements = CaseFileKind(
+    PaymentArrangement,
+    Resource.PAYMENT_ARRANGEMENT,
+    "payment_arrangement",
+    _arrangement_columns,
+    _check_arrangement,
+)

@@ -13,7 +13,7 @@ from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services import audit
 from agreements.services.context import Deps
-from agreements.services.inputs import CaseIn, CareNotesIn, CasePatch, PartyIn, RepresentativeIn
+from agreements.services.inputs import CareNotesIn, CaseIn, CasePatch, PartyIn, RepresentativeIn
 from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
 
 MAX_TERM_DAYS = 5 * 366
@@ -27,16 +27,30 @@ def create_case(data: CaseIn, *, deps: Deps, actor: Actor, now: datetime) -> Cas
         if session.get(Person, data.tenant_id) is None:
             raise ValidationFailed.one("tenant_id", "no such person")
         _check_term(data.start_date, data.planned_end_date)
-        case = Case(status=data.status, coordinator_id=coordinator_id, tenant_id=data.tenant_id,
-                    start_date=data.start_date, planned_end_date=data.planned_end_date,
-                    created_at=now, updated_at=now, **data.address.model_dump())
+        case = Case(
+            status=data.status,
+            coordinator_id=coordinator_id,
+            tenant_id=data.tenant_id,
+            start_date=data.start_date,
+            planned_end_date=data.planned_end_date,
+            created_at=now,
+            updated_at=now,
+            **data.address.model_dump(),
+        )
         session.add(case)
         session.flush()
         case.reference = f"LK-{data.start_date.year}-{case.id:05d}"
         _set_parties(session, case, data.parties)
         _set_representatives(session, case, data.representatives)
-        audit.record(session, deps, actor=actor, action="case.create", subject_type="case",
-                     subject_id=case.id, now=now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="case.create",
+            subject_type="case",
+            subject_id=case.id,
+            now=now,
+        )
     return get_case(case.id, deps=deps, actor=actor, now=now, log=False)
 
 
@@ -72,8 +86,13 @@ def _set_parties(session: Session, case: Case, parties: list[PartyIn]) -> None:
         if party.contact_person_id and session.get(Person, party.contact_person_id) is None:
             raise ValidationFailed.one(f"parties.{i}.contact_person_id", "no such person")
         seen.add(org.id)
-        case.parties.append(CaseParty(organisation_id=org.id, role=PARTY_ROLE_FOR_KIND[org.kind],
-                                      contact_person_id=party.contact_person_id))
+        case.parties.append(
+            CaseParty(
+                organisation_id=org.id,
+                role=PARTY_ROLE_FOR_KIND[org.kind],
+                contact_person_id=party.contact_person_id,
+            )
+        )
 
 
 def _set_representatives(session: Session, case: Case, reps: list[RepresentativeIn]) -> None:
@@ -83,15 +102,15 @@ def _set_representatives(session: Session, case: Case, reps: list[Representative
         if session.get(Person, rep.person_id) is None:
             raise ValidationFailed.one(f"representatives.{i}.person_id", "no such person")
         if rep.person_id == case.tenant_id:
-            raise ValidationFailed.one(f"representatives.{i}.person_id",
-                                       "the tenant cannot be their own representative")
+            raise ValidationFailed.one(
+                f"representatives.{i}.person_id", "the tenant cannot be their own representative"
+            )
         if any(r.person_id == rep.person_id for r in case.representatives):
             raise ValidationFailed.one(f"representatives.{i}.person_id", "listed twice")
         case.representatives.append(CaseRepresentative(person_id=rep.person_id, kind=rep.kind))
 
 
-def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor,
-                now: datetime) -> Case:
+def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor, now: datetime) -> Case:
     with deps.db.begin() as session:
         case = case_for(session, actor, case_id, Action.WRITE)
         changes = data.model_dump(exclude_unset=True)
@@ -111,8 +130,16 @@ def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor,
         if data.representatives is not None:
             _set_representatives(session, case, data.representatives)
         case.updated_at = now
-        audit.record(session, deps, actor=actor, action="case.update", subject_type="case",
-                     subject_id=case.id, now=now, detail={"fields": sorted(changes)})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="case.update",
+            subject_type="case",
+            subject_id=case.id,
+            now=now,
+            detail={"fields": sorted(changes)},
+        )
     return get_case(case_id, deps=deps, actor=actor, now=now, log=False)
 
 
@@ -121,14 +148,30 @@ def get_case(case_id: int, *, deps: Deps, actor: Actor, now: datetime, log: bool
     with deps.db.begin() as session:
         case = case_for(session, actor, case_id, Action.READ)
         if log:
-            audit.record(session, deps, actor=actor, action="case.read", subject_type="case",
-                         subject_id=case_id, now=now)
+            audit.record(
+                session,
+                deps,
+                actor=actor,
+                action="case.read",
+                subject_type="case",
+                subject_id=case_id,
+                now=now,
+            )
         return case
 
 
-def list_cases(*, deps: Deps, actor: Actor, now: datetime, status: CaseStatus | None = None,
-               coordinator_id: int | None = None, organisation_id: int | None = None,
-               q: str | None = None, limit: int = 50, offset: int = 0) -> Page[Case]:
+def list_cases(
+    *,
+    deps: Deps,
+    actor: Actor,
+    now: datetime,
+    status: CaseStatus | None = None,
+    coordinator_id: int | None = None,
+    organisation_id: int | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Case]:
     authorize(actor, Action.READ, Resource.CASE)
     query = restrict_to_visible(select(Case).order_by(Case.id.desc()), Case.id, actor)
     if status is not None:
@@ -136,20 +179,33 @@ def list_cases(*, deps: Deps, actor: Actor, now: datetime, status: CaseStatus | 
     if coordinator_id is not None:
         query = query.where(Case.coordinator_id == coordinator_id)
     if organisation_id is not None:
-        query = query.where(Case.id.in_(select(CaseParty.case_id).where(
-            CaseParty.organisation_id == organisation_id)))
+        query = query.where(
+            Case.id.in_(
+                select(CaseParty.case_id).where(CaseParty.organisation_id == organisation_id)
+            )
+        )
     if q:
         needle = q.lower()
-        query = query.join(Person, Person.id == Case.tenant_id).where(or_(
-            func.lower(Person.name).contains(needle, autoescape=True),
-            func.lower(Case.street).contains(needle, autoescape=True),
-            func.lower(Case.reference).contains(needle, autoescape=True),
-            func.lower(Case.postcode).contains(needle, autoescape=True),
-        ))
+        query = query.join(Person, Person.id == Case.tenant_id).where(
+            or_(
+                func.lower(Person.name).contains(needle, autoescape=True),
+                func.lower(Case.street).contains(needle, autoescape=True),
+                func.lower(Case.reference).contains(needle, autoescape=True),
+                func.lower(Case.postcode).contains(needle, autoescape=True),
+            )
+        )
     with deps.db.begin() as session:
         page = paginate(session, query, limit, offset)
-        audit.record(session, deps, actor=actor, action="case.list", subject_type="case",
-                     subject_id="*", now=now, detail={"count": len(page.items)})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="case.list",
+            subject_type="case",
+            subject_id="*",
+            now=now,
+            detail={"count": len(page.items)},
+        )
         return page
 
 
@@ -157,17 +213,32 @@ def read_care_notes(case_id: int, *, deps: Deps, actor: Actor, now: datetime) ->
     """Special-category data: only roles that need it, decrypted on read, always logged."""
     with deps.db.begin() as session:
         case = case_for(session, actor, case_id, Action.READ, Resource.CARE_NOTES)
-        audit.record(session, deps, actor=actor, action="care_notes.read", subject_type="case",
-                     subject_id=case_id, now=now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="care_notes.read",
+            subject_type="case",
+            subject_id=case_id,
+            now=now,
+        )
         token = case.care_notes_encrypted
     return deps.cipher.decrypt(token) if token else ""
 
 
-def write_care_notes(case_id: int, data: CareNotesIn, *, deps: Deps, actor: Actor,
-                     now: datetime) -> None:
+def write_care_notes(
+    case_id: int, data: CareNotesIn, *, deps: Deps, actor: Actor, now: datetime
+) -> None:
     with deps.db.begin() as session:
         case = case_for(session, actor, case_id, Action.WRITE, Resource.CARE_NOTES)
         case.care_notes_encrypted = deps.cipher.encrypt(data.text) if data.text else None
         case.updated_at = now
-        audit.record(session, deps, actor=actor, action="care_notes.write", subject_type="case",
-                     subject_id=case_id, now=now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="care_notes.write",
+            subject_type="case",
+            subject_id=case_id,
+            now=now,
+        )

@@ -24,7 +24,9 @@ class NotesCipher:
         try:
             return self._fernet.decrypt(token).decode()
         except InvalidToken:
-            raise RuntimeError("encrypted data cannot be read: was the secret key changed?")
+            raise RuntimeError(
+                "encrypted data cannot be read: was the secret key changed?"
+            ) from None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from agreements.services import agreements, auth, case_file, cases, directory
 from agreements.services import inputs as i
 from agreements.services.context import Deps
 
-DEMO_PASSWORD = "demo-wachtwoord"  # development mode only; `init --demo` refuses otherwise
+DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - development mode only; `init --demo` refuses otherwise
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,16 @@ STANDARD_OBLIGATIONS = [
     (P.TENANT, "Ik werk mee aan budgetbeheer en aan de afspraken met mijn bewindvoerder."),
     (P.TENANT, "Ik zorg niet voor overlast voor mijn buren."),
     (P.TENANT, "Ik laat mijn begeleider en de corporatie op huisbezoek komen."),
-    (P.HOUSING_CORPORATION, "Portaal voert het ontruimingsvonnis niet uit zolang de huurder "
-                            "zich aan deze overeenkomst houdt."),
-    (P.COORDINATOR, "Het Vierde Huis coördineert de begeleiding en evalueert het traject "
-                    "elke drie maanden met alle partijen."),
+    (
+        P.HOUSING_CORPORATION,
+        "Portaal voert het ontruimingsvonnis niet uit zolang de huurder "
+        "zich aan deze overeenkomst houdt.",
+    ),
+    (
+        P.COORDINATOR,
+        "Het Vierde Huis coördineert de begeleiding en evalueert het traject "
+        "elke drie maanden met alle partijen.",
+    ),
     (P.MUNICIPALITY, "De gemeente maakt een financieel overzicht en biedt schuldhulp."),
     (P.NEIGHBOURHOOD_TEAM, "Het buurtteam begeleidt de huurder bij dagelijkse zaken."),
 ]
@@ -58,8 +64,9 @@ def seed_demo(*, deps: Deps, now: datetime) -> int:
             return int(existing or 0)
     actor = SYSTEM
     orgs = {
-        name: directory.create_organisation(i.OrganisationIn(name=name, kind=kind, email=email),
-                                            deps=deps, actor=actor, now=now).id
+        name: directory.create_organisation(
+            i.OrganisationIn(name=name, kind=kind, email=email), deps=deps, actor=actor, now=now
+        ).id
         for name, kind, email in [
             ("Het Vierde Huis", K.COORDINATOR, "info@hetvierdehuis.example"),
             ("Portaal", K.HOUSING_CORPORATION, "utrecht@portaal.example"),
@@ -69,58 +76,160 @@ def seed_demo(*, deps: Deps, now: datetime) -> int:
         ]
     }
     users = {
-        login.email: auth.create_user(login.email, login.email.split("@")[0].title(), login.role,
-                                      DEMO_PASSWORD, deps=deps, actor=actor, now=now,
-                                      organisation_id=orgs[login.organisation]).id
+        login.email: auth.create_user(
+            login.email,
+            login.email.split("@")[0].title(),
+            login.role,
+            DEMO_PASSWORD,
+            deps=deps,
+            actor=actor,
+            now=now,
+            organisation_id=orgs[login.organisation],
+        ).id
         for login in LOGINS
     }
-    coordinator = Actor(user_id=users["coordinator@demo.example"], role=Role.COORDINATOR,
-                        organisation_id=orgs["Het Vierde Huis"], name="demo")
-    case_id = _demo_case(deps, coordinator, orgs, now, tenant="Zoë van 't Hek",
-                         corporation="Portaal", street="Amsterdamsestraatweg", number="101 bis")
-    _demo_case(deps, coordinator, orgs, now, tenant="Ünal & Zoë Yılmaz",
-               corporation="Mitros", street="Kanaalstraat", number="12")
+    coordinator = Actor(
+        user_id=users["coordinator@demo.example"],
+        role=Role.COORDINATOR,
+        organisation_id=orgs["Het Vierde Huis"],
+        name="demo",
+    )
+    case_id = _demo_case(
+        deps,
+        coordinator,
+        orgs,
+        now,
+        tenant="Zoë van 't Hek",
+        corporation="Portaal",
+        street="Amsterdamsestraatweg",
+        number="101 bis",
+    )
+    _demo_case(
+        deps,
+        coordinator,
+        orgs,
+        now,
+        tenant="Ünal & Zoë Yılmaz",
+        corporation="Mitros",
+        street="Kanaalstraat",
+        number="12",
+    )
     return case_id
 
 
-def _demo_case(deps: Deps, actor: Actor, orgs: dict[str, int], now: datetime, *, tenant: str,
-               corporation: str, street: str, number: str) -> int:
+def _demo_case(
+    deps: Deps,
+    actor: Actor,
+    orgs: dict[str, int],
+    now: datetime,
+    *,
+    tenant: str,
+    corporation: str,
+    street: str,
+    number: str,
+) -> int:
     address = i.AddressIn(street=street, house_number=number, postcode="3551 CA", city="Utrecht")
     person = directory.create_person(
-        i.PersonIn(name=tenant, address=address, email="huurder@demo.example",
-                   date_of_birth=date(1984, 3, 12)), deps=deps, actor=actor, now=now)
+        i.PersonIn(
+            name=tenant,
+            address=address,
+            email="huurder@demo.example",
+            date_of_birth=date(1984, 3, 12),
+        ),
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
     guardian = directory.create_person(
         i.PersonIn(name="Mr. J. de Bewindvoerder", email="bewind@demo.example"),
-        deps=deps, actor=actor, now=now)
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
     start = date(2026, 1, 31)
-    case = cases.create_case(i.CaseIn(
-        tenant_id=person.id, address=address, start_date=start,
-        planned_end_date=date(2029, 1, 31), status="active",
-        parties=[i.PartyIn(organisation_id=orgs[n]) for n in
-                 (corporation, "Het Vierde Huis", "Gemeente Utrecht", "Buurtteam Utrecht Oost")],
-        representatives=[i.RepresentativeIn(person_id=guardian.id,
-                                            kind=RepresentativeKind.BEWINDVOERDER)],
-    ), deps=deps, actor=actor, now=now)
-    contract = case_file.tenancy_contracts.create(i.TenancyContractIn(
-        case_id=case.id, contract_number="HO-2019-004512", address=address,
-        start_date=date(2019, 5, 1), landlord_id=orgs[corporation],
-        monthly_rent=Decimal("687.45")), deps=deps, actor=actor, now=now)
-    judgment = case_file.judgments.create(i.JudgmentIn(
-        case_id=case.id, court="Rechtbank Midden-Nederland, kanton Utrecht",
-        case_number="11109681 \\ UC EXPL 24-3346", judgment_date=date(2025, 12, 4),
-        served_date=date(2025, 12, 18), ecli="ECLI:NL:RBMNE:2025:6123",
-        operative_decision="De kantonrechter ontbindt de huurovereenkomst en veroordeelt de "
-        "huurder de woning te ontruimen.",
-        suspension_conditions="Het vonnis wordt niet uitgevoerd zolang de huurder zich houdt "
-        "aan de woonbegeleidingsovereenkomst."), deps=deps, actor=actor, now=now)
-    case_file.payment_arrangements.create(i.PaymentArrangementIn(
-        case_id=case.id, arrears=Decimal("2843.10"), instalment=Decimal("120.00"),
-        start_date=date(2026, 2, 1), number_of_terms=24, iban="NL91ABNA0417164300",
-        creditor_id=orgs[corporation]), deps=deps, actor=actor, now=now)
-    obligations = [i.ObligationIn(party=party, text=text.replace("Portaal", corporation))
-                   for party, text in STANDARD_OBLIGATIONS]
-    agreements.create_agreement(i.AgreementIn(
-        case_id=case.id, tenancy_contract_id=contract.id, eviction_judgment_id=judgment.id,
-        start_date=start, end_date=date(2029, 1, 31), obligations=obligations),
-        deps=deps, actor=actor, now=now)
+    case = cases.create_case(
+        i.CaseIn(
+            tenant_id=person.id,
+            address=address,
+            start_date=start,
+            planned_end_date=date(2029, 1, 31),
+            status="active",
+            parties=[
+                i.PartyIn(organisation_id=orgs[n])
+                for n in (
+                    corporation,
+                    "Het Vierde Huis",
+                    "Gemeente Utrecht",
+                    "Buurtteam Utrecht Oost",
+                )
+            ],
+            representatives=[
+                i.RepresentativeIn(person_id=guardian.id, kind=RepresentativeKind.BEWINDVOERDER)
+            ],
+        ),
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
+    contract = case_file.tenancy_contracts.create(
+        i.TenancyContractIn(
+            case_id=case.id,
+            contract_number="HO-2019-004512",
+            address=address,
+            start_date=date(2019, 5, 1),
+            landlord_id=orgs[corporation],
+            monthly_rent=Decimal("687.45"),
+        ),
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
+    judgment = case_file.judgments.create(
+        i.JudgmentIn(
+            case_id=case.id,
+            court="Rechtbank Midden-Nederland, kanton Utrecht",
+            case_number="11109681 \\ UC EXPL 24-3346",
+            judgment_date=date(2025, 12, 4),
+            served_date=date(2025, 12, 18),
+            ecli="ECLI:NL:RBMNE:2025:6123",
+            operative_decision="De kantonrechter ontbindt de huurovereenkomst en veroordeelt de "
+            "huurder de woning te ontruimen.",
+            suspension_conditions="Het vonnis wordt niet uitgevoerd zolang de huurder zich houdt "
+            "aan de woonbegeleidingsovereenkomst.",
+        ),
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
+    case_file.payment_arrangements.create(
+        i.PaymentArrangementIn(
+            case_id=case.id,
+            arrears=Decimal("2843.10"),
+            instalment=Decimal("120.00"),
+            start_date=date(2026, 2, 1),
+            number_of_terms=24,
+            iban="NL91ABNA0417164300",
+            creditor_id=orgs[corporation],
+        ),
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
+    obligations = [
+        i.ObligationIn(party=party, text=text.replace("Portaal", corporation))
+        for party, text in STANDARD_OBLIGATIONS
+    ]
+    agreements.create_agreement(
+        i.AgreementIn(
+            case_id=case.id,
+            tenancy_contract_id=contract.id,
+            eviction_judgment_id=judgment.id,
+            start_date=start,
+            end_date=date(2029, 1, 31),
+            obligations=obligations,
+        ),
+        deps=deps,
+        actor=actor,
+        now=now,
+    )
     return case.id

@@ -17,21 +17,30 @@ from agreements.services.inputs import OrganisationIn, OrganisationPatch, Person
 from agreements.services.scope import Page, paginate, visible_case_ids
 
 
-def create_organisation(data: OrganisationIn, *, deps: Deps, actor: Actor,
-                        now: datetime) -> Organisation:
+def create_organisation(
+    data: OrganisationIn, *, deps: Deps, actor: Actor, now: datetime
+) -> Organisation:
     authorize(actor, Action.WRITE, Resource.ORGANISATION)
     with deps.db.begin() as session:
         _refuse_duplicate_name(session, data.name)
         org = Organisation(**data.model_dump(), created_at=now)
         session.add(org)
         session.flush()
-        audit.record(session, deps, actor=actor, action="organisation.create",
-                     subject_type="organisation", subject_id=org.id, now=now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="organisation.create",
+            subject_type="organisation",
+            subject_id=org.id,
+            now=now,
+        )
     return org
 
 
-def update_organisation(org_id: int, data: OrganisationPatch, *, deps: Deps, actor: Actor,
-                        now: datetime) -> Organisation:
+def update_organisation(
+    org_id: int, data: OrganisationPatch, *, deps: Deps, actor: Actor, now: datetime
+) -> Organisation:
     authorize(actor, Action.WRITE, Resource.ORGANISATION)
     with deps.db.begin() as session:
         org = session.get(Organisation, org_id)
@@ -42,9 +51,16 @@ def update_organisation(org_id: int, data: OrganisationPatch, *, deps: Deps, act
             _refuse_duplicate_name(session, changes["name"])
         for key, value in changes.items():
             setattr(org, key, value)
-        audit.record(session, deps, actor=actor, action="organisation.update",
-                     subject_type="organisation", subject_id=org.id, now=now,
-                     detail={"fields": sorted(changes)})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="organisation.update",
+            subject_type="organisation",
+            subject_id=org.id,
+            now=now,
+            detail={"fields": sorted(changes)},
+        )
     return org
 
 
@@ -62,8 +78,15 @@ def get_organisation(org_id: int, *, deps: Deps, actor: Actor) -> Organisation:
         return org
 
 
-def list_organisations(*, deps: Deps, actor: Actor, kind: OrganisationKind | None = None,
-                       q: str | None = None, limit: int = 50, offset: int = 0) -> Page[Organisation]:
+def list_organisations(
+    *,
+    deps: Deps,
+    actor: Actor,
+    kind: OrganisationKind | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Organisation]:
     authorize(actor, Action.READ, Resource.ORGANISATION)
     query = select(Organisation).order_by(Organisation.name)
     if kind is not None:
@@ -82,8 +105,9 @@ def _visible_people(actor: Actor):  # type: ignore[no-untyped-def]
     return or_(
         Person.organisation_id == actor.organisation_id,
         Person.id.in_(select(Case.tenant_id).where(Case.id.in_(cases))),
-        Person.id.in_(select(CaseRepresentative.person_id).where(
-            CaseRepresentative.case_id.in_(cases))),
+        Person.id.in_(
+            select(CaseRepresentative.person_id).where(CaseRepresentative.case_id.in_(cases))
+        ),
         Person.id.in_(select(CaseParty.contact_person_id).where(CaseParty.case_id.in_(cases))),
     )
 
@@ -93,7 +117,8 @@ def _apply_person(person: Person, changes: dict[str, object], deps: Deps) -> Non
         bsn = changes.pop("bsn")
         if bsn is not None and not deps.settings.bsn_enabled:
             raise ValidationFailed.one(
-                "bsn", "BSN processing is disabled (AGREEMENTS_BSN_ENABLED is off)")
+                "bsn", "BSN processing is disabled (AGREEMENTS_BSN_ENABLED is off)"
+            )
         person.bsn_encrypted = deps.cipher.encrypt(str(bsn)) if bsn else None
     address = changes.pop("address", None)
     if isinstance(address, dict):
@@ -116,13 +141,21 @@ def create_person(data: PersonIn, *, deps: Deps, actor: Actor, now: datetime) ->
         _apply_person(person, data.model_dump(exclude_unset=True), deps)
         session.add(person)
         session.flush()
-        audit.record(session, deps, actor=actor, action="person.create", subject_type="person",
-                     subject_id=person.id, now=now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="person.create",
+            subject_type="person",
+            subject_id=person.id,
+            now=now,
+        )
     return person
 
 
-def update_person(person_id: int, data: PersonPatch, *, deps: Deps, actor: Actor,
-                  now: datetime) -> Person:
+def update_person(
+    person_id: int, data: PersonPatch, *, deps: Deps, actor: Actor, now: datetime
+) -> Person:
     authorize(actor, Action.WRITE, Resource.PERSON)
     with deps.db.begin() as session:
         person = session.get(Person, person_id)
@@ -132,8 +165,16 @@ def update_person(person_id: int, data: PersonPatch, *, deps: Deps, actor: Actor
         _check_organisation(session, changes.get("organisation_id"))
         fields = sorted(changes)
         _apply_person(person, changes, deps)
-        audit.record(session, deps, actor=actor, action="person.update", subject_type="person",
-                     subject_id=person.id, now=now, detail={"fields": fields})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="person.update",
+            subject_type="person",
+            subject_id=person.id,
+            now=now,
+            detail={"fields": fields},
+        )
     return person
 
 
@@ -148,14 +189,28 @@ def get_person(person_id: int, *, deps: Deps, actor: Actor, now: datetime) -> Pe
         person = session.scalar(query)
         if person is None:
             raise NotFound("person", person_id)
-        audit.record(session, deps, actor=actor, action="person.read", subject_type="person",
-                     subject_id=person_id, now=now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="person.read",
+            subject_type="person",
+            subject_id=person_id,
+            now=now,
+        )
         return person
 
 
-def list_people(*, deps: Deps, actor: Actor, now: datetime, q: str | None = None,
-                organisation_id: int | None = None, limit: int = 50,
-                offset: int = 0) -> Page[Person]:
+def list_people(
+    *,
+    deps: Deps,
+    actor: Actor,
+    now: datetime,
+    q: str | None = None,
+    organisation_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Person]:
     authorize(actor, Action.READ, Resource.PERSON)
     query = select(Person).order_by(Person.name, Person.id)
     visible = _visible_people(actor)
@@ -167,6 +222,14 @@ def list_people(*, deps: Deps, actor: Actor, now: datetime, q: str | None = None
         query = query.where(Person.organisation_id == organisation_id)
     with deps.db.begin() as session:
         page = paginate(session, query, limit, offset)
-        audit.record(session, deps, actor=actor, action="person.list", subject_type="person",
-                     subject_id="*", now=now, detail={"count": len(page.items)})
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="person.list",
+            subject_type="person",
+            subject_id="*",
+            now=now,
+            detail={"count": len(page.items)},
+        )
         return page

@@ -6,7 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from agreements.domain import values
 from agreements.domain.enums import (
@@ -25,8 +32,9 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 ]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40,
-                                         pattern=r"^[0-9+() -]{6,40}$")]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+() -]{6,40}$")
+]
 Iban = Annotated[str, AfterValidator(values.normalise_iban)]
 Postcode = Annotated[str, AfterValidator(values.normalise_postcode)]
 Ecli = Annotated[str, AfterValidator(values.normalise_ecli)]
@@ -57,8 +65,9 @@ class Input(BaseModel):
 
 class AddressIn(Input):
     street: Name
-    house_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                   max_length=20)]
+    house_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+    ]
     postcode: Postcode
     city: Short
 
@@ -153,7 +162,9 @@ class TenancyContractPatch(Input):
 class JudgmentIn(Input):
     case_id: Id
     court: Name
-    case_number: Short = Field(description="As the court wrote it, e.g. 11109681 \\ UC EXPL 24-3346")
+    case_number: Short = Field(
+        description="As the court wrote it, e.g. 11109681 \\ UC EXPL 24-3346"
+    )
     judgment_date: date
     served_date: date | None = None
     operative_decision: LongText

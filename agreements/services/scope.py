@@ -15,7 +15,7 @@ from agreements.domain.policy import Action, Actor, Resource, authorize
 T = TypeVar("T")
 
 
-def visible_case_ids(actor: Actor) -> Select[tuple[int]] | None:
+def visible_case_ids(actor: Actor) -> Select[Any] | None:
     """A subquery of case ids a partner may see, or None when the actor sees every case."""
     if not actor.scoped_to_organisation:
         return None
@@ -27,8 +27,9 @@ def restrict_to_visible(query: Select[Any], case_id_column: Any, actor: Actor) -
     return query if subquery is None else query.where(case_id_column.in_(subquery))
 
 
-def case_for(session: Session, actor: Actor, case_id: int, action: Action,
-             resource: Resource = Resource.CASE) -> Case:
+def case_for(
+    session: Session, actor: Actor, case_id: int, action: Action, resource: Resource = Resource.CASE
+) -> Case:
     """The case, if the actor's role allows the action and the case is within its scope.
 
     A case outside the scope is reported as not found: its existence is not the actor's
@@ -44,8 +45,12 @@ def _in_scope(session: Session, actor: Actor, case_id: int) -> bool:
     subquery = visible_case_ids(actor)
     if subquery is None:
         return True
-    return session.scalar(select(func.count()).where(subquery.where(
-        CaseParty.case_id == case_id).exists())) == 1
+    return (
+        session.scalar(
+            select(func.count()).where(subquery.where(CaseParty.case_id == case_id).exists())
+        )
+        == 1
+    )
 
 
 @dataclass(frozen=True)

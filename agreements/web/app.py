@@ -36,8 +36,9 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
     problems.install(app)
     for module in (auth, directory, cases, case_file, agreements):
         app.include_router(module.router, prefix=API)
-    app.add_middleware(BodyLimit, max_json=deps.settings.max_body_bytes,
-                       max_upload=deps.settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes
+    )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:

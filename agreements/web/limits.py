@@ -51,12 +51,22 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({
-        "type": "/problems/too-large", "title": "Request body too large", "status": 413,
-        "detail": f"the body is larger than the limit of {limit} bytes",
-    }).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]})
+    body = json.dumps(
+        {
+            "type": "/problems/too-large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": f"the body is larger than the limit of {limit} bytes",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

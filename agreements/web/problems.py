@@ -23,9 +23,16 @@ log = logging.getLogger("agreements.web")
 MEDIA_TYPE = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str = "", *, kind: str = "about:blank",
-            instance: str = "", errors: list[dict[str, str]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    kind: str = "about:blank",
+    instance: str = "",
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {"type": kind, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -54,45 +61,73 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(tuple(e["loc"])), "reason": _reason(e)} for e in exc.errors()]
-        return problem(422, "Invalid input", "; ".join(f"{e['field']}: {e['reason']}"
-                                                       for e in errors),
-                       kind="/problems/validation", instance=request.url.path, errors=errors)
+        return problem(
+            422,
+            "Invalid input",
+            "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
+            kind="/problems/validation",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(ValidationFailed)
     async def _invalid(request: Request, exc: ValidationFailed) -> JSONResponse:
         errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
-        return problem(422, "Invalid input", str(exc), kind="/problems/validation",
-                       instance=request.url.path, errors=errors)
+        return problem(
+            422,
+            "Invalid input",
+            str(exc),
+            kind="/problems/validation",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "Not found", str(exc), kind="/problems/not-found",
-                       instance=request.url.path)
+        return problem(
+            404, "Not found", str(exc), kind="/problems/not-found", instance=request.url.path
+        )
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
-        return problem(403, "Forbidden", str(exc), kind="/problems/forbidden",
-                       instance=request.url.path)
+        return problem(
+            403, "Forbidden", str(exc), kind="/problems/forbidden", instance=request.url.path
+        )
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc: NotAuthenticated) -> JSONResponse:
-        return problem(401, "Not logged in", str(exc), kind="/problems/not-authenticated",
-                       instance=request.url.path, headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            401,
+            "Not logged in",
+            str(exc),
+            kind="/problems/not-authenticated",
+            instance=request.url.path,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return problem(409, "Conflict", str(exc), kind="/problems/conflict",
-                       instance=request.url.path)
+        return problem(
+            409, "Conflict", str(exc), kind="/problems/conflict", instance=request.url.path
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), instance=request.url.path,
-                       headers=getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(ConfigurationError)
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The trace goes to the log, never to the client.
         log.exception("request.failed", extra={"path": request.url.path})
-        return problem(500, "Internal error", "Something went wrong on our side; it was logged.",
-                       instance=request.url.path)
+        return problem(
+            500,
+            "Internal error",
+            "Something went wrong on our side; it was logged.",
+            instance=request.url.path,
+        )

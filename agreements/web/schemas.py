@@ -37,8 +37,12 @@ class PageOut(Out, Generic[T]):
 
     @classmethod
     def of(cls, page: Page[Any], item: Any) -> PageOut[Any]:
-        return cls(items=[item(row) for row in page.items], total=page.total, limit=page.limit,
-                   offset=page.offset)
+        return cls(
+            items=[item(row) for row in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
 
 
 class Address(Out):
@@ -51,8 +55,9 @@ class Address(Out):
 def _address(row: Any) -> Address | None:
     if getattr(row, "street", None) is None:
         return None
-    return Address(street=row.street, house_number=row.house_number, postcode=row.postcode,
-                   city=row.city)
+    return Address(
+        street=row.street, house_number=row.house_number, postcode=row.postcode, city=row.city
+    )
 
 
 class OrganisationOut(Out):
@@ -84,9 +89,16 @@ class PersonOut(Out):
 
     @classmethod
     def of(cls, row: m.Person) -> PersonOut:
-        return cls(id=row.id, name=row.name, date_of_birth=row.date_of_birth, email=row.email,
-                   phone=row.phone, address=_address(row), organisation_id=row.organisation_id,
-                   has_bsn=row.bsn_encrypted is not None)
+        return cls(
+            id=row.id,
+            name=row.name,
+            date_of_birth=row.date_of_birth,
+            email=row.email,
+            phone=row.phone,
+            address=_address(row),
+            organisation_id=row.organisation_id,
+            has_bsn=row.bsn_encrypted is not None,
+        )
 
 
 class PartyOut(Out):
@@ -125,13 +137,19 @@ class CaseOut(Out):
         address = _address(row)
         assert address is not None
         return cls(
-            id=row.id, reference=row.reference, status=row.status,
-            coordinator_id=row.coordinator_id, tenant=TenantOut.model_validate(row.tenant),
-            address=address, start_date=row.start_date, planned_end_date=row.planned_end_date,
+            id=row.id,
+            reference=row.reference,
+            status=row.status,
+            coordinator_id=row.coordinator_id,
+            tenant=TenantOut.model_validate(row.tenant),
+            address=address,
+            start_date=row.start_date,
+            planned_end_date=row.planned_end_date,
             parties=[PartyOut.model_validate(p) for p in row.parties],
             representatives=[RepresentativeOut.model_validate(r) for r in row.representatives],
             has_care_notes=row.care_notes_encrypted is not None,
-            created_at=row.created_at, updated_at=row.updated_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
 
@@ -154,9 +172,16 @@ class TenancyContractOut(Out):
     def of(cls, row: m.TenancyContract) -> TenancyContractOut:
         address = _address(row)
         assert address is not None
-        return cls(id=row.id, case_id=row.case_id, contract_number=row.contract_number,
-                   address=address, start_date=row.start_date, end_date=row.end_date,
-                   landlord_id=row.landlord_id, monthly_rent=from_cents(row.monthly_rent_cents))
+        return cls(
+            id=row.id,
+            case_id=row.case_id,
+            contract_number=row.contract_number,
+            address=address,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            landlord_id=row.landlord_id,
+            monthly_rent=from_cents(row.monthly_rent_cents),
+        )
 
 
 class JudgmentOut(Out):
@@ -184,10 +209,17 @@ class PaymentArrangementOut(Out):
 
     @classmethod
     def of(cls, row: m.PaymentArrangement) -> PaymentArrangementOut:
-        return cls(id=row.id, case_id=row.case_id, arrears=from_cents(row.arrears_cents),
-                   instalment=from_cents(row.instalment_cents), frequency=row.frequency,
-                   start_date=row.start_date, number_of_terms=row.number_of_terms,
-                   iban=row.iban, creditor_id=row.creditor_id)
+        return cls(
+            id=row.id,
+            case_id=row.case_id,
+            arrears=from_cents(row.arrears_cents),
+            instalment=from_cents(row.instalment_cents),
+            frequency=row.frequency,
+            start_date=row.start_date,
+            number_of_terms=row.number_of_terms,
+            iban=row.iban,
+            creditor_id=row.creditor_id,
+        )
 
 
 class ObligationOut(Out):
@@ -222,6 +254,6 @@ class ReviewOut(Out):
 
 class TokenOut(BaseModel):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_at: datetime
     user: UserOut

@@ -42,9 +42,8 @@ def test_rows_cannot_be_updated_or_deleted(fresh_deps):
     _append(fresh_deps, 2)
     for statement in ("UPDATE audit_entries SET actor = 'x' WHERE seq = 1",
                       "DELETE FROM audit_entries WHERE seq = 2"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with fresh_deps.db.begin() as session:
-                session.execute(text(statement))
+        with pytest.raises(DBAPIError, match="append-only"), fresh_deps.db.begin() as session:
+            session.execute(text(statement))
     assert audit.verify_chain(fresh_deps).ok
 
 

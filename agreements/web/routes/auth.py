@@ -43,19 +43,26 @@ class MeOut(BaseModel):
 
 
 def _token_out(issued: auth.IssuedToken) -> TokenOut:
-    return TokenOut(token=issued.token, expires_at=issued.expires_at,
-                    user=UserOut.model_validate(issued.user))
+    return TokenOut(
+        token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(issued.user)
+    )
 
 
 @router.post("/auth/login", response_model=TokenOut)
-def login(body: LoginIn, request: Request, response: Response, deps: DepsDep,
-          now: NowDep) -> TokenOut:
+def login(
+    body: LoginIn, request: Request, response: Response, deps: DepsDep, now: NowDep
+) -> TokenOut:
     """Log in with e-mail and password; sets the session cookie and returns the token too."""
     client = request.client.host if request.client else ""
     issued = auth.login(body.email, body.password, deps=deps, now=now, client=client)
-    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, samesite="lax",
-                        secure=deps.settings.secure_cookies,
-                        max_age=deps.settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        httponly=True,
+        samesite="lax",
+        secure=deps.settings.secure_cookies,
+        max_age=deps.settings.session_hours * 3600,
+    )
     return _token_out(issued)
 
 
@@ -63,8 +70,9 @@ def login(body: LoginIn, request: Request, response: Response, deps: DepsDep,
 def logout(request: Request, response: Response, deps: DepsDep, now: NowDep) -> None:
     """End the current session (or revoke the bearer token used)."""
     header = request.headers.get("authorization", "")
-    token = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(
-        SESSION_COOKIE)
+    token = (
+        header[7:] if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+    )
     if token:
         auth.logout(token, deps=deps, now=now)
     response.delete_cookie(SESSION_COOKIE)
@@ -73,15 +81,20 @@ def logout(request: Request, response: Response, deps: DepsDep, now: NowDep) -> 
 @router.get("/auth/me", response_model=MeOut)
 def me(actor: ActorDep) -> MeOut:
     """Who is logged in."""
-    return MeOut(user_id=actor.user_id, name=actor.name, role=actor.role,
-                 organisation_id=actor.organisation_id)
+    return MeOut(
+        user_id=actor.user_id,
+        name=actor.name,
+        role=actor.role,
+        organisation_id=actor.organisation_id,
+    )
 
 
 @router.post("/auth/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED)
 def create_token(body: TokenIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> TokenOut:
     """Make a bearer token for an integration; it is shown once."""
-    return _token_out(auth.create_bearer_token(body.name, body.days, deps=deps, actor=actor,
-                                               now=now))
+    return _token_out(
+        auth.create_bearer_token(body.name, body.days, deps=deps, actor=actor, now=now)
+    )
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -93,5 +106,13 @@ def list_users(actor: ActorDep, deps: DepsDep) -> list[User]:
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> User:
     """Add a staff account (admins only)."""
-    return auth.create_user(body.email, body.name, body.role, body.password, deps=deps,
-                            actor=actor, now=now, organisation_id=body.organisation_id)
+    return auth.create_user(
+        body.email,
+        body.name,
+        body.role,
+        body.password,
+        deps=deps,
+        actor=actor,
+        now=now,
+        organisation_id=body.organisation_id,
+    )

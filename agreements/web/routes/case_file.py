@@ -28,40 +28,113 @@ from agreements.web.schemas import (
 router = APIRouter()
 
 
-def _routes(path: str, tag: str, what: str, kind: case_file.CaseFileKind[Any],
-            create_in: type[Input], patch_in: type[Input], out: type[Any],
-            shape: Callable[[Any], Any]) -> None:
-    def list_rows(actor: ActorDep, deps: DepsDep, case_id: int | None = None,
-                  limit: Limit = 50, offset: Offset = 0) -> Any:
-        return PageOut.of(kind.list(deps=deps, actor=actor, case_id=case_id, limit=limit,
-                                    offset=offset), shape)
+def _routes(
+    path: str,
+    tag: str,
+    what: str,
+    kind: case_file.CaseFileKind[Any],
+    create_in: type[Input],
+    patch_in: type[Input],
+    out: type[Any],
+    shape: Callable[[Any], Any],
+) -> None:
+    def list_rows(
+        actor: ActorDep,
+        deps: DepsDep,
+        case_id: int | None = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Any:
+        return PageOut.of(
+            kind.list(deps=deps, actor=actor, case_id=case_id, limit=limit, offset=offset), shape
+        )
 
-    def create_row(body: create_in, actor: ActorDep, deps: DepsDep,  # type: ignore[valid-type]
-                   now: NowDep) -> Any:
+    def create_row(
+        body: create_in,  # type: ignore[valid-type]
+        actor: ActorDep,
+        deps: DepsDep,
+        now: NowDep,
+    ) -> Any:
         return shape(kind.create(body, deps=deps, actor=actor, now=now))
 
     def get_row(row_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> Any:
         return shape(kind.get(row_id, deps=deps, actor=actor, now=now))
 
-    def update_row(row_id: int, body: patch_in, actor: ActorDep,  # type: ignore[valid-type]
-                   deps: DepsDep, now: NowDep) -> Any:
+    def update_row(
+        row_id: int,
+        body: patch_in,  # type: ignore[valid-type]
+        actor: ActorDep,
+        deps: DepsDep,
+        now: NowDep,
+    ) -> Any:
         return shape(kind.update(row_id, body, deps=deps, actor=actor, now=now))
 
-    router.add_api_route(path, list_rows, methods=["GET"], response_model=PageOut[out],
-                         tags=[tag], summary=f"List {what}s", operation_id=f"list_{tag}")
-    router.add_api_route(path, create_row, methods=["POST"], response_model=out, tags=[tag],
-                         status_code=status.HTTP_201_CREATED, summary=f"Add a {what} to a case",
-                         operation_id=f"create_{tag}")
-    router.add_api_route(f"{path}/{{row_id}}", get_row, methods=["GET"], response_model=out,
-                         tags=[tag], summary=f"One {what}", operation_id=f"get_{tag}")
-    router.add_api_route(f"{path}/{{row_id}}", update_row, methods=["PATCH"], response_model=out,
-                         tags=[tag], summary=f"Change a {what}", operation_id=f"update_{tag}")
+    router.add_api_route(
+        path,
+        list_rows,
+        methods=["GET"],
+        response_model=PageOut[out],  # type: ignore[valid-type]
+        tags=[tag],
+        summary=f"List {what}s",
+        operation_id=f"list_{tag}",
+    )
+    router.add_api_route(
+        path,
+        create_row,
+        methods=["POST"],
+        response_model=out,
+        tags=[tag],
+        status_code=status.HTTP_201_CREATED,
+        summary=f"Add a {what} to a case",
+        operation_id=f"create_{tag}",
+    )
+    router.add_api_route(
+        f"{path}/{{row_id}}",
+        get_row,
+        methods=["GET"],
+        response_model=out,
+        tags=[tag],
+        summary=f"One {what}",
+        operation_id=f"get_{tag}",
+    )
+    router.add_api_route(
+        f"{path}/{{row_id}}",
+        update_row,
+        methods=["PATCH"],
+        response_model=out,
+        tags=[tag],
+        summary=f"Change a {what}",
+        operation_id=f"update_{tag}",
+    )
 
 
-_routes("/tenancy-contracts", "tenancy_contracts", "tenancy contract", case_file.tenancy_contracts,
-        TenancyContractIn, TenancyContractPatch, TenancyContractOut, TenancyContractOut.of)
-_routes("/judgments", "judgments", "eviction judgment", case_file.judgments, JudgmentIn,
-        JudgmentPatch, JudgmentOut, JudgmentOut.model_validate)
-_routes("/payment-arrangements", "payment_arrangements", "payment arrangement",
-        case_file.payment_arrangements, PaymentArrangementIn, PaymentArrangementPatch,
-        PaymentArrangementOut, PaymentArrangementOut.of)
+_routes(
+    "/tenancy-contracts",
+    "tenancy_contracts",
+    "tenancy contract",
+    case_file.tenancy_contracts,
+    TenancyContractIn,
+    TenancyContractPatch,
+    TenancyContractOut,
+    TenancyContractOut.of,
+)
+_routes(
+    "/judgments",
+    "judgments",
+    "eviction judgment",
+    case_file.judgments,
+    JudgmentIn,
+    JudgmentPatch,
+    JudgmentOut,
+    JudgmentOut.model_validate,
+)
+_routes(
+    "/payment-arrangements",
+    "payment_arrangements",
+    "payment arrangement",
+    case_file.payment_arrangements,
+    PaymentArrangementIn,
+    PaymentArrangementPatch,
+    PaymentArrangementOut,
+    PaymentArrangementOut.of,
+)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from agreements.domain.enums import CaseStatus
 from agreements.services import cases
-from agreements.services.inputs import CaseIn, CareNotesIn, CasePatch
+from agreements.services.inputs import CareNotesIn, CaseIn, CasePatch
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset
 from agreements.web.schemas import CareNotesOut, CaseOut, PageOut
 
@@ -14,13 +14,29 @@ router = APIRouter(tags=["cases"])
 
 
 @router.get("/cases", response_model=PageOut[CaseOut])
-def list_cases(actor: ActorDep, deps: DepsDep, now: NowDep, status: CaseStatus | None = None,
-               coordinator_id: int | None = None, organisation_id: int | None = None,
-               q: str | None = None, limit: Limit = 50, offset: Offset = 0) -> PageOut[CaseOut]:
+def list_cases(
+    actor: ActorDep,
+    deps: DepsDep,
+    now: NowDep,
+    status: CaseStatus | None = None,
+    coordinator_id: int | None = None,
+    organisation_id: int | None = None,
+    q: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[CaseOut]:
     """Cases the actor may see; search `q` matches tenant, street, postcode and reference."""
-    page = cases.list_cases(deps=deps, actor=actor, now=now, status=status,
-                            coordinator_id=coordinator_id, organisation_id=organisation_id, q=q,
-                            limit=limit, offset=offset)
+    page = cases.list_cases(
+        deps=deps,
+        actor=actor,
+        now=now,
+        status=status,
+        coordinator_id=coordinator_id,
+        organisation_id=organisation_id,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
     return PageOut.of(page, CaseOut.of)
 
 
@@ -37,8 +53,9 @@ def get_case(case_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> CaseO
 
 
 @router.patch("/cases/{case_id}", response_model=CaseOut)
-def update_case(case_id: int, body: CasePatch, actor: ActorDep, deps: DepsDep,
-                now: NowDep) -> CaseOut:
+def update_case(
+    case_id: int, body: CasePatch, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> CaseOut:
     """Change a case; lists given (parties, representatives) replace the old ones."""
     return CaseOut.of(cases.update_case(case_id, body, deps=deps, actor=actor, now=now))
 
@@ -51,8 +68,9 @@ def read_care_notes(case_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -
 
 
 @router.put("/cases/{case_id}/care-notes", response_model=CareNotesOut)
-def write_care_notes(case_id: int, body: CareNotesIn, actor: ActorDep, deps: DepsDep,
-                     now: NowDep) -> CareNotesOut:
+def write_care_notes(
+    case_id: int, body: CareNotesIn, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> CareNotesOut:
     """Replace the care notes (stored encrypted)."""
     cases.write_care_notes(case_id, body, deps=deps, actor=actor, now=now)
     return CareNotesOut(case_id=case_id, text=body.text)

@@ -15,19 +15,30 @@ router = APIRouter()
 
 
 @router.get("/organisations", response_model=PageOut[OrganisationOut], tags=["organisations"])
-def list_organisations(actor: ActorDep, deps: DepsDep, kind: OrganisationKind | None = None,
-                       q: str | None = None, limit: Limit = 50,
-                       offset: Offset = 0) -> PageOut[OrganisationOut]:
+def list_organisations(
+    actor: ActorDep,
+    deps: DepsDep,
+    kind: OrganisationKind | None = None,
+    q: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[OrganisationOut]:
     """Organisations, filtered by kind or name."""
-    page = directory.list_organisations(deps=deps, actor=actor, kind=kind, q=q, limit=limit,
-                                        offset=offset)
+    page = directory.list_organisations(
+        deps=deps, actor=actor, kind=kind, q=q, limit=limit, offset=offset
+    )
     return PageOut.of(page, OrganisationOut.model_validate)
 
 
-@router.post("/organisations", response_model=OrganisationOut,
-             status_code=status.HTTP_201_CREATED, tags=["organisations"])
-def create_organisation(body: OrganisationIn, actor: ActorDep, deps: DepsDep,
-                        now: NowDep) -> Organisation:
+@router.post(
+    "/organisations",
+    response_model=OrganisationOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["organisations"],
+)
+def create_organisation(
+    body: OrganisationIn, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> Organisation:
     """Register an organisation (admins only)."""
     return directory.create_organisation(body, deps=deps, actor=actor, now=now)
 
@@ -39,24 +50,39 @@ def get_organisation(org_id: int, actor: ActorDep, deps: DepsDep) -> Organisatio
 
 
 @router.patch("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
-def update_organisation(org_id: int, body: OrganisationPatch, actor: ActorDep, deps: DepsDep,
-                        now: NowDep) -> Organisation:
+def update_organisation(
+    org_id: int, body: OrganisationPatch, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> Organisation:
     """Change an organisation's name or contact details (admins only)."""
     return directory.update_organisation(org_id, body, deps=deps, actor=actor, now=now)
 
 
 @router.get("/people", response_model=PageOut[PersonOut], tags=["people"])
-def list_people(actor: ActorDep, deps: DepsDep, now: NowDep, q: str | None = None,
-                organisation_id: int | None = None, limit: Limit = 50,
-                offset: Offset = 0) -> PageOut[PersonOut]:
+def list_people(
+    actor: ActorDep,
+    deps: DepsDep,
+    now: NowDep,
+    q: str | None = None,
+    organisation_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[PersonOut]:
     """People the actor may see, filtered by name or organisation."""
-    page = directory.list_people(deps=deps, actor=actor, now=now, q=q,
-                                 organisation_id=organisation_id, limit=limit, offset=offset)
+    page = directory.list_people(
+        deps=deps,
+        actor=actor,
+        now=now,
+        q=q,
+        organisation_id=organisation_id,
+        limit=limit,
+        offset=offset,
+    )
     return PageOut.of(page, PersonOut.of)
 
 
-@router.post("/people", response_model=PersonOut, status_code=status.HTTP_201_CREATED,
-             tags=["people"])
+@router.post(
+    "/people", response_model=PersonOut, status_code=status.HTTP_201_CREATED, tags=["people"]
+)
 def create_person(body: PersonIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> PersonOut:
     """Register a person: a tenant, a representative or a contact person."""
     return PersonOut.of(directory.create_person(body, deps=deps, actor=actor, now=now))
@@ -69,8 +95,8 @@ def get_person(person_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> P
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut, tags=["people"])
-def update_person(person_id: int, body: PersonPatch, actor: ActorDep, deps: DepsDep,
-                  now: NowDep) -> PersonOut:
+def update_person(
+    person_id: int, body: PersonPatch, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> PersonOut:
     """Change a person's details."""
-    return PersonOut.of(directory.update_person(person_id, body, deps=deps, actor=actor,
-                                                now=now))
+    return PersonOut.of(directory.update_person(person_id, body, deps=deps, actor=actor, now=now))

@@ -8,7 +8,6 @@ Create Date: 2026-11-21 05:14:20.372864
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -447,7 +446,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reviews_agreement_id"), ["agreement_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reviews_due_date"), ["due_date"], unique=False)
 
-    op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + '0' * 64 + "')")
+    op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
     _audit_append_only_up()
 
 
