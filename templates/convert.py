@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import importlib.util
 import io
@@ -114,6 +115,18 @@ def end_process_group(process: subprocess.Popen[bytes], grace: float) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def remove_ipc_pipe(profile: Path) -> None:
+    """Remove the socket LibreOffice leaves in /tmp for a profile, which TMPDIR does not move.
+
+    Its name is LibreOffice's own: the MD5 of the profile URL in UTF-16, in unpadded hex.
+    """
+    digest = hashlib.md5(profile.as_uri().encode("utf-16-le"), usedforsecurity=False).digest()
+    name = f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(f'{byte:x}' for byte in digest)}"
+    for folder in ("/tmp", "/var/tmp"):  # noqa: S108 - LibreOffice's fixed places, not ours
+        with contextlib.suppress(OSError):
+            (Path(folder) / name).unlink()
 
 
 def _free_ports(count: int) -> list[int]:
@@ -307,6 +320,7 @@ class LocalConverter(Converter):
         if process is not None:
             end_process_group(process, grace)
         if self._dir is not None:
+            remove_ipc_pipe(self._dir / "profile")
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
@@ -345,6 +359,8 @@ def convert_cold(docx: bytes, *, soffice: str = "soffice", timeout: float = 120.
         except subprocess.TimeoutExpired as exc:
             end_process_group(process, grace=0)
             raise ConversionTimeout(f"soffice took longer than {timeout:g} s") from exc
+        finally:
+            remove_ipc_pipe(root / "profile")
         target = root / "out" / "document.pdf"
         if not target.exists():
             said = output.decode("utf-8", "replace").strip()[-300:]

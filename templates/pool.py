@@ -32,6 +32,8 @@ from templates.errors import (
 )
 
 log = logging.getLogger(__name__)
+# A dead local process is noticed by a free check this often; the XML-RPC ping is rarer.
+_WATCH_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -292,8 +294,15 @@ class ConverterPool:
                       seconds=f"{time.perf_counter() - began:.2f}")  # fmt: skip
 
     def _supervise(self) -> None:
-        while not self._closing.wait(self._health_interval):
-            self._check_health()
+        last_ping = time.monotonic()
+        while not self._closing.wait(_WATCH_INTERVAL):
+            with self._lock:
+                for converter in [each for each in self._idle if not each.alive()]:
+                    self._idle.remove(converter)
+                    self._restart_locked(converter, "died while idle")
+            if time.monotonic() - last_ping >= self._health_interval:
+                last_ping = time.monotonic()
+                self._check_health()
 
     def _check_health(self) -> None:
         with self._lock:
