@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
+import os
 import resource
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing.connection import Connection
+from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
@@ -20,6 +22,8 @@ PRODUCER = "agreements document engine (pypdf)"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_PAGES = 500
 UPLOAD_TIME_LIMIT = 10.0
+_CHILD_PROGRAM = "from templates.assemble import child_main; child_main()"
+_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)
 # Caps the reader's memory, so a decompression bomb fails in the child, not the server.
 _CHILD_MEMORY = 1024 * 1024 * 1024
 _JSON = "application/json"
@@ -129,41 +133,42 @@ def sanitize_pdf(
         raise PdfRejected(f"the PDF is larger than {max_bytes / 1024 / 1024:g} MB")
     if b"%PDF-" not in data[:1024]:
         raise PdfRejected("the file is not a PDF")
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_rebuild_in_child, args=(data, max_pages, sender), name="sanitize-pdf", daemon=True
-    )
-    child.start()
-    sender.close()
+    # A plain child interpreter rather than multiprocessing: it also works inside daemonic
+    # worker processes, which may not start multiprocessing children.
+    paths = [_SOURCE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     try:
-        if not receiver.poll(time_limit):
-            raise PdfRejected(f"reading the PDF took longer than {time_limit:g} s")
-        verdict, payload = receiver.recv()
-    except (EOFError, OSError) as exc:
-        raise PdfRejected("the PDF could not be read (the reader stopped)") from exc
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-    if verdict != "ok":
-        raise PdfRejected(str(payload))
-    return bytes(payload)
+        done = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
+            [sys.executable, "-c", _CHILD_PROGRAM, str(max_pages)],
+            input=data,
+            capture_output=True,
+            timeout=time_limit,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:  # subprocess.run has killed the child
+        raise PdfRejected(f"reading the PDF took longer than {time_limit:g} s") from exc
+    verdict, _, payload = done.stdout.partition(b"\n")
+    if verdict == b"ok":
+        return payload
+    if verdict == b"rejected":
+        raise PdfRejected(payload.decode("utf-8", "replace"))
+    raise PdfRejected("the PDF could not be read (the reader stopped)")
 
 
-def _rebuild_in_child(data: bytes, max_pages: int, sender: Connection) -> None:
+def child_main() -> None:
+    """The reader child: a PDF on stdin; `ok` and the rebuilt PDF, or `rejected` and why."""
     resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+    data = sys.stdin.buffer.read()
     try:
-        sender.send(("ok", rebuild_pdf(data, max_pages=max_pages)))
+        answer = b"ok\n" + rebuild_pdf(data, max_pages=int(sys.argv[1]))
     except PdfRejected as exc:
-        sender.send(("rejected", str(exc)))
+        answer = b"rejected\n" + str(exc).encode()
     except MemoryError:
-        sender.send(("rejected", "the PDF needs too much memory to read"))
+        answer = b"rejected\nthe PDF needs too much memory to read"
     except Exception as exc:  # pypdf raises many exception types on a broken file
-        sender.send(("rejected", f"the PDF is damaged and cannot be read ({type(exc).__name__})"))
-    finally:
-        sender.close()
+        answer = f"rejected\nthe PDF is damaged and cannot be read ({type(exc).__name__})".encode()
+    sys.stdout.buffer.write(answer)
 
 
 def rebuild_pdf(data: bytes, *, max_pages: int = MAX_UPLOAD_PAGES) -> bytes:

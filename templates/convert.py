@@ -248,7 +248,8 @@ class RemoteConverter(Converter):
         host, _, port = address.strip().rpartition(":")
         if not host or not port.isdigit():
             raise ValueError(f"a remote converter address must be host:port, not {address!r}")
-        return cls(f"remote-{host}:{port}", host.strip("[]"), int(port))
+        # An IPv6 host keeps its brackets: the address becomes part of a URL.
+        return cls(f"remote-{host}:{port}", host, int(port))
 
 
 class LocalConverter(Converter):

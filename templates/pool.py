@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from templates.convert import (
     Converter,
@@ -42,7 +43,7 @@ class ConverterStatus:
 
     name: str
     address: str
-    state: str  # idle, busy, starting or down
+    state: Literal["idle", "busy", "starting", "down"]
     conversions: int
     pid: int | None
 
@@ -68,8 +69,9 @@ class ConverterPool:
         recycle_after: int = 200,
         health_interval: float = 30.0,
     ) -> None:
-        """
-        size: local converters to run (default: one per core); ignored when `remote` is set.
+        """Configure the pool; nothing starts before `start()` or the first conversion.
+
+        size: local converters to run (default: one per usable core); ignored when `remote` is set.
         remote: addresses (host:port) of unoservers already running elsewhere.
         soffice: the LibreOffice executable; python: an interpreter that can `import uno`.
         conversion_timeout: default limit for one conversion; past it the converter is killed.
@@ -81,7 +83,7 @@ class ConverterPool:
         if recycle_after < 1 or (size is not None and size < 1):
             raise ValueError("size and recycle_after must be at least 1")
         self._remote = [RemoteConverter.parse(address) for address in remote]
-        self._size = size or os.cpu_count() or 1
+        self._size = size or len(os.sched_getaffinity(0)) or 1
         self._soffice = soffice
         self._python = python
         self.conversion_timeout = conversion_timeout
@@ -99,7 +101,7 @@ class ConverterPool:
         self._threads: set[threading.Thread] = set()
         self._closing = threading.Event()
         self._started = False
-        self._last_failure = ""
+        self._last_failure = "every converter failed or stopped"
         self.workdir: Path | None = None
 
     def __enter__(self) -> ConverterPool:
@@ -169,6 +171,7 @@ class ConverterPool:
         raise ConversionError(f"the converter stopped twice during this conversion: {lost}")
 
     def status(self) -> list[ConverterStatus]:
+        """A snapshot of every converter, in start order."""
         with self._lock:
             return [self._status(converter) for converter in self._converters]
 
@@ -309,9 +312,13 @@ class ConverterPool:
             for converter in list(self._down):
                 self._restart_locked(converter, "retry after failed start")
             checking = list(self._idle)
-            self._idle.clear()
-            self._busy.update(checking)
+        # One at a time, so callers still find the others free meanwhile.
         for converter in checking:
+            with self._lock:
+                if converter not in self._idle:
+                    continue
+                self._idle.remove(converter)
+                self._busy.add(converter)
             if converter.alive() and converter.ping():
                 self._release(converter)
             else:
@@ -319,7 +326,7 @@ class ConverterPool:
 
     def _status(self, converter: Converter) -> ConverterStatus:
         if converter in self._busy:
-            state = "busy"
+            state: Literal["idle", "busy", "starting", "down"] = "busy"
         elif converter in self._starting:
             state = "starting"
         elif converter in self._down:
