@@ -87,6 +87,34 @@ class Settings(BaseSettings):
         20_971_520, description="Largest uploaded file (templates, PDFs) accepted."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    converters: int = Field(0, description="Local LibreOffice converters to run; 0: one per core.")
+    converter_addresses: list[str] = Field(
+        default_factory=list,
+        description="host:port of unoservers running elsewhere; when set, no local ones start. "
+        'As JSON in the environment: ["10.0.0.5:2003", "10.0.0.6:2003"].',
+    )
+    conversion_timeout: float = Field(
+        60.0,
+        description="Seconds one DOCX -> PDF conversion may take before its converter "
+        "is restarted.",
+    )
+    converter_recycle_after: int = Field(
+        200, description="Restart a converter after this many conversions (LibreOffice grows)."
+    )
+    templates_dir: Path | None = Field(
+        None, description="Where added template versions are kept. Empty: `templates` in data_dir."
+    )
+    letterhead_name: str = Field("Het Vierde Huis", description="Sender on every document.")
+    letterhead_address: str = Field("Postbus 1234", description="Sender's street or PO box.")
+    letterhead_postcode: str = Field("3500 AA", description="Sender's postcode.")
+    letterhead_city: str = Field("Utrecht", description="Sender's city.")
+    letterhead_phone: str = Field("030 123 45 67", description="Sender's phone number.")
+    letterhead_email: str = Field(
+        "info@hetvierdehuis.example", description="Sender's e-mail address."
+    )
+    grace_days: int = Field(
+        14, description="Days a missed instalment may be late before it counts as missed."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -115,6 +143,10 @@ class Settings(BaseSettings):
     @cached_property
     def effective_storage_dir(self) -> Path:
         return (self.storage_dir or self.data_dir / "store").resolve()
+
+    @cached_property
+    def effective_templates_dir(self) -> Path:
+        return (self.templates_dir or self.data_dir / "templates").resolve()
 
     @property
     def zone(self) -> ZoneInfo:

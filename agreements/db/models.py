@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from agreements.domain.enums import (
     AgreementStatus,
     CaseStatus,
+    DocumentStatus,
     OrganisationKind,
     PartyRole,
     PaymentFrequency,
@@ -192,6 +193,7 @@ class TenancyContract(AddressMixin, Base):
     end_date: Mapped[date | None]  # set for a temporary contract
     landlord_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     monthly_rent_cents: Mapped[int] = mapped_column(Integer)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))  # the signed lease, sanitised
 
 
 class EvictionJudgment(Base):
@@ -205,6 +207,7 @@ class EvictionJudgment(Base):
     operative_decision: Mapped[str] = mapped_column(Text)
     ecli: Mapped[str | None] = mapped_column(String(64))
     suspension_conditions: Mapped[str] = mapped_column(Text)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))  # the judgment, sanitised
 
 
 class PaymentArrangement(Base):
@@ -231,6 +234,7 @@ class Agreement(Base):
     start_date: Mapped[date]
     end_date: Mapped[date]
     status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -260,6 +264,45 @@ class Review(Base):
     held_date: Mapped[date | None]
     outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_column(ReviewOutcome))
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class Document(Base):
+    """A document's fixed identity (one agreement's text, say); its renders are versions."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40))  # agreement, payment_arrangement...
+    subject_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "kind"),)
+
+
+class DocumentVersion(Base):
+    """One immutable render: the template and data it came from and the bytes, by SHA-256."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[DocumentStatus] = mapped_column(enum_column(DocumentStatus), index=True)
+    template_name: Mapped[str] = mapped_column(String(100))
+    template_version: Mapped[int] = mapped_column(Integer)
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    docx_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

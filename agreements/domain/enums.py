@@ -73,6 +73,13 @@ class PaymentFrequency(Labelled):
     MONTHLY = "monthly", "per maand"
 
 
+class DocumentStatus(Labelled):
+    QUEUED = "queued", "in de wachtrij"
+    RENDERING = "rendering", "wordt gemaakt"
+    READY = "ready", "klaar"
+    FAILED = "failed", "mislukt"
+
+
 class ReviewOutcome(Labelled):
     ON_TRACK = "on_track", "volgens afspraak"
     CONCERNS = "concerns", "zorgen"

@@ -70,6 +70,7 @@ def create_agreement(data: AgreementIn, *, deps: Deps, actor: Actor, now: dateti
             start_date=data.start_date,
             end_date=data.end_date,
             status=AgreementStatus.DRAFT,
+            reason=data.reason,
             created_at=now,
             updated_at=now,
         )
@@ -117,6 +118,8 @@ def update_agreement(
         check_term(agreement.start_date, agreement.end_date)
         if data.obligations is not None:
             _set_obligations(agreement, data.obligations)
+        if data.reason is not None:
+            agreement.reason = data.reason
         if {"start_date", "end_date"} & content:
             _schedule_reviews(session, agreement)
         agreement.updated_at = now

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agreements.db.blobs import BlobStore
 from agreements.db.models import EvictionJudgment, Organisation, PaymentArrangement, TenancyContract
 from agreements.domain.enums import OrganisationKind
 from agreements.domain.errors import NotFound, ValidationFailed
@@ -19,6 +20,7 @@ from agreements.services import audit
 from agreements.services.context import Deps
 from agreements.services.inputs import Input
 from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
+from templates.assemble import sanitize_pdf
 
 M = TypeVar("M", TenancyContract, EvictionJudgment, PaymentArrangement)
 
@@ -112,7 +114,7 @@ class CaseFileKind(Generic[M]):
     def update(self, row_id: int, data: Input, *, deps: Deps, actor: Actor, now: datetime) -> M:
         changes = data.model_dump(exclude_unset=True)
         with deps.db.begin() as session:
-            row = self._load(session, row_id, actor, Action.WRITE)
+            row = self.load(session, row_id, actor, Action.WRITE)
             for key, value in self.columns(session, dict(changes)).items():
                 setattr(row, key, value)
             self.check(row)
@@ -130,7 +132,7 @@ class CaseFileKind(Generic[M]):
 
     def get(self, row_id: int, *, deps: Deps, actor: Actor, now: datetime) -> M:
         with deps.db.begin() as session:
-            row = self._load(session, row_id, actor, Action.READ)
+            row = self.load(session, row_id, actor, Action.READ)
             audit.record(
                 session,
                 deps,
@@ -161,7 +163,7 @@ class CaseFileKind(Generic[M]):
         with deps.db() as session:
             return paginate(session, query, limit, offset)
 
-    def _load(self, session: Session, row_id: int, actor: Actor, action: Action) -> M:
+    def load(self, session: Session, row_id: int, actor: Actor, action: Action) -> M:
         authorize(actor, action, self.resource)
         row = session.get(self.model, row_id)
         if row is None:
@@ -190,3 +192,36 @@ payment_arrangements = CaseFileKind(
     _arrangement_columns,
     _check_arrangement,
 )
+
+
+def attach_pdf(
+    kind: CaseFileKind[Any],
+    row_id: int,
+    data: bytes,
+    *,
+    deps: Deps,
+    store: BlobStore,
+    actor: Actor,
+    now: datetime,
+) -> str:
+    """Keep the signed lease or the judgment as a PDF annex, rebuilt without scripts or files."""
+    if kind.model not in (TenancyContract, EvictionJudgment):
+        raise ValidationFailed.one("file", f"a {kind.name} has no PDF")
+    with deps.db() as session:
+        kind.load(session, row_id, actor, Action.WRITE)  # refuse before the costly part
+    clean = sanitize_pdf(data, max_bytes=deps.settings.max_upload_bytes)
+    digest = store.put(clean)
+    with deps.db.begin() as session:
+        row = kind.load(session, row_id, actor, Action.WRITE)
+        row.pdf_sha256 = digest
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action=f"{kind.name}.attach_pdf",
+            subject_type=kind.name,
+            subject_id=row_id,
+            now=now,
+            detail={"case": row.case_id, "sha256": digest},
+        )
+    return digest

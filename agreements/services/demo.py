@@ -227,6 +227,9 @@ def _demo_case(
             start_date=start,
             end_date=date(2029, 1, 31),
             obligations=obligations,
+            reason="De huurder had een huurachterstand van meer dan vier maanden en er waren "
+            "klachten over overlast. De rechter heeft daarom de ontruiming toegestaan. De huurder "
+            "wil in de woning blijven en wil daarvoor hulp aannemen.",
         ),
         deps=deps,
         actor=actor,

@@ -217,6 +217,7 @@ class AgreementIn(Input):
     start_date: date
     end_date: date
     obligations: list[ObligationIn] = Field(min_length=1, max_length=100)
+    reason: LongText = Field("", description="Why this agreement exists, in plain Dutch.")
 
 
 class AgreementPatch(Input):
@@ -225,6 +226,7 @@ class AgreementPatch(Input):
     start_date: date | None = None
     end_date: date | None = None
     obligations: list[ObligationIn] | None = Field(None, min_length=1, max_length=100)
+    reason: LongText | None = None
     status: AgreementStatus | None = None
 
 

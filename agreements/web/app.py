@@ -7,10 +7,11 @@ from fastapi.responses import HTMLResponse
 
 from agreements.bootstrap import build_deps
 from agreements.services.context import Deps
+from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from agreements.web import problems
 from agreements.web.limits import BodyLimit
-from agreements.web.routes import agreements, auth, case_file, cases, directory
+from agreements.web.routes import agreements, auth, case_file, cases, directory, documents
 
 API = "/api/v1"
 
@@ -23,7 +24,11 @@ content="width=device-width, initial-scale=1"><title>Woonbegeleiding</title></he
 </li><li><a href="/openapi.json">OpenAPI-beschrijving</a></li></ul></main></body></html>"""
 
 
-def create_app(settings: Settings | None = None, deps: Deps | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    deps: Deps | None = None,
+    engine: DocumentEngine | None = None,
+) -> FastAPI:
     deps = deps or build_deps(settings)
     app = FastAPI(
         title="Woonbegeleidingsovereenkomsten",
@@ -33,8 +38,9 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
         "Errors are RFC 9457 problem details (application/problem+json).",
     )
     app.state.deps = deps
+    app.state.engine = engine or DocumentEngine(deps.settings)
     problems.install(app)
-    for module in (auth, directory, cases, case_file, agreements):
+    for module in (auth, directory, cases, case_file, agreements, documents):
         app.include_router(module.router, prefix=API)
     app.add_middleware(
         BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes

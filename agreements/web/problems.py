@@ -18,6 +18,16 @@ from agreements.domain.errors import (
     ValidationFailed,
 )
 from agreements.settings import ConfigurationError
+from templates.errors import (
+    ConversionError,
+    ConverterUnavailable,
+    DocumentError,
+    MissingVariables,
+    PdfRejected,
+    TemplateInvalid,
+    TemplateNotFound,
+    UnsafeInput,
+)
 
 log = logging.getLogger("agreements.web")
 MEDIA_TYPE = "application/problem+json"
@@ -111,6 +121,10 @@ def install(app: FastAPI) -> None:
             409, "Conflict", str(exc), kind="/problems/conflict", instance=request.url.path
         )
 
+    @app.exception_handler(DocumentError)
+    async def _document(request: Request, exc: DocumentError) -> JSONResponse:
+        return _document_problem(exc, request.url.path)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(
@@ -131,3 +145,36 @@ def install(app: FastAPI) -> None:
             "Something went wrong on our side; it was logged.",
             instance=request.url.path,
         )
+
+
+def _document_problem(exc: DocumentError, path: str) -> JSONResponse:
+    """The document engine's errors: what is wrong with a template, its data or a file."""
+    if isinstance(exc, TemplateNotFound):
+        return problem(
+            404, "Template not found", str(exc), kind="/problems/not-found", instance=path
+        )
+    if isinstance(exc, ConverterUnavailable):
+        return problem(
+            503,
+            "No converter available",
+            str(exc),
+            kind="/problems/converter-unavailable",
+            instance=path,
+        )
+    if isinstance(exc, TemplateInvalid):
+        errors = [{"field": "file", "reason": p} for p in exc.problems]
+    elif isinstance(exc, MissingVariables):
+        errors = [{"field": name, "reason": "missing"} for name in exc.names]
+    elif isinstance(exc, UnsafeInput):
+        errors = [{"field": exc.field, "reason": exc.reason}]
+    elif isinstance(exc, PdfRejected):
+        errors = [{"field": "file", "reason": str(exc)}]
+    elif isinstance(exc, ConversionError):
+        return problem(
+            502, "Conversion failed", str(exc), kind="/problems/conversion", instance=path
+        )
+    else:
+        errors = [{"field": "document", "reason": str(exc)}]
+    return problem(
+        422, "Unusable document", str(exc), kind="/problems/document", instance=path, errors=errors
+    )

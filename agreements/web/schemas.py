@@ -237,6 +237,7 @@ class AgreementOut(Out):
     start_date: date
     end_date: date
     status: AgreementStatus
+    reason: str
     obligations: list[ObligationOut]
     created_at: datetime
     updated_at: datetime

@@ -1,4 +1,4 @@
-"""The `agreements` command: set-up, running the service, accounts and the audit log."""
+"""The core commands: set-up, running the service, accounts and the audit log."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from agreements.domain.policy import SYSTEM
 from agreements.services import audit, auth, demo
 from agreements.services.context import Deps
 from agreements.settings import ConfigurationError, Settings
+from templates.errors import DocumentError
 
 app = typer.Typer(
     help="Housing support agreements (Laatste Kansbeleid): set up and run the service.",
@@ -240,7 +241,7 @@ def main() -> None:
         app()
     except ConfigurationError as exc:
         fail(str(exc), 2)
-    except DomainError as exc:
+    except (DomainError, DocumentError) as exc:
         fail(str(exc))
     except OperationalError as exc:
         fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}", 2)

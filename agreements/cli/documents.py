@@ -1,0 +1,192 @@
+"""Commands for documents: checking and adding templates, rendering, and the demo package."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from agreements.bootstrap import build_deps
+from agreements.cli.app import err, fail, out
+from agreements.db import migrate
+from agreements.db.models import Agreement, PaymentArrangement
+from agreements.domain.enums import DocumentStatus, Role
+from agreements.domain.policy import Actor
+from agreements.services import demo, documents
+from agreements.services.rendering import DocumentEngine
+from agreements.settings import Settings
+from templates.catalogue import Catalogue, kinds
+from templates.check import check_template
+from templates.convert import convert_cold
+from templates.errors import MissingVariables, UnsafeInput
+from templates.render import render_docx
+
+templates_app = typer.Typer(help="The catalogue of Word templates.", no_args_is_help=True)
+KIND_HELP = "Kind of document: " + ", ".join(sorted(kinds()))
+
+
+def _catalogue() -> Catalogue:
+    return Catalogue(Settings().effective_templates_dir)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+
+
+@templates_app.command("check")
+def templates_check(
+    file: Annotated[Path, typer.Argument(help="The .docx template to check.")],
+    kind: Annotated[str, typer.Option(help=KIND_HELP)] = "agreement",
+) -> None:
+    """Check a template before it is used: exit 0 when usable, 1 with every problem when not."""
+    if kind not in kinds():
+        fail(f"unknown kind {kind!r}; {KIND_HELP}", 2)
+    problems = check_template(_read(file), kinds()[kind].schema)
+    if problems:
+        err.print(f"{file}: the template cannot be used:", highlight=False)
+        for problem in problems:
+            err.print(f"  - {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    out.print(f"{file}: usable as a {kind} template.")
+
+
+@templates_app.command("list")
+def templates_list() -> None:
+    """Every template version in the catalogue."""
+    catalogue = _catalogue()
+    for name in catalogue.names():
+        for v in catalogue.versions(name):
+            origin = "built in" if v.builtin else "added"
+            out.print(
+                f"{v.name:22} v{v.version:<3} {v.kind:20} {origin:9} {v.sha256[:12]}  {v.title}",
+                highlight=False,
+            )
+
+
+@templates_app.command("add")
+def templates_add(
+    name: Annotated[str, typer.Argument(help="Template name (lower case, digits, _).")],
+    file: Annotated[Path, typer.Argument(help="The .docx file.")],
+    kind: Annotated[str, typer.Option(help=KIND_HELP)],
+    title: Annotated[str | None, typer.Option(help="Dutch title; default from the kind.")] = None,
+) -> None:
+    """Add a template as the next version of NAME (checked first; versions never change)."""
+    added = _catalogue().add(name, _read(file), kind=kind, title=title)
+    out.print(f"Added {added.name} version {added.version} ({added.sha256[:12]}).")
+
+
+def render(
+    template: Annotated[str, typer.Argument(help="A catalogue name (e.g. agreement) or a .docx.")],
+    data_file: Annotated[Path, typer.Argument(metavar="DATA.json", help="The data, as JSON.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="OUT.pdf, or OUT.docx for the Word file only.")
+    ],
+) -> None:
+    """Render a template with data, for template authors; lists missing variables."""
+    if output.suffix.lower() not in {".pdf", ".docx"}:
+        fail("the output must end in .pdf or .docx", 2)
+    try:
+        data = json.loads(_read(data_file))
+    except json.JSONDecodeError as exc:
+        fail(f"{data_file} is not valid JSON: {exc.msg} (line {exc.lineno})")
+    if template.endswith(".docx"):
+        template_bytes = _read(Path(template))
+    else:
+        template_bytes = _catalogue().get(template).read_bytes()
+    with _progress() as progress:
+        step = progress.add_task("Rendering", total=None)
+        try:
+            docx = render_docx(template_bytes, data)
+        except MissingVariables as exc:
+            progress.stop()
+            err.print("The data lacks these variables:", highlight=False)
+            for name in exc.names:
+                err.print(f"  - {name}", highlight=False)
+            raise typer.Exit(1) from None
+        except UnsafeInput as exc:
+            progress.stop()
+            fail(f"the data cannot be used: {exc.field}: {exc.reason}")
+        result = docx
+        if output.suffix.lower() == ".pdf":
+            progress.update(step, description="Converting to PDF (LibreOffice)")
+            result = convert_cold(docx)
+    _write(output, result)
+    out.print(f"Written: {output} ({len(result):,} bytes)")
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {path}: {exc.strerror}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def demo_command() -> None:
+    """Make the demo case (if needed) and its agreement PDF package; prints where it is."""
+    settings = Settings()
+    deps = build_deps(settings)
+    migrate.upgrade(deps.db.kw["bind"])
+    now = datetime.now(UTC)
+    case_id = demo.seed_demo(deps=deps, now=now)
+    engine = DocumentEngine(settings.model_copy(update={"converters": 1}))
+    with deps.db() as session:
+        agreement = session.scalar(select(Agreement).where(Agreement.case_id == case_id))
+        arrangement = session.scalar(
+            select(PaymentArrangement).where(PaymentArrangement.case_id == case_id)
+        )
+    assert agreement is not None and arrangement is not None
+    coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="demo")
+    try:
+        with _progress() as progress:
+            for subject, subject_id, label in [
+                ("payment_arrangement", arrangement.id, "Betalingsregeling"),
+                ("agreement", agreement.id, "Woonbegeleidingsovereenkomst"),
+            ]:
+                progress.add_task(f"{label}: renderen en omzetten naar PDF", total=None)
+                version = documents.request_document(
+                    subject, subject_id, deps=deps, engine=engine, actor=coordinator, now=now
+                )
+                status = documents.render_version(
+                    version.id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
+                )
+                if status is not DocumentStatus.READY:
+                    got, _ = documents.get_version(version.id, deps=deps, actor=coordinator)
+                    fail(f"{label} could not be made: {got.error}")
+    finally:
+        engine.close()
+    got, _ = documents.get_version(version.id, deps=deps, actor=coordinator)
+    assert got.pdf_sha256 is not None
+    stored = engine.store.path(got.pdf_sha256)
+    copy = settings.data_dir.resolve() / "demo-agreement.pdf"
+    shutil.copyfile(stored, copy)
+    out.print(f"Demo agreement package ({got.pages} pages, sha256 {got.pdf_sha256[:16]}…):")
+    out.print(f"  {copy}")
+    out.print(f"  stored as {stored}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(templates_app, name="templates")
+    app.command("render")(render)
+    app.command("demo")(demo_command)

@@ -1,0 +1,227 @@
+"""Turning a case into the data a document template needs (the kinds in templates/defaults)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agreements.db.models import (
+    Agreement,
+    Case,
+    CaseParty,
+    EvictionJudgment,
+    Organisation,
+    PaymentArrangement,
+    Person,
+    Review,
+    TenancyContract,
+)
+from agreements.domain.enums import PartyRole, PaymentFrequency
+from agreements.domain.errors import ValidationFailed
+from agreements.domain.values import from_cents
+from agreements.settings import Settings
+
+DEFAULT_REASON = (
+    "Er waren problemen met het huren van de woning. Daarom heeft de woningcorporatie de "
+    "rechter gevraagd om de ontruiming toe te staan."
+)
+
+
+def letterhead(settings: Settings) -> dict[str, str]:
+    return {
+        "name": settings.letterhead_name,
+        "address": settings.letterhead_address,
+        "postal_code": settings.letterhead_postcode,
+        "city": settings.letterhead_city,
+        "phone": settings.letterhead_phone,
+        "email": settings.letterhead_email,
+    }
+
+
+def _money(cents: int) -> str:
+    return str(from_cents(cents))
+
+
+def _party(session: Session, party: CaseParty) -> dict[str, Any]:
+    org = session.get(Organisation, party.organisation_id)
+    assert org is not None
+    contact = session.get(Person, party.contact_person_id) if party.contact_person_id else None
+    return {
+        "name": org.name,
+        "signatory": contact.name if contact else f"namens {org.name}",
+        "signatory_role": "contactpersoon" if contact else "gemachtigde",
+    }
+
+
+def _representative(session: Session, case: Case) -> dict[str, str] | None:
+    if not case.representatives:
+        return None
+    rep = case.representatives[0]
+    person = session.get(Person, rep.person_id)
+    assert person is not None
+    org = session.get(Organisation, person.organisation_id) if person.organisation_id else None
+    return {"name": person.name, "role": rep.kind.label, "organisation": org.name if org else ""}
+
+
+def _judgment(judgment: EvictionJudgment) -> dict[str, Any]:
+    return {
+        "court": judgment.court,
+        "case_number": judgment.case_number,
+        "date": judgment.judgment_date.isoformat(),
+        "ecli": judgment.ecli,
+    }
+
+
+def _party_of(case: Case, role: PartyRole, field: str) -> CaseParty:
+    for party in case.parties:
+        if party.role is role:
+            return party
+    raise ValidationFailed.one(field, f"the case has no {role.label} as a party")
+
+
+def agreement_data(
+    session: Session, agreement: Agreement, settings: Settings, today: date
+) -> dict[str, Any]:
+    case = session.get(Case, agreement.case_id)
+    contract = session.get(TenancyContract, agreement.tenancy_contract_id)
+    judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
+    assert case is not None and contract is not None and judgment is not None
+    if case.tenant.date_of_birth is None:
+        raise ValidationFailed.one(
+            "tenant.date_of_birth",
+            "the agreement names the tenant's date of birth: fill it in first",
+        )
+
+    def said(role: PartyRole) -> list[str]:
+        return [o.text for o in agreement.obligations if o.party is role]
+
+    named = {}
+    for role, key in [
+        (PartyRole.HOUSING_CORPORATION, "corporation"),
+        (PartyRole.COORDINATOR, "coordinator"),
+        (PartyRole.MUNICIPALITY, "municipality"),
+    ]:
+        named[key] = {
+            **_party(session, _party_of(case, role, f"parties.{key}")),
+            "obligations": said(role),
+        }
+    others = [
+        {**_party(session, p), "role": p.role.label.capitalize(), "obligations": said(p.role)}
+        for p in case.parties
+        if p.role in {PartyRole.CARE_PROVIDER, PartyRole.NEIGHBOURHOOD_TEAM}
+    ]
+    first_review = session.scalar(
+        select(Review.due_date)
+        .where(Review.agreement_id == agreement.id)
+        .order_by(Review.number)
+        .limit(1)
+    )
+    return {
+        "organisation": letterhead(settings),
+        "case": {"reference": case.reference or str(case.id)},
+        "document": {"date": today.isoformat()},
+        "tenant": {
+            "name": case.tenant.name,
+            "birth_date": case.tenant.date_of_birth.isoformat(),
+            "obligations": said(PartyRole.TENANT),
+        },
+        "representative": _representative(session, case),
+        **named,
+        "other_parties": others,
+        "reason": agreement.reason or DEFAULT_REASON,
+        "term": {"start": agreement.start_date.isoformat(), "end": agreement.end_date.isoformat()},
+        "reviews": {"first": (first_review or agreement.start_date).isoformat()},
+        "tenancy": {
+            "contract_number": contract.contract_number,
+            "address": f"{contract.street} {contract.house_number}",
+            "postal_code": contract.postcode,
+            "city": contract.city,
+            "start_date": contract.start_date.isoformat(),
+        },
+        "judgment": _judgment(judgment),
+    }
+
+
+def instalments(arrangement: PaymentArrangement) -> list[dict[str, Any]]:
+    """The schedule: equal instalments, the last one smaller when the arrears say so.
+
+    Monthly dates are anchored on the start (31 Jan -> 28 Feb -> 31 Mar), never chained."""
+    rows, left = [], arrangement.arrears_cents
+    for n in range(arrangement.number_of_terms):
+        if left <= 0:
+            break
+        if arrangement.frequency is PaymentFrequency.MONTHLY:
+            due = arrangement.start_date + relativedelta(months=n)
+        else:
+            weeks = 1 if arrangement.frequency is PaymentFrequency.WEEKLY else 4
+            due = arrangement.start_date + timedelta(weeks=weeks * n)
+        amount = min(arrangement.instalment_cents, left)
+        left -= amount
+        rows.append({"number": n + 1, "due": due.isoformat(), "amount": _money(amount)})
+    return rows
+
+
+def payment_arrangement_data(
+    session: Session, arrangement: PaymentArrangement, settings: Settings, today: date
+) -> dict[str, Any]:
+    case = session.get(Case, arrangement.case_id)
+    assert case is not None
+    creditor = session.get(Organisation, arrangement.creditor_id)
+    assert creditor is not None
+    contract = session.scalar(
+        select(TenancyContract)
+        .where(TenancyContract.case_id == case.id)
+        .order_by(TenancyContract.id.desc())
+        .limit(1)
+    )
+    judgment = session.scalar(
+        select(EvictionJudgment)
+        .where(EvictionJudgment.case_id == case.id)
+        .order_by(EvictionJudgment.id.desc())
+        .limit(1)
+    )
+    if contract is None:
+        raise ValidationFailed.one("case_id", "add the tenancy contract to the case first")
+    if judgment is None:
+        raise ValidationFailed.one("case_id", "add the eviction judgment to the case first")
+    corporation = next((p for p in case.parties if p.organisation_id == creditor.id), None)
+    signer = (
+        _party(session, corporation)
+        if corporation
+        else {
+            "name": creditor.name,
+            "signatory": f"namens {creditor.name}",
+            "signatory_role": "gemachtigde",
+        }
+    )
+    return {
+        "organisation": letterhead(settings),
+        "case": {"reference": case.reference or str(case.id)},
+        "document": {"date": today.isoformat()},
+        "tenant": {
+            "name": case.tenant.name,
+            "address": f"{case.street} {case.house_number}",
+            "postal_code": case.postcode,
+            "city": case.city,
+        },
+        "representative": _representative(session, case),
+        "corporation": signer,
+        "arrears": {
+            "amount": _money(arrangement.arrears_cents),
+            "date": arrangement.start_date.isoformat(),
+        },
+        "rent": {"amount": _money(contract.monthly_rent_cents)},
+        "instalments": instalments(arrangement),
+        "total": _money(arrangement.arrears_cents),
+        "payment": {
+            "iban": arrangement.iban,
+            "account_holder": creditor.name,
+            "reference": case.reference or str(case.id),
+        },
+        "grace_days": settings.grace_days,
+        "judgment": _judgment(judgment),
+    }

@@ -1,0 +1,352 @@
+"""Use cases for documents: request a render, render it (in the worker), read the result."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from pypdf import PdfReader
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from agreements.db.models import (
+    Agreement,
+    Case,
+    Document,
+    DocumentVersion,
+    EvictionJudgment,
+    PaymentArrangement,
+    TenancyContract,
+)
+from agreements.domain.enums import DocumentStatus
+from agreements.domain.errors import Conflict, NotFound, ValidationFailed
+from agreements.domain.policy import Action, Actor, Resource, authorize
+from agreements.services import audit, document_data
+from agreements.services.context import Deps
+from agreements.services.rendering import DocumentEngine
+from agreements.services.scope import case_for
+from templates.assemble import Annex, assemble
+from templates.catalogue import data_problems
+from templates.errors import DocumentError
+from templates.render import render_docx
+
+log = logging.getLogger("agreements.documents")
+STALE_AFTER_SECONDS = 600  # a render "in progress" this long was killed: claim it again
+MAX_ATTEMPTS = 3
+
+# subject type -> (model, document kind, default template, resource, data builder)
+Builder = Callable[[Session, Any, Any, date], dict[str, Any]]
+SUBJECTS: dict[str, tuple[type[Any], str, Resource, Builder]] = {
+    "agreement": (Agreement, "agreement", Resource.AGREEMENT, document_data.agreement_data),
+    "payment_arrangement": (
+        PaymentArrangement,
+        "payment_arrangement",
+        Resource.PAYMENT_ARRANGEMENT,
+        document_data.payment_arrangement_data,
+    ),
+}
+
+
+def request_document(
+    subject_type: str,
+    subject_id: int,
+    *,
+    deps: Deps,
+    engine: DocumentEngine,
+    actor: Actor,
+    now: datetime,
+    template: str | None = None,
+    template_version: int | None = None,
+) -> DocumentVersion:
+    """Freeze the data for a new version and queue its render; the caller enqueues the task."""
+    model, kind, resource, build = SUBJECTS[subject_type]
+    today = now.astimezone(deps.settings.zone).date()
+    chosen = engine.catalogue.get(template or kind, template_version)
+    if chosen.kind != kind:
+        raise ValidationFailed.one(
+            "template", f"{chosen.name!r} is a {chosen.kind} template, not a {kind} template"
+        )
+    with deps.db.begin() as session:
+        subject = session.get(model, subject_id)
+        if subject is None:
+            raise NotFound(subject_type, subject_id)
+        case = case_for(session, actor, subject.case_id, Action.WRITE, resource)
+        data = build(session, subject, deps.settings, today)
+        problems = data_problems(chosen.schema, data)
+        if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway
+            raise ValidationFailed([_field_error(p) for p in problems])
+        document = session.scalar(
+            select(Document).where(
+                Document.subject_type == subject_type,
+                Document.subject_id == subject_id,
+                Document.kind == kind,
+            )
+        )
+        if document is None:
+            document = Document(
+                case_id=case.id,
+                kind=kind,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                title=chosen.title,
+                created_at=now,
+            )
+            session.add(document)
+            session.flush()
+        number = (
+            session.scalar(
+                select(func.max(DocumentVersion.number)).where(
+                    DocumentVersion.document_id == document.id
+                )
+            )
+            or 0
+        ) + 1
+        version = DocumentVersion(
+            document_id=document.id,
+            number=number,
+            status=DocumentStatus.QUEUED,
+            template_name=chosen.name,
+            template_version=chosen.version,
+            template_sha256=chosen.sha256,
+            data=data,
+            error="",
+            attempts=0,
+            created_by=actor.label,
+            created_at=now,
+        )
+        session.add(version)
+        session.flush()
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="document.request",
+            subject_type="document_version",
+            subject_id=version.id,
+            now=now,
+            detail={
+                "case": case.id,
+                "kind": kind,
+                "template": chosen.name,
+                "template_version": chosen.version,
+            },
+        )
+    return version
+
+
+def _field_error(problem: str) -> Any:
+    from agreements.domain.errors import FieldError
+
+    field, _, reason = problem.partition(": ")
+    return FieldError(field or "data", reason or problem)
+
+
+def _claim(deps: Deps, version_id: int, now: datetime) -> bool:
+    """Take the version for rendering, atomically; False when it is done or someone has it."""
+    stale = now.timestamp() - STALE_AFTER_SECONDS
+    with deps.db.begin() as session:
+        version = session.get(DocumentVersion, version_id)
+        if version is None or version.status is DocumentStatus.READY:
+            return False
+        if (
+            version.status is DocumentStatus.RENDERING
+            and version.started_at is not None
+            and version.started_at.timestamp() > stale
+        ):
+            return False
+        if version.attempts >= MAX_ATTEMPTS and version.status is DocumentStatus.FAILED:
+            return False
+        claimed = session.execute(  # type: ignore[attr-defined]
+            update(DocumentVersion)
+            .where(DocumentVersion.id == version_id, DocumentVersion.attempts == version.attempts)
+            .values(
+                status=DocumentStatus.RENDERING,
+                started_at=now,
+                attempts=version.attempts + 1,
+                error="",
+            )
+        ).rowcount
+        return bool(claimed)
+
+
+def render_version(
+    version_id: int, *, deps: Deps, engine: DocumentEngine, clock: Callable[[], datetime]
+) -> DocumentStatus:
+    """Render, convert, assemble and store one version. Idempotent: a done version is left."""
+    if not _claim(deps, version_id, clock()):
+        with deps.db() as session:
+            version = session.get(DocumentVersion, version_id)
+            return version.status if version else DocumentStatus.FAILED
+    try:
+        with deps.db() as session:
+            version = session.get(DocumentVersion, version_id)
+            assert version is not None
+            document = session.get(Document, version.document_id)
+            assert document is not None
+            case = session.get(Case, document.case_id)
+            assert case is not None
+            annexes = _annexes(session, engine, document)
+            reference = case.reference or str(case.id)
+        template = engine.catalogue.get(version.template_name, version.template_version)
+        docx = render_docx(template.read_bytes(), version.data)
+        pdf = engine.converter.convert(docx)
+        manifest = {
+            "document": {
+                "id": document.id,
+                "kind": document.kind,
+                "version": version.number,
+                "title": document.title,
+            },
+            "case": reference,
+            "template": template.manifest_entry(),
+            "data": version.data,
+        }
+        package = assemble(
+            pdf,
+            annexes,
+            title=document.title,
+            case_reference=reference,
+            template_version=f"{template.name} v{template.version}",
+            manifest=manifest,
+            source_docx=docx,
+            created=clock(),
+        )
+        docx_digest, pdf_digest = engine.store.put(docx), engine.store.put(package)
+        pages = len(PdfReader(io.BytesIO(package)).pages)
+    except DocumentError as exc:
+        return _finish_failed(deps, version_id, str(exc), clock())
+    except Exception as exc:
+        log.exception("document.render_failed", extra={"version": version_id})
+        return _finish_failed(deps, version_id, f"unexpected error: {type(exc).__name__}", clock())
+    with deps.db.begin() as session:
+        version = session.get(DocumentVersion, version_id)
+        assert version is not None
+        version.status, version.docx_sha256, version.pdf_sha256 = (
+            DocumentStatus.READY,
+            docx_digest,
+            pdf_digest,
+        )
+        version.pages, version.finished_at = pages, clock()
+        audit.record(
+            session,
+            deps,
+            actor="system:worker",
+            action="document.rendered",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=clock(),
+            detail={"pdf_sha256": pdf_digest},
+        )
+    return DocumentStatus.READY
+
+
+def _annexes(session: Session, engine: DocumentEngine, document: Document) -> list[Annex]:
+    """An agreement carries the lease, the judgment and the payment arrangement behind it."""
+    if document.subject_type != "agreement":
+        return []
+    agreement = session.get(Agreement, document.subject_id)
+    assert agreement is not None
+    annexes = []
+    contract = session.get(TenancyContract, agreement.tenancy_contract_id)
+    if contract is not None and contract.pdf_sha256:
+        annexes.append(Annex("Bijlage: huurovereenkomst", engine.store.get(contract.pdf_sha256)))
+    judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
+    if judgment is not None and judgment.pdf_sha256:
+        annexes.append(Annex("Bijlage: vonnis", engine.store.get(judgment.pdf_sha256)))
+    arrangement_pdf = session.scalar(
+        select(DocumentVersion.pdf_sha256)
+        .join(Document)
+        .where(
+            Document.case_id == document.case_id,
+            Document.kind == "payment_arrangement",
+            DocumentVersion.status == DocumentStatus.READY,
+        )
+        .order_by(DocumentVersion.id.desc())
+        .limit(1)
+    )
+    if arrangement_pdf:
+        annexes.append(Annex("Bijlage: betalingsregeling", engine.store.get(arrangement_pdf)))
+    return annexes
+
+
+def _finish_failed(deps: Deps, version_id: int, reason: str, now: datetime) -> DocumentStatus:
+    with deps.db.begin() as session:
+        version = session.get(DocumentVersion, version_id)
+        assert version is not None
+        version.status, version.error, version.finished_at = DocumentStatus.FAILED, reason, now
+        audit.record(
+            session,
+            deps,
+            actor="system:worker",
+            action="document.failed",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=now,
+            detail={"reason": reason[:500]},
+        )
+    return DocumentStatus.FAILED
+
+
+def get_version(version_id: int, *, deps: Deps, actor: Actor) -> tuple[DocumentVersion, Document]:
+    with deps.db() as session:
+        version = session.get(DocumentVersion, version_id)
+        if version is None:
+            raise NotFound("document version", version_id)
+        document = session.get(Document, version.document_id)
+        assert document is not None
+        try:
+            case_for(session, actor, document.case_id, Action.READ, Resource.AGREEMENT)
+        except NotFound:
+            raise NotFound("document version", version_id) from None
+        return version, document
+
+
+def read_file(
+    version_id: int, which: str, *, deps: Deps, engine: DocumentEngine, actor: Actor, now: datetime
+) -> tuple[bytes, DocumentVersion, Document]:
+    """The PDF package or the source DOCX of a ready version; the read is logged."""
+    version, document = get_version(version_id, deps=deps, actor=actor)
+    digest = version.pdf_sha256 if which == "pdf" else version.docx_sha256
+    if version.status is not DocumentStatus.READY or digest is None:
+        raise Conflict(f"the document is not ready (status: {version.status.value})")
+    with deps.db.begin() as session:
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action=f"document.read_{which}",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=now,
+            detail={"case": document.case_id},
+        )
+    return engine.store.get(digest), version, document
+
+
+def list_documents(
+    case_id: int, *, deps: Deps, actor: Actor
+) -> list[tuple[Document, list[DocumentVersion]]]:
+    authorize(actor, Action.READ, Resource.AGREEMENT)
+    with deps.db() as session:
+        case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
+        documents = list(
+            session.scalars(
+                select(Document).where(Document.case_id == case_id).order_by(Document.id)
+            )
+        )
+        return [
+            (
+                d,
+                list(
+                    session.scalars(
+                        select(DocumentVersion)
+                        .where(DocumentVersion.document_id == d.id)
+                        .order_by(DocumentVersion.number)
+                    )
+                ),
+            )
+            for d in documents
+        ]

@@ -1,0 +1,304 @@
+"""Documents: requesting renders, their status, the PDF packages, templates and annex uploads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from pydantic import BaseModel
+
+from agreements import tasks
+from agreements.db.models import Document, DocumentVersion
+from agreements.domain.enums import DocumentStatus
+from agreements.domain.errors import Forbidden
+from agreements.domain.policy import Action, Resource, authorize
+from agreements.services import case_file, documents
+from agreements.services.rendering import DocumentEngine
+from agreements.web.deps import ActorDep, DepsDep, NowDep
+
+router = APIRouter(tags=["documents"])
+
+
+def get_engine(request: Request) -> DocumentEngine:
+    engine: DocumentEngine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[DocumentEngine, Depends(get_engine)]
+
+
+class VersionOut(BaseModel):
+    id: int
+    document_id: int
+    number: int
+    kind: str
+    title: str
+    status: DocumentStatus
+    template_name: str
+    template_version: int
+    template_sha256: str
+    pdf_sha256: str | None
+    docx_sha256: str | None
+    pages: int | None
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, version: DocumentVersion, document: Document) -> VersionOut:
+        return cls(
+            id=version.id,
+            document_id=document.id,
+            number=version.number,
+            kind=document.kind,
+            title=document.title,
+            status=version.status,
+            template_name=version.template_name,
+            template_version=version.template_version,
+            template_sha256=version.template_sha256,
+            pdf_sha256=version.pdf_sha256,
+            docx_sha256=version.docx_sha256,
+            pages=version.pages,
+            error=version.error,
+            created_at=version.created_at,
+            finished_at=version.finished_at,
+        )
+
+
+class TemplateOut(BaseModel):
+    name: str
+    kind: str
+    version: int
+    title: str
+    parties: list[str]
+    sha256: str
+    builtin: bool
+
+
+class RequestIn(BaseModel):
+    template: str | None = None
+    template_version: int | None = None
+
+
+def _request(
+    subject: str,
+    subject_id: int,
+    body: RequestIn | None,
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: DocumentEngine,
+    now: datetime,
+) -> VersionOut:
+    body = body or RequestIn()
+    version = documents.request_document(
+        subject,
+        subject_id,
+        deps=deps,
+        engine=engine,
+        actor=actor,
+        now=now,
+        template=body.template,
+        template_version=body.template_version,
+    )
+    tasks.render_document(version.id)  # enqueued after the commit above
+    version, document = documents.get_version(version.id, deps=deps, actor=actor)
+    return VersionOut.of(version, document)
+
+
+@router.post(
+    "/agreements/{agreement_id}/documents",
+    response_model=VersionOut,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def render_agreement(
+    agreement_id: int,
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    body: RequestIn | None = None,
+) -> VersionOut:
+    """Make a new version of the agreement's PDF package (rendered by the worker)."""
+    return _request("agreement", agreement_id, body, actor, deps, engine, now)
+
+
+@router.post(
+    "/payment-arrangements/{row_id}/documents",
+    response_model=VersionOut,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def render_arrangement(
+    row_id: int,
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    body: RequestIn | None = None,
+) -> VersionOut:
+    """Make a new version of the payment arrangement's PDF (rendered by the worker)."""
+    return _request("payment_arrangement", row_id, body, actor, deps, engine, now)
+
+
+@router.get("/cases/{case_id}/documents", response_model=list[VersionOut])
+def list_case_documents(case_id: int, actor: ActorDep, deps: DepsDep) -> list[VersionOut]:
+    """Every version of every document of a case, oldest first."""
+    return [
+        VersionOut.of(v, d)
+        for d, versions in documents.list_documents(case_id, deps=deps, actor=actor)
+        for v in versions
+    ]
+
+
+@router.get("/document-versions/{version_id}", response_model=VersionOut)
+def get_version(version_id: int, actor: ActorDep, deps: DepsDep) -> VersionOut:
+    """A version's status: queued, rendering, ready, or failed with the reason."""
+    return VersionOut.of(*documents.get_version(version_id, deps=deps, actor=actor))
+
+
+def _file(
+    version_id: int,
+    which: str,
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: DocumentEngine,
+    now: datetime,
+) -> Response:
+    data, version, document = documents.read_file(
+        version_id, which, deps=deps, engine=engine, actor=actor, now=now
+    )
+    media = (
+        "application/pdf"
+        if which == "pdf"
+        else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    )
+    name = f"{document.kind}-{document.case_id}-v{version.number}.{which}"
+    return Response(
+        data,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "ETag": f'"{version.pdf_sha256}"',
+        },
+    )
+
+
+@router.get(
+    "/document-versions/{version_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def download_pdf(
+    version_id: int, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The PDF package of a ready version (the read is logged)."""
+    return _file(version_id, "pdf", actor, deps, engine, now)
+
+
+@router.get("/document-versions/{version_id}/docx", response_class=Response)
+def download_docx(
+    version_id: int, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The Word file a ready version was rendered to."""
+    return _file(version_id, "docx", actor, deps, engine, now)
+
+
+@router.get("/templates", response_model=list[TemplateOut], tags=["templates"])
+def list_templates(actor: ActorDep, engine: EngineDep) -> list[TemplateOut]:
+    """Every version of every template in the catalogue."""
+    authorize(actor, Action.READ, Resource.AGREEMENT)
+    return [
+        TemplateOut(
+            name=v.name,
+            kind=v.kind,
+            version=v.version,
+            title=v.title,
+            parties=list(v.parties),
+            sha256=v.sha256,
+            builtin=v.builtin,
+        )
+        for name in engine.catalogue.names()
+        for v in engine.catalogue.versions(name)
+    ]
+
+
+@router.post(
+    "/templates",
+    response_model=TemplateOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["templates"],
+)
+def add_template(
+    actor: ActorDep,
+    engine: EngineDep,
+    name: Annotated[str, Form()],
+    kind: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+    title: Annotated[str | None, Form()] = None,
+) -> TemplateOut:
+    """Add a Word template as the next version of `name`; it is checked before it is kept."""
+    authorize(actor, Action.WRITE, Resource.AGREEMENT)
+    if actor.role.value not in {"admin", "coordinator"}:
+        raise Forbidden("only coordinators and admins add templates")
+    added = engine.catalogue.add(name, file.file.read(), kind=kind, title=title)
+    return TemplateOut(
+        name=added.name,
+        kind=added.kind,
+        version=added.version,
+        title=added.title,
+        parties=list(added.parties),
+        sha256=added.sha256,
+        builtin=added.builtin,
+    )
+
+
+class AttachedOut(BaseModel):
+    sha256: str
+
+
+@router.put(
+    "/tenancy-contracts/{row_id}/pdf", response_model=AttachedOut, tags=["tenancy_contracts"]
+)
+def attach_contract_pdf(
+    row_id: int,
+    file: Annotated[UploadFile, File()],
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+) -> AttachedOut:
+    """Upload the signed tenancy contract as a PDF; it becomes an annex of the agreement."""
+    return AttachedOut(
+        sha256=case_file.attach_pdf(
+            case_file.tenancy_contracts,
+            row_id,
+            file.file.read(),
+            deps=deps,
+            store=engine.store,
+            actor=actor,
+            now=now,
+        )
+    )
+
+
+@router.put("/judgments/{row_id}/pdf", response_model=AttachedOut, tags=["judgments"])
+def attach_judgment_pdf(
+    row_id: int,
+    file: Annotated[UploadFile, File()],
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+) -> AttachedOut:
+    """Upload the eviction judgment as a PDF; it becomes an annex of the agreement."""
+    return AttachedOut(
+        sha256=case_file.attach_pdf(
+            case_file.judgments,
+            row_id,
+            file.file.read(),
+            deps=deps,
+            store=engine.store,
+            actor=actor,
+            now=now,
+        )
+    )
