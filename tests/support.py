@@ -18,7 +18,7 @@ def require(service: str, available: bool, why: str = "") -> None:
     message = f"{service} is not reachable{': ' + why if why else ''}"
     if IN_CI:
         pytest.fail(f"{message} (CI=true: a missing service is a failure)", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
