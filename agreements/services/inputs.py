@@ -40,7 +40,20 @@ Postcode = Annotated[str, AfterValidator(values.normalise_postcode)]
 Ecli = Annotated[str, AfterValidator(values.normalise_ecli)]
 Bsn = Annotated[str, AfterValidator(values.normalise_bsn)]
 Money = Annotated[Decimal, AfterValidator(values.money)]
-Id = Annotated[int, Field(gt=0)]
+# Ids fit a 32-bit integer column on every database; larger ones cannot exist.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _plausible_day(value: date) -> date:
+    # Far-off dates are typing errors, and date arithmetic near year 9999 overflows.
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY.year} and {LAST_DAY.year}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible_day)]
 
 
 def _check_text(value: Any) -> Any:
@@ -87,7 +100,7 @@ class OrganisationPatch(Input):
 
 class PersonIn(Input):
     name: Name
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     email: Email | None = None
     phone: Phone | None = None
     address: AddressIn | None = None
@@ -97,7 +110,7 @@ class PersonIn(Input):
 
 class PersonPatch(Input):
     name: Name | None = None
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     email: Email | None = None
     phone: Phone | None = None
     address: AddressIn | None = None
@@ -119,8 +132,8 @@ class CaseIn(Input):
     tenant_id: Id
     coordinator_id: Id | None = Field(None, description="Default: the coordinator creating it.")
     address: AddressIn
-    start_date: date
-    planned_end_date: date
+    start_date: Day
+    planned_end_date: Day
     status: CaseStatus = CaseStatus.INTAKE
     parties: list[PartyIn] = Field(default_factory=list, max_length=20)
     representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=5)
@@ -129,8 +142,8 @@ class CaseIn(Input):
 class CasePatch(Input):
     coordinator_id: Id | None = None
     address: AddressIn | None = None
-    start_date: date | None = None
-    planned_end_date: date | None = None
+    start_date: Day | None = None
+    planned_end_date: Day | None = None
     status: CaseStatus | None = None
     parties: list[PartyIn] | None = Field(None, max_length=20)
     representatives: list[RepresentativeIn] | None = Field(None, max_length=5)
@@ -144,8 +157,8 @@ class TenancyContractIn(Input):
     case_id: Id
     contract_number: Short
     address: AddressIn
-    start_date: date
-    end_date: date | None = Field(None, description="Only for a temporary contract.")
+    start_date: Day
+    end_date: Day | None = Field(None, description="Only for a temporary contract.")
     landlord_id: Id
     monthly_rent: Money
 
@@ -153,8 +166,8 @@ class TenancyContractIn(Input):
 class TenancyContractPatch(Input):
     contract_number: Short | None = None
     address: AddressIn | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     landlord_id: Id | None = None
     monthly_rent: Money | None = None
 
@@ -165,8 +178,8 @@ class JudgmentIn(Input):
     case_number: Short = Field(
         description="As the court wrote it, e.g. 11109681 \\ UC EXPL 24-3346"
     )
-    judgment_date: date
-    served_date: date | None = None
+    judgment_date: Day
+    served_date: Day | None = None
     operative_decision: LongText
     ecli: Ecli | None = None
     suspension_conditions: LongText = Field(
@@ -177,8 +190,8 @@ class JudgmentIn(Input):
 class JudgmentPatch(Input):
     court: Name | None = None
     case_number: Short | None = None
-    judgment_date: date | None = None
-    served_date: date | None = None
+    judgment_date: Day | None = None
+    served_date: Day | None = None
     operative_decision: LongText | None = None
     ecli: Ecli | None = None
     suspension_conditions: LongText | None = None
@@ -189,7 +202,7 @@ class PaymentArrangementIn(Input):
     arrears: Money
     instalment: Money
     frequency: PaymentFrequency = PaymentFrequency.MONTHLY
-    start_date: date
+    start_date: Day
     number_of_terms: Annotated[int, Field(ge=1, le=260)]
     iban: Iban
     creditor_id: Id
@@ -199,7 +212,7 @@ class PaymentArrangementPatch(Input):
     arrears: Money | None = None
     instalment: Money | None = None
     frequency: PaymentFrequency | None = None
-    start_date: date | None = None
+    start_date: Day | None = None
     number_of_terms: Annotated[int, Field(ge=1, le=260)] | None = None
     iban: Iban | None = None
     creditor_id: Id | None = None
@@ -214,8 +227,8 @@ class AgreementIn(Input):
     case_id: Id
     tenancy_contract_id: Id
     eviction_judgment_id: Id
-    start_date: date
-    end_date: date
+    start_date: Day
+    end_date: Day
     obligations: list[ObligationIn] = Field(min_length=1, max_length=100)
     reason: LongText = Field("", description="Why this agreement exists, in plain Dutch.")
 
@@ -223,19 +236,19 @@ class AgreementIn(Input):
 class AgreementPatch(Input):
     tenancy_contract_id: Id | None = None
     eviction_judgment_id: Id | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     obligations: list[ObligationIn] | None = Field(None, min_length=1, max_length=100)
     reason: LongText | None = None
     status: AgreementStatus | None = None
 
 
 class ReviewPatch(Input):
-    held_date: date | None = None
+    held_date: Day | None = None
     outcome: ReviewOutcome | None = None
     summary: LongText | None = None
 
 
 class ReviewIn(Input):
     agreement_id: Id
-    due_date: date
+    due_date: Day

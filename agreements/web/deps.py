@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 
 from agreements.domain.errors import NotAuthenticated
 from agreements.domain.policy import Actor
+from agreements.domain.values import refuse_unsafe_text
 from agreements.services import auth
 from agreements.services.context import Deps
+from agreements.services.inputs import MAX_ID
 
 SESSION_COOKIE = "agreements_session"
 _bearer = HTTPBearer(auto_error=False, description="A bearer token from POST /api/v1/auth/tokens")
@@ -50,3 +53,16 @@ NowDep = Annotated[datetime, Depends(get_now)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
+
+
+def _safe_search(value: str | None) -> str | None:
+    return None if value is None else refuse_unsafe_text(value)
+
+
+PathId = Annotated[int, Path(gt=0, le=MAX_ID, description="An id")]
+OptId = Annotated[int | None, Query(gt=0, le=MAX_ID)]
+Search = Annotated[
+    str | None,
+    Query(max_length=200, description="Text to search for"),
+    AfterValidator(_safe_search),
+]

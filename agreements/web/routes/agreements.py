@@ -10,7 +10,7 @@ from agreements.db.models import Agreement, Review
 from agreements.domain.enums import AgreementStatus
 from agreements.services import agreements
 from agreements.services.inputs import AgreementIn, AgreementPatch, ReviewIn, ReviewPatch
-from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset
+from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
 from agreements.web.schemas import AgreementOut, PageOut, ReviewOut
 
 router = APIRouter()
@@ -20,7 +20,7 @@ router = APIRouter()
 def list_agreements(
     actor: ActorDep,
     deps: DepsDep,
-    case_id: int | None = None,
+    case_id: OptId = None,
     status: AgreementStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -45,14 +45,14 @@ def create_agreement(body: AgreementIn, actor: ActorDep, deps: DepsDep, now: Now
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=["agreements"])
-def get_agreement(agreement_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> Agreement:
+def get_agreement(agreement_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> Agreement:
     """One agreement with its obligations."""
     return agreements.get_agreement(agreement_id, deps=deps, actor=actor, now=now)
 
 
 @router.patch("/agreements/{agreement_id}", response_model=AgreementOut, tags=["agreements"])
 def update_agreement(
-    agreement_id: int, body: AgreementPatch, actor: ActorDep, deps: DepsDep, now: NowDep
+    agreement_id: PathId, body: AgreementPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Agreement:
     """Change a draft, or move the status along (draft, out for signature, active, ...)."""
     return agreements.update_agreement(agreement_id, body, deps=deps, actor=actor, now=now)
@@ -62,8 +62,8 @@ def update_agreement(
 def list_reviews(
     actor: ActorDep,
     deps: DepsDep,
-    agreement_id: int | None = None,
-    case_id: int | None = None,
+    agreement_id: OptId = None,
+    case_id: OptId = None,
     due_from: date | None = None,
     due_until: date | None = None,
     held: bool | None = None,
@@ -94,14 +94,14 @@ def add_review(body: ReviewIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> R
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut, tags=["reviews"])
-def get_review(review_id: int, actor: ActorDep, deps: DepsDep) -> Review:
+def get_review(review_id: PathId, actor: ActorDep, deps: DepsDep) -> Review:
     """One review."""
     return agreements.get_review(review_id, deps=deps, actor=actor)
 
 
 @router.patch("/reviews/{review_id}", response_model=ReviewOut, tags=["reviews"])
 def record_review(
-    review_id: int, body: ReviewPatch, actor: ActorDep, deps: DepsDep, now: NowDep
+    review_id: PathId, body: ReviewPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Review:
     """Record that a review was held: date, outcome and summary."""
     today = now.astimezone(deps.settings.zone).date()

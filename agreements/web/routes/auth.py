@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from agreements.db.models import User
 from agreements.domain.enums import Role
 from agreements.services import auth
-from agreements.services.inputs import Email, Input, Name
+from agreements.services.inputs import Email, Id, Input, Name
 from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep
 from agreements.web.schemas import TokenOut, UserOut
 
@@ -32,7 +32,7 @@ class UserIn(Input):
     name: Name
     role: Role
     password: Annotated[str, Field(min_length=10, max_length=200)]
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
 
 
 class MeOut(BaseModel):

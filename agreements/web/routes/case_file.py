@@ -17,7 +17,7 @@ from agreements.services.inputs import (
     TenancyContractIn,
     TenancyContractPatch,
 )
-from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset
+from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
 from agreements.web.schemas import (
     JudgmentOut,
     PageOut,
@@ -41,7 +41,7 @@ def _routes(
     def list_rows(
         actor: ActorDep,
         deps: DepsDep,
-        case_id: int | None = None,
+        case_id: OptId = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Any:
@@ -57,11 +57,11 @@ def _routes(
     ) -> Any:
         return shape(kind.create(body, deps=deps, actor=actor, now=now))
 
-    def get_row(row_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> Any:
+    def get_row(row_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> Any:
         return shape(kind.get(row_id, deps=deps, actor=actor, now=now))
 
     def update_row(
-        row_id: int,
+        row_id: PathId,
         body: patch_in,  # type: ignore[valid-type]
         actor: ActorDep,
         deps: DepsDep,

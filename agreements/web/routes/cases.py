@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from agreements.domain.enums import CaseStatus
 from agreements.services import cases
 from agreements.services.inputs import CareNotesIn, CaseIn, CasePatch
-from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset
+from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId, Search
 from agreements.web.schemas import CareNotesOut, CaseOut, PageOut
 
 router = APIRouter(tags=["cases"])
@@ -19,9 +19,9 @@ def list_cases(
     deps: DepsDep,
     now: NowDep,
     status: CaseStatus | None = None,
-    coordinator_id: int | None = None,
-    organisation_id: int | None = None,
-    q: str | None = None,
+    coordinator_id: OptId = None,
+    organisation_id: OptId = None,
+    q: Search = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[CaseOut]:
@@ -47,21 +47,21 @@ def create_case(body: CaseIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> Ca
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> CaseOut:
+def get_case(case_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> CaseOut:
     """One case (the read is logged)."""
     return CaseOut.of(cases.get_case(case_id, deps=deps, actor=actor, now=now))
 
 
 @router.patch("/cases/{case_id}", response_model=CaseOut)
 def update_case(
-    case_id: int, body: CasePatch, actor: ActorDep, deps: DepsDep, now: NowDep
+    case_id: PathId, body: CasePatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> CaseOut:
     """Change a case; lists given (parties, representatives) replace the old ones."""
     return CaseOut.of(cases.update_case(case_id, body, deps=deps, actor=actor, now=now))
 
 
 @router.get("/cases/{case_id}/care-notes", response_model=CareNotesOut)
-def read_care_notes(case_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> CareNotesOut:
+def read_care_notes(case_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> CareNotesOut:
     """Care notes: special-category data, for coordinators only (the read is logged)."""
     text = cases.read_care_notes(case_id, deps=deps, actor=actor, now=now)
     return CareNotesOut(case_id=case_id, text=text)
@@ -69,7 +69,7 @@ def read_care_notes(case_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -
 
 @router.put("/cases/{case_id}/care-notes", response_model=CareNotesOut)
 def write_care_notes(
-    case_id: int, body: CareNotesIn, actor: ActorDep, deps: DepsDep, now: NowDep
+    case_id: PathId, body: CareNotesIn, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> CareNotesOut:
     """Replace the care notes (stored encrypted)."""
     cases.write_care_notes(case_id, body, deps=deps, actor=actor, now=now)

@@ -8,7 +8,7 @@ from agreements.db.models import Organisation
 from agreements.domain.enums import OrganisationKind
 from agreements.services import directory
 from agreements.services.inputs import OrganisationIn, OrganisationPatch, PersonIn, PersonPatch
-from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset
+from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId, Search
 from agreements.web.schemas import OrganisationOut, PageOut, PersonOut
 
 router = APIRouter()
@@ -19,7 +19,7 @@ def list_organisations(
     actor: ActorDep,
     deps: DepsDep,
     kind: OrganisationKind | None = None,
-    q: str | None = None,
+    q: Search = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[OrganisationOut]:
@@ -44,14 +44,14 @@ def create_organisation(
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
-def get_organisation(org_id: int, actor: ActorDep, deps: DepsDep) -> Organisation:
+def get_organisation(org_id: PathId, actor: ActorDep, deps: DepsDep) -> Organisation:
     """One organisation."""
     return directory.get_organisation(org_id, deps=deps, actor=actor)
 
 
 @router.patch("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
 def update_organisation(
-    org_id: int, body: OrganisationPatch, actor: ActorDep, deps: DepsDep, now: NowDep
+    org_id: PathId, body: OrganisationPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Organisation:
     """Change an organisation's name or contact details (admins only)."""
     return directory.update_organisation(org_id, body, deps=deps, actor=actor, now=now)
@@ -62,8 +62,8 @@ def list_people(
     actor: ActorDep,
     deps: DepsDep,
     now: NowDep,
-    q: str | None = None,
-    organisation_id: int | None = None,
+    q: Search = None,
+    organisation_id: OptId = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[PersonOut]:
@@ -89,14 +89,14 @@ def create_person(body: PersonIn, actor: ActorDep, deps: DepsDep, now: NowDep) -
 
 
 @router.get("/people/{person_id}", response_model=PersonOut, tags=["people"])
-def get_person(person_id: int, actor: ActorDep, deps: DepsDep, now: NowDep) -> PersonOut:
+def get_person(person_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> PersonOut:
     """One person (the read is logged)."""
     return PersonOut.of(directory.get_person(person_id, deps=deps, actor=actor, now=now))
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut, tags=["people"])
 def update_person(
-    person_id: int, body: PersonPatch, actor: ActorDep, deps: DepsDep, now: NowDep
+    person_id: PathId, body: PersonPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> PersonOut:
     """Change a person's details."""
     return PersonOut.of(directory.update_person(person_id, body, deps=deps, actor=actor, now=now))

@@ -15,7 +15,7 @@ from agreements.domain.errors import Forbidden
 from agreements.domain.policy import Action, Resource, authorize
 from agreements.services import case_file, documents
 from agreements.services.rendering import DocumentEngine
-from agreements.web.deps import ActorDep, DepsDep, NowDep
+from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
 
 router = APIRouter(tags=["documents"])
 
@@ -112,7 +112,7 @@ def _request(
     status_code=status.HTTP_202_ACCEPTED,
 )
 def render_agreement(
-    agreement_id: int,
+    agreement_id: PathId,
     actor: ActorDep,
     deps: DepsDep,
     engine: EngineDep,
@@ -129,7 +129,7 @@ def render_agreement(
     status_code=status.HTTP_202_ACCEPTED,
 )
 def render_arrangement(
-    row_id: int,
+    row_id: PathId,
     actor: ActorDep,
     deps: DepsDep,
     engine: EngineDep,
@@ -141,7 +141,7 @@ def render_arrangement(
 
 
 @router.get("/cases/{case_id}/documents", response_model=list[VersionOut])
-def list_case_documents(case_id: int, actor: ActorDep, deps: DepsDep) -> list[VersionOut]:
+def list_case_documents(case_id: PathId, actor: ActorDep, deps: DepsDep) -> list[VersionOut]:
     """Every version of every document of a case, oldest first."""
     return [
         VersionOut.of(v, d)
@@ -151,13 +151,13 @@ def list_case_documents(case_id: int, actor: ActorDep, deps: DepsDep) -> list[Ve
 
 
 @router.get("/document-versions/{version_id}", response_model=VersionOut)
-def get_version(version_id: int, actor: ActorDep, deps: DepsDep) -> VersionOut:
+def get_version(version_id: PathId, actor: ActorDep, deps: DepsDep) -> VersionOut:
     """A version's status: queued, rendering, ready, or failed with the reason."""
     return VersionOut.of(*documents.get_version(version_id, deps=deps, actor=actor))
 
 
 def _file(
-    version_id: int,
+    version_id: PathId,
     which: str,
     actor: ActorDep,
     deps: DepsDep,
@@ -189,7 +189,7 @@ def _file(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def download_pdf(
-    version_id: int, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
+    version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
     """The PDF package of a ready version (the read is logged)."""
     return _file(version_id, "pdf", actor, deps, engine, now)
@@ -197,7 +197,7 @@ def download_pdf(
 
 @router.get("/document-versions/{version_id}/docx", response_class=Response)
 def download_docx(
-    version_id: int, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
+    version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
     """The Word file a ready version was rendered to."""
     return _file(version_id, "docx", actor, deps, engine, now)
@@ -260,7 +260,7 @@ class AttachedOut(BaseModel):
     "/tenancy-contracts/{row_id}/pdf", response_model=AttachedOut, tags=["tenancy_contracts"]
 )
 def attach_contract_pdf(
-    row_id: int,
+    row_id: PathId,
     file: Annotated[UploadFile, File()],
     actor: ActorDep,
     deps: DepsDep,
@@ -283,7 +283,7 @@ def attach_contract_pdf(
 
 @router.put("/judgments/{row_id}/pdf", response_model=AttachedOut, tags=["judgments"])
 def attach_judgment_pdf(
-    row_id: int,
+    row_id: PathId,
     file: Annotated[UploadFile, File()],
     actor: ActorDep,
     deps: DepsDep,
