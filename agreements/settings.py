@@ -112,6 +112,26 @@ class Settings(BaseSettings):
     letterhead_email: str = Field(
         "info@hetvierdehuis.example", description="Sender's e-mail address."
     )
+    seal_pkcs12: Path | None = Field(
+        None,
+        description="PKCS#12 file with the organisation's sealing key and certificate. "
+        "Empty: `keys/seal.p12` in data_dir, a development key that `init` makes.",
+    )
+    seal_password: SecretStr = Field(
+        SecretStr(""), description="Password of the PKCS#12 file (required outside development)."
+    )
+    timestamp_url: str = Field(
+        "", description="RFC 3161 time stamp authority for PAdES B-T seals; empty: none."
+    )
+    signature_days: int = Field(
+        14, description="How many days a signing link stays valid (coordinators can extend)."
+    )
+    consent_version: str = Field(
+        "2026-1", description="Version of the consent text shown on the signing page."
+    )
+    sign_attempts_per_minute: int = Field(
+        20, description="Signing-page posts allowed per route and client per minute."
+    )
     grace_days: int = Field(
         14, description="Days a missed instalment may be late before it counts as missed."
     )
@@ -147,6 +167,17 @@ class Settings(BaseSettings):
     @cached_property
     def effective_templates_dir(self) -> Path:
         return (self.templates_dir or self.data_dir / "templates").resolve()
+
+    @cached_property
+    def effective_seal_pkcs12(self) -> Path:
+        return (self.seal_pkcs12 or self.data_dir / "keys" / "seal.p12").resolve()
+
+    @property
+    def effective_seal_password(self) -> str:
+        password = self.seal_password.get_secret_value()
+        if not password and self.mode != "production":
+            return "development-seal"  # only for the development key `init` makes
+        return password
 
     @property
     def zone(self) -> ZoneInfo:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from agreements.bootstrap import build_deps
-from agreements.services import audit, documents
+from agreements.domain.enums import FinishStatus
+from agreements.services import audit, documents, finishing, mail, signing
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
+from templates.filters import datum
 
 log = logging.getLogger("agreements.tasks")
 
@@ -74,6 +76,65 @@ def render_document(version_id: int) -> str:
     rt = runtime()
     status = documents.render_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
     return status.value
+
+
+@huey.task(retries=5, retry_delay=30, name="signing.invite")  # type: ignore[untyped-decorator]
+def send_invitation(request_id: int) -> None:
+    """Mail a party a fresh signing link; the token exists only in this mail."""
+    rt = runtime()
+    request, token = signing.issue_link(request_id, deps=rt.deps, now=_now())
+    if not request.email:
+        log.warning("signing.no_email", extra={"request": request_id})
+        return
+    settings = rt.deps.settings
+    view = signing.open_link(token, deps=rt.deps, now=_now())
+    assert view is not None
+    title = view.document.title
+    message = mail.invitation(
+        settings,
+        name=request.party_name,
+        title=title,
+        link=f"{settings.public_base_url.rstrip('/')}/s/{token}",
+        expires=datum(request.expires_at.astimezone(settings.zone).date()),
+        tenant=request.party_role in {"tenant", "representative"},
+    )
+    mail.send(settings, replace(message, to=request.email))
+
+
+@huey.task(retries=5, retry_delay=60, name="signing.finish")  # type: ignore[untyped-decorator]
+def finish_document(version_id: int) -> str:
+    """Seal a fully signed version once, then send every party its copy."""
+    rt = runtime()
+    status = finishing.finish_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
+    if status is FinishStatus.DONE:
+        send_signed_copies(version_id)
+    return status.value
+
+
+@huey.task(retries=5, retry_delay=60, name="signing.copies")  # type: ignore[untyped-decorator]
+def send_signed_copies(version_id: int) -> None:
+    rt = runtime()
+    for to, message in finishing.signed_copy_mails(version_id, deps=rt.deps, engine=rt.engine):
+        mail.send(rt.deps.settings, replace(message, to=to))
+
+
+@huey.task(retries=5, retry_delay=30, name="signing.declined")  # type: ignore[untyped-decorator]
+def notify_declined(request_id: int) -> None:
+    rt = runtime()
+    found = finishing.declined_mail(request_id, deps=rt.deps)
+    if found is not None:
+        mail.send(rt.deps.settings, replace(found[1], to=found[0]))
+
+
+def after_signing(outcome: signing.Outcome) -> None:
+    """What follows a signature, once its transaction committed: the next party, or the seal."""
+    if outcome.declined:
+        notify_declined(outcome.request_id)
+    elif outcome.complete:
+        finish_document(outcome.version_id)
+    else:
+        for request_id in signing.next_in_turn(outcome.version_id, deps=runtime().deps):
+            send_invitation(request_id)
 
 
 @huey.periodic_task(crontab(minute="0"), name="audit.checkpoint")  # type: ignore[untyped-decorator]

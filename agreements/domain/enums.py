@@ -80,6 +80,21 @@ class DocumentStatus(Labelled):
     FAILED = "failed", "mislukt"
 
 
+class RequestStatus(Labelled):
+    PENDING = "pending", "wacht op ondertekening"
+    SIGNED = "signed", "ondertekend"
+    DECLINED = "declined", "geweigerd"
+    REVOKED = "revoked", "ingetrokken"
+    VOIDED = "voided", "vervallen (nieuwe versie)"
+
+
+class FinishStatus(Labelled):
+    NOT_READY = "not_ready", "nog niet door iedereen ondertekend"
+    PENDING = "pending", "wordt verzegeld"
+    DONE = "done", "verzegeld"
+    FAILED = "failed", "verzegelen mislukt"
+
+
 class ReviewOutcome(Labelled):
     ON_TRACK = "on_track", "volgens afspraak"
     CONCERNS = "concerns", "zorgen"

@@ -24,7 +24,7 @@ from agreements.db.models import (
 from agreements.domain.enums import DocumentStatus
 from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services import audit, document_data
+from agreements.services import audit, document_data, signing
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.services.scope import case_for
@@ -119,6 +119,7 @@ def request_document(
         )
         session.add(version)
         session.flush()
+        signing.void_for_new_version(session, deps, version, actor, now)
         audit.record(
             session,
             deps,
