@@ -72,8 +72,8 @@ def money(value: Decimal | str | int) -> Decimal:
         raise ValueError("at most two decimals (whole cents)")
     if amount < 0:
         raise ValueError("must not be negative")
-    if amount >= Decimal("100000000"):
-        raise ValueError("too large")
+    if amount >= Decimal("10000000"):  # also keeps cents within a 32-bit column
+        raise ValueError("too large (at most 9,999,999.99)")
     return amount.quantize(Decimal("0.01"))
 
 

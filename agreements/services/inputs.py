@@ -28,6 +28,7 @@ from agreements.domain.enums import (
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
@@ -155,7 +156,7 @@ class CareNotesIn(Input):
 
 class TenancyContractIn(Input):
     case_id: Id
-    contract_number: Short
+    contract_number: Code
     address: AddressIn
     start_date: Day
     end_date: Day | None = Field(None, description="Only for a temporary contract.")
@@ -164,7 +165,7 @@ class TenancyContractIn(Input):
 
 
 class TenancyContractPatch(Input):
-    contract_number: Short | None = None
+    contract_number: Code | None = None
     address: AddressIn | None = None
     start_date: Day | None = None
     end_date: Day | None = None

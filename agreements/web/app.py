@@ -11,7 +11,15 @@ from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from agreements.web import problems
 from agreements.web.limits import BodyLimit
-from agreements.web.routes import agreements, auth, case_file, cases, directory, documents
+from agreements.web.routes import (
+    agreements,
+    auth,
+    case_file,
+    cases,
+    directory,
+    documents,
+    signing,
+)
 
 API = "/api/v1"
 
@@ -40,7 +48,7 @@ def create_app(
     app.state.deps = deps
     app.state.engine = engine or DocumentEngine(deps.settings)
     problems.install(app)
-    for module in (auth, directory, cases, case_file, agreements, documents):
+    for module in (auth, directory, cases, case_file, agreements, documents, signing):
         app.include_router(module.router, prefix=API)
     app.add_middleware(
         BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes

@@ -628,19 +628,8 @@ def test_search_with_control_characters(ctx: Ctx, path: str, q: str) -> None:
 # --- values the database cannot hold -------------------------------------------------------------
 
 
-def _postgres_only_bug(request: pytest.FixtureRequest, world: Any, reason: str) -> None:
-    if world.backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(reason=f"BUG: {reason}", strict=True))
-
-
 def test_long_contract_number(request: pytest.FixtureRequest, ctx: Ctx, world: Any) -> None:
     """The input allows 100 characters; whatever the limit, the answer is 201 or 422."""
-    _postgres_only_bug(
-        request,
-        world,
-        "contract_number accepts 100 characters but the "
-        "column is VARCHAR(50): PostgreSQL refuses the row, 500",
-    )
     number = "HO-" + "9" * 77
     before = ctx.totals("tenancy-contracts")
     r = ctx.api.post(
@@ -659,12 +648,6 @@ def test_long_contract_number(request: pytest.FixtureRequest, ctx: Ctx, world: A
 @pytest.mark.parametrize("amount", ["21474836.48", "99999999.99"])
 def test_large_amount(request: pytest.FixtureRequest, ctx: Ctx, world: Any, amount: str) -> None:
     """Amounts under the validator's limit of 100 million are stored exactly, or refused."""
-    _postgres_only_bug(
-        request,
-        world,
-        "amounts up to 99,999,999.99 pass validation but are "
-        "stored as cents in a 32-bit INTEGER column: PostgreSQL overflows, 500",
-    )
     r = ctx.api.post(
         f"{API}/tenancy-contracts",
         json={**ctx.body("tenancy-contracts"), "monthly_rent": amount},
@@ -687,12 +670,6 @@ def test_amount_of_100_million_is_refused(ctx: Ctx) -> None:
 
 
 def test_long_token_name(request: pytest.FixtureRequest, ctx: Ctx, world: Any) -> None:
-    _postgres_only_bug(
-        request,
-        world,
-        "a token name may be 200 characters but the column "
-        "auth_tokens.name is VARCHAR(100): PostgreSQL refuses the row, 500",
-    )
     r = ctx.api.post(f"{API}/auth/tokens", json={"name": "koppeling " + "x" * 140}, headers=ctx.h)
     if r.status_code == 422:
         assert_problem(r, 422, "name")

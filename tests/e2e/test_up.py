@@ -35,17 +35,32 @@ def children_of(pid: int) -> list[int]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "AGREEMENTS_DATA_DIR": str(tmp_path), "AGREEMENTS_MODE": "development",
-            "AGREEMENTS_SECRET_KEY": "", "AGREEMENTS_PORT": str(free_port())}
+    return {
+        **os.environ,
+        "AGREEMENTS_DATA_DIR": str(tmp_path),
+        "AGREEMENTS_MODE": "development",
+        "AGREEMENTS_SECRET_KEY": "",
+        "AGREEMENTS_PORT": str(free_port()),
+    }
 
 
 def test_init_demo_then_up_serves_and_stops_cleanly(env):
-    init = subprocess.run([sys.executable, "-m", "agreements", "init", "--demo"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    init = subprocess.run(
+        [sys.executable, "-m", "agreements", "init", "--demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert init.returncode == 0, init.stderr
     base = f"http://127.0.0.1:{env['AGREEMENTS_PORT']}"
-    up = subprocess.Popen([sys.executable, "-m", "agreements", "up"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "agreements", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -56,8 +71,10 @@ def test_init_demo_then_up_serves_and_stops_cleanly(env):
                 time.sleep(0.3)
         else:
             pytest.fail("agreements up did not serve /healthz within 60 s")
-        login = httpx.post(f"{base}/api/v1/auth/login", json={
-            "email": "portaal@demo.example", "password": "demo-wachtwoord"})
+        login = httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"email": "portaal@demo.example", "password": "demo-wachtwoord"},
+        )
         assert login.status_code == 200
         cookies = {"agreements_session": login.json()["token"]}
         cases = httpx.get(f"{base}/api/v1/cases", cookies=cookies).json()
@@ -76,9 +93,14 @@ def test_init_demo_then_up_serves_and_stops_cleanly(env):
 
 def test_huey_consumer_runs_worker_module(env, tmp_path):
     consumer = Path(sys.executable).with_name("huey_consumer")
-    proc = subprocess.Popen([str(consumer), "worker.huey", "-w", "1"], env=env,
-                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(consumer), "worker.huey", "-w", "1"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         time.sleep(3)
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""

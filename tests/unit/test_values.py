@@ -57,6 +57,6 @@ def test_money_is_exact():
     assert values.money("1234.5") == Decimal("1234.50")
     assert values.to_cents(values.money("0.1")) + values.to_cents(values.money("0.2")) == 30
     assert values.from_cents(68745) == Decimal("687.45")
-    for bad in ["1.234", "-1", "NaN", "Infinity", "abc", "100000000"]:
+    for bad in ["1.234", "-1", "NaN", "Infinity", "abc", "10000000"]:
         with pytest.raises(ValueError):
             values.money(bad)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from agreements.db.models import User
 from agreements.domain.enums import Role
 from agreements.services import auth
-from agreements.services.inputs import Email, Id, Input, Name
+from agreements.services.inputs import Email, Id, Input, Name, Short
 from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep
 from agreements.web.schemas import TokenOut, UserOut
 
@@ -23,7 +23,7 @@ class LoginIn(Input):
 
 
 class TokenIn(Input):
-    name: Name
+    name: Short
     days: Annotated[int, Field(ge=1, le=366)] = 90
 
 
