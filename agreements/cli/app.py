@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import signal
@@ -26,6 +27,7 @@ from agreements.domain.policy import SYSTEM
 from agreements.services import audit, auth, demo
 from agreements.services.context import Deps
 from agreements.settings import ConfigurationError, Settings
+from signing.certs import ensure_dev_certificate
 from templates.errors import DocumentError
 
 app = typer.Typer(
@@ -94,6 +96,7 @@ def init(
         out.print(f"Admin created: {admin_email} / {shown}")
     else:
         out.print("Admin exists already; nothing to do.")
+    _ensure_seal_key(deps.settings)
     if demo_data:
         if deps.settings.mode != "development":
             fail("--demo is for development mode only: its logins have a known password")
@@ -103,6 +106,49 @@ def init(
         out.print(f"Demo logins (password [bold]{demo.DEMO_PASSWORD}[/bold]):")
         for login in demo.LOGINS:
             out.print(f"  {login.email:28} {login.role.label} ({login.organisation})")
+
+
+def _ensure_seal_key(settings: Settings) -> None:
+    path = settings.effective_seal_pkcs12
+    if path.exists():
+        out.print(f"Seal key: {path}")
+    elif settings.mode == "production":
+        fail(f"no seal key at {path}: set AGREEMENTS_SEAL_PKCS12 and AGREEMENTS_SEAL_PASSWORD")
+    else:
+        ensure_dev_certificate(path, settings.effective_seal_password)
+        out.print(f"Development seal key made: {path} (not for production)")
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="The PDF to check.")],
+) -> None:
+    """Check a PDF: exit 0 and a summary when the service sealed it unchanged, 1 otherwise."""
+    from agreements.services import finishing
+
+    # pyHanko logs its own diff analysis with a trace; the verdict below says it in one line.
+    logging.getLogger("pyhanko").disabled = True
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", 2)
+    result = finishing.verify(data, deps=_deps())
+    report = result.report
+    if not report.ok:
+        fail(f"{file}: NOT authentic: {report.reason}")
+    summary = result.summary
+    out.print(f"{file}: authentic, sealed by {report.signer_subject}", highlight=False)
+    if summary:
+        out.print(
+            f"  {summary['document']}, case {summary['case']}, version "
+            f"{summary['version']}, sealed at {summary['sealed_at']}",
+            highlight=False,
+        )
+        for party in summary["parties"]:
+            out.print(
+                f"  signed by {party['role']}: {party['name']} at {party['signed_at']}",
+                highlight=False,
+            )
 
 
 @app.command()

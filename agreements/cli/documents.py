@@ -15,10 +15,11 @@ from sqlalchemy import select
 from agreements.bootstrap import build_deps
 from agreements.cli.app import err, fail, out
 from agreements.db import migrate
-from agreements.db.models import Agreement, PaymentArrangement
-from agreements.domain.enums import DocumentStatus, Role
+from agreements.db.models import Agreement, Document, DocumentVersion, PaymentArrangement
+from agreements.domain.enums import DocumentStatus, FinishStatus, Role
 from agreements.domain.policy import Actor
-from agreements.services import demo, documents
+from agreements.services import demo, documents, finishing, signing
+from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from templates.catalogue import Catalogue, kinds
@@ -160,6 +161,13 @@ def demo_command() -> None:
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="demo")
     try:
         with _progress() as progress:
+            if _already_sealed(deps, agreement.id):
+                progress.stop()
+                fail(
+                    "the demo agreement was already signed and sealed: start from an empty "
+                    "data folder to make it again",
+                    1,
+                )
             for subject, subject_id, label in [
                 ("payment_arrangement", arrangement.id, "Betalingsregeling"),
                 ("agreement", agreement.id, "Woonbegeleidingsovereenkomst"),
@@ -174,16 +182,61 @@ def demo_command() -> None:
                 if status is not DocumentStatus.READY:
                     got, _ = documents.get_version(version.id, deps=deps, actor=coordinator)
                     fail(f"{label} could not be made: {got.error}")
+            progress.add_task("Alle partijen ondertekenen", total=None)
+            _sign_everything(deps, engine, version.id, coordinator)
+            progress.add_task("Ondertekeningsbewijs toevoegen en verzegelen", total=None)
+            finished = finishing.finish_version(
+                version.id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
+            )
     finally:
         engine.close()
     got, _ = documents.get_version(version.id, deps=deps, actor=coordinator)
     assert got.pdf_sha256 is not None
-    stored = engine.store.path(got.pdf_sha256)
+    if finished is not FinishStatus.DONE or got.sealed_sha256 is None:
+        fail(f"the agreement could not be sealed: {got.finish_error}")
+    stored = engine.store.path(got.sealed_sha256)
     copy = settings.data_dir.resolve() / "demo-agreement.pdf"
     shutil.copyfile(stored, copy)
-    out.print(f"Demo agreement package ({got.pages} pages, sha256 {got.pdf_sha256[:16]}…):")
+    out.print(
+        f"Demo agreement, signed by every party and sealed (sha256 {got.sealed_sha256[:16]}…):"
+    )
     out.print(f"  {copy}")
     out.print(f"  stored as {stored}")
+    out.print(f"Check it with: agreements verify {copy}")
+
+
+def _already_sealed(deps: Deps, agreement_id: int) -> bool:
+    with deps.db() as session:
+        return (
+            session.scalar(
+                select(DocumentVersion.id)
+                .join(Document)
+                .where(
+                    Document.subject_type == "agreement",
+                    Document.subject_id == agreement_id,
+                    DocumentVersion.sealed_sha256.is_not(None),
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+
+def _sign_everything(deps: Deps, engine: DocumentEngine, version_id: int, actor: Actor) -> None:
+    """The demo's parties each sign through their own link, as they would from a phone."""
+    version, _ = documents.get_version(version_id, deps=deps, actor=actor)
+    roles = engine.catalogue.get(version.template_name, version.template_version).parties
+    now = datetime.now(UTC)
+    signing.send_for_signature(version_id, roles, deps=deps, actor=actor, now=now)
+    for request in signing.requests_for(version_id, deps=deps, actor=actor):
+        _, token = signing.issue_link(request.id, deps=deps, now=datetime.now(UTC))
+        data = signing.SignInput(
+            typed_name=request.party_name,
+            consent_version=deps.settings.consent_version,
+            ip="127.0.0.1",
+            user_agent="agreements demo",
+        )
+        signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC))
 
 
 def register(app: typer.Typer) -> None:

@@ -91,6 +91,8 @@ def record(
     )
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
+    # Flushed at once, so that nothing (an expire_all, say) can lose the new head.
+    session.flush()
     return entry
 
 

@@ -35,6 +35,13 @@ from templates.render import render_docx
 
 log = logging.getLogger("agreements.finishing")
 MAX_FINISH_ATTEMPTS = 5
+ROLE_NL = {
+    "tenant": "Huurder",
+    "representative": "Vertegenwoordiger",
+    "corporation": "Woningcorporatie",
+    "coordinator": "Coördinator",
+    "municipality": "Gemeente",
+}
 _METHOD_NL = {
     "link": "via persoonlijke link",
     "staff_session": "ingelogd als medewerker",
@@ -173,7 +180,9 @@ def _evidence_page(
         },
         "signatures": [
             {
-                "role": request.party_role,
+                "role": (
+                    request.capacity or ROLE_NL.get(request.party_role, request.party_role)
+                ).capitalize(),
                 "name": sig.evidence["typed_name"],
                 "organisation": orgs.get(request.organisation_id or 0, ""),
                 "signed_at": sig.evidence["signed_at"],

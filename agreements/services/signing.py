@@ -483,7 +483,6 @@ def _record(
     )
     complete = False
     if not declined:
-        session.expire_all()
         left = session.scalar(
             select(SignatureRequest.id)
             .where(
