@@ -127,7 +127,7 @@ def verify(
     from agreements.services import finishing
 
     # pyHanko logs its own diff analysis with a trace; the verdict below says it in one line.
-    logging.getLogger("pyhanko").disabled = True
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     try:
         data = file.read_bytes()
     except OSError as exc:
