@@ -1,0 +1,407 @@
+"""Signing end to end over the API: invitations by real SMTP, exactly-once signing under
+races, voiding on a new version, finishing with a seal, and verification."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from pypdf import PdfReader, PdfWriter
+
+from agreements import tasks
+from agreements.services import signing
+from agreements.services.context import Deps
+from agreements.services.rendering import DocumentEngine
+from signing.tokens import LinkState
+from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.support import port_open
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.original_content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    assert port_open("127.0.0.1", port)
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def flow(world, pool, smtp):  # noqa: F811
+    from fastapi.testclient import TestClient
+
+    from agreements.web.app import create_app
+
+    inbox, port = smtp
+    inbox.clear()
+    settings = world.deps.settings.model_copy(update={"smtp_port": port})
+    deps = Deps(db=world.deps.db, settings=settings)
+    engine = DocumentEngine(settings, converter=pool)
+    from signing.certs import ensure_dev_certificate
+
+    ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
+    tasks.huey.immediate = True
+    tasks.use_runtime(tasks.Runtime(deps, engine))
+    try:
+        with TestClient(
+            create_app(deps=deps, engine=engine), raise_server_exceptions=False
+        ) as client:
+            yield client, deps, inbox
+    finally:
+        tasks.use_runtime(None)
+        tasks.huey.immediate = False
+
+
+def _render_agreement(client, world, case_id: int) -> dict:
+    h = world.headers("coordinator")
+    agreement = client.get(f"/api/v1/agreements?case_id={case_id}", headers=h).json()["items"][0]
+    version = client.post(f"/api/v1/agreements/{agreement['id']}/documents", headers=h).json()
+    assert version["status"] == "ready", version
+    return version
+
+
+def _send(client, world, version_id: int, **body) -> list[dict]:
+    r = client.post(
+        f"/api/v1/document-versions/{version_id}/signature-requests",
+        headers=world.headers("coordinator"),
+        json=body or None,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _link(message: Message) -> str:
+    body = message.get_body(preferencelist=("plain",)) if hasattr(message, "get_body") else None
+    text = (body or message).get_payload(decode=True).decode()
+    match = re.search(r"/s/([A-Za-z0-9_-]{40,})", text)
+    assert match, text
+    return match.group(1)
+
+
+def _sign(deps, token: str, name: str) -> signing.Outcome:
+    outcome = signing.sign_with_link(
+        token,
+        signing.SignInput(
+            typed_name=name,
+            consent_version=deps.settings.consent_version,
+            ip="127.0.0.1",
+            user_agent="test",
+        ),
+        deps=deps,
+        now=datetime.now(UTC),
+    )
+    tasks.after_signing(outcome)
+    return outcome
+
+
+def test_everyone_signs_then_seal_copies_and_verify(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_mitros)
+    requests = _send(client, world, version["id"])
+    roles = [r["party_role"] for r in requests]
+    assert roles == ["tenant", "representative", "corporation", "coordinator", "municipality"]
+    assert all(r["status"] == "pending" and r["sends"] == 1 for r in requests)
+    # Every party got a Dutch invitation with its own link, and no token is stored plainly.
+    tokens = {}
+    for r in requests:
+        mails = inbox.to(r["email"])
+        assert len(mails) == 1, r["email"]
+        assert mails[0]["Subject"] == "Ondertekenen: Woonbegeleidingsovereenkomst"
+        tokens[r["party_role"]] = _link(mails[0])
+    assert len(set(tokens.values())) == 5
+    with deps.db() as session:
+        from sqlalchemy import text
+
+        stored = session.execute(text("SELECT token_digest FROM signature_requests")).scalars()
+        assert not set(tokens.values()) & set(stored)
+
+    _sign(deps, tokens["tenant"], "Ünal & Zoë Yılmaz")
+    _sign(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    by_role = {r["party_role"]: r for r in requests}
+    # The corporation signs as staff from its session; the coordinator too.
+    staff = {"consent_version": deps.settings.consent_version}
+    r = client.post(
+        f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign",
+        headers=world.headers("portaal"),
+        json={**staff, "typed_name": "Portaal"},
+    )
+    assert r.status_code == 404  # Portaal does not even see the Mitros case
+    r = client.post(
+        f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign",
+        headers=world.headers("gemeente"),
+        json={**staff, "typed_name": "Gem"},
+    )
+    assert r.status_code == 403  # the municipality sees the case but does not sign for Mitros
+    r = client.post(
+        f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign",
+        headers=world.headers("mitros"),
+        json={**staff, "typed_name": "M. Jansen"},
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(
+        f"/api/v1/signature-requests/{by_role['coordinator']['id']}/sign",
+        headers=world.headers("coordinator"),
+        json={**staff, "typed_name": "Coo"},
+    )
+    assert r.status_code == 200 and not r.json()["complete"]
+    inbox.clear()
+    last = _sign(deps, tokens["municipality"], "R. Öztürk")
+    assert last.complete
+
+    sealed = client.get(
+        f"/api/v1/document-versions/{version['id']}/sealed.pdf",
+        headers=world.headers("coordinator"),
+    )
+    assert sealed.status_code == 200, sealed.text
+    reader = PdfReader(io.BytesIO(sealed.content))
+    assert "ondertekening.json" in reader.attachments
+    assert reader.outline[-1].title == "Ondertekeningsbewijs"
+    assert "Ünal & Zoë Yılmaz" in reader.pages[-1].extract_text() + reader.pages[-2].extract_text()
+    # Each party got its copy, once.
+    copies = [m for m in inbox.messages if m["Subject"].startswith("Ondertekend:")]
+    assert sorted(m["To"] for m in copies) == sorted(r["email"] for r in requests)
+    agreement = client.get(
+        f"/api/v1/agreements?case_id={world.case_mitros}", headers=world.headers("coordinator")
+    ).json()["items"][0]
+    assert agreement["status"] == "active"
+
+    ok = client.post(
+        "/api/v1/verify",
+        headers=world.headers("jurist"),
+        files={"file": ("a.pdf", sealed.content, "application/pdf")},
+    ).json()
+    assert ok["ok"] and ok["summary"]["version"] == version["number"]
+    assert {p["role"] for p in ok["summary"]["parties"]} == set(roles)
+    writer = PdfWriter(io.BytesIO(sealed.content), incremental=True)
+    writer.add_blank_page(595, 842)
+    tampered = io.BytesIO()
+    writer.write(tampered)
+    bad = client.post(
+        "/api/v1/verify",
+        headers=world.headers("jurist"),
+        files={"file": ("b.pdf", tampered.getvalue(), "application/pdf")},
+    ).json()
+    assert not bad["ok"] and bad["outcome"] == "appended_content"
+    flipped = bytearray(sealed.content)
+    flipped[len(flipped) // 3] ^= 0x01
+    bad = client.post(
+        "/api/v1/verify",
+        headers=world.headers("jurist"),
+        files={"file": ("c.pdf", bytes(flipped), "application/pdf")},
+    ).json()
+    assert not bad["ok"]
+    unsealed = client.get(
+        f"/api/v1/document-versions/{version['id']}/pdf", headers=world.headers("coordinator")
+    ).content
+    bad = client.post(
+        "/api/v1/verify",
+        headers=world.headers("jurist"),
+        files={"file": ("d.pdf", unsealed, "application/pdf")},
+    ).json()
+    assert not bad["ok"] and bad["outcome"] == "no_signature"
+
+
+def test_sixteen_racing_signatures_count_once(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"])
+    token = _link(inbox.to(requests[0]["email"])[0])
+    results: list[object] = []
+    barrier = threading.Barrier(16)
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            results.append(
+                signing.sign_with_link(
+                    token,
+                    signing.SignInput(
+                        typed_name="Zoë", consent_version=deps.settings.consent_version
+                    ),
+                    deps=deps,
+                    now=datetime.now(UTC),
+                )
+            )
+        except signing.LinkUnusable as exc:
+            results.append(exc.state)
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(isinstance(r, signing.Outcome) for r in results) == 1
+    assert all(r is LinkState.USED for r in results if not isinstance(r, signing.Outcome))
+    with deps.db() as session:
+        from sqlalchemy import func, select
+
+        from agreements.db.models import Signature
+
+        assert (
+            session.scalar(select(func.count()).where(Signature.request_id == requests[0]["id"]))
+            == 1
+        )
+
+
+def test_new_version_voids_old_requests_and_links(flow, world):
+    client, deps, inbox = flow
+    first = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, first["id"])
+    token = _link(inbox.to(requests[0]["email"])[0])
+    _sign(deps, token, "Zoë van 't Hek")
+    second = _render_agreement(client, world, world.case_portaal)
+    old = client.get(
+        f"/api/v1/document-versions/{first['id']}/signature-requests",
+        headers=world.headers("coordinator"),
+    ).json()
+    assert {r["status"] for r in old} == {"voided"}
+    other = _link(inbox.to(requests[1]["email"])[0])
+    view = signing.open_link(other, deps=deps, now=datetime.now(UTC))
+    assert view is not None and view.state is LinkState.VOIDED
+    with pytest.raises(signing.LinkUnusable):
+        _sign(deps, other, "Mr. J. de Bewindvoerder")
+    # The old version and its evidence stay readable.
+    assert (
+        client.get(
+            f"/api/v1/document-versions/{first['id']}/pdf", headers=world.headers("jurist")
+        ).status_code
+        == 200
+    )
+    assert second["number"] > first["number"]
+
+
+def test_decline_notifies_the_coordinator(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"])
+    token = _link(inbox.to(requests[0]["email"])[0])
+    with pytest.raises(Exception, match="reason"):
+        signing.sign_with_link(
+            token,
+            signing.SignInput("", deps.settings.consent_version),
+            deps=deps,
+            now=datetime.now(UTC),
+            decline_reason="  ",
+        )
+    outcome = signing.sign_with_link(
+        token,
+        signing.SignInput("", deps.settings.consent_version),
+        deps=deps,
+        now=datetime.now(UTC),
+        decline_reason="Ik wil eerst met mijn bewindvoerder praten",
+    )
+    tasks.after_signing(outcome)
+    notices = [m for m in inbox.messages if m["Subject"].startswith("Geweigerd:")]
+    assert len(notices) == 1 and notices[0]["To"] == "coordinator@demo.example"
+    assert "bewindvoerder praten" in notices[0].get_payload()
+    listed = client.get(
+        f"/api/v1/document-versions/{version['id']}/signature-requests",
+        headers=world.headers("coordinator"),
+    ).json()
+    assert listed[0]["status"] == "declined"
+
+
+def test_in_person_signing_with_witness_and_request_management(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"])
+    tenant = requests[0]
+    h = world.headers("coordinator")
+    body = {
+        "typed_name": "Zoë van 't Hek",
+        "consent_version": deps.settings.consent_version,
+        "witness": True,
+    }
+    assert (
+        client.post(
+            f"/api/v1/signature-requests/{tenant['id']}/sign",
+            json=body,
+            headers=world.headers("jurist"),
+        ).status_code
+        == 403
+    )
+    r = client.post(f"/api/v1/signature-requests/{tenant['id']}/sign", json=body, headers=h)
+    assert r.status_code == 200, r.text
+    with deps.db() as session:
+        from sqlalchemy import select
+
+        from agreements.db.models import Signature
+
+        evidence = session.scalar(
+            select(Signature.evidence).where(Signature.request_id == tenant["id"])
+        )
+    assert evidence["identified_by"] == "in_person" and evidence["witness_name"]
+    rep = requests[1]
+    r = client.post(
+        f"/api/v1/signature-requests/{rep['id']}/manage",
+        headers=h,
+        json={"action": "contact", "email": "nieuw@demo.example"},
+    )
+    assert r.status_code == 200 and r.json()["contact_history"][0]["email"] == rep["email"]
+    assert len(inbox.to("nieuw@demo.example")) == 1
+    r = client.post(
+        f"/api/v1/signature-requests/{rep['id']}/manage",
+        headers=h,
+        json={"action": "extend", "days": 7},
+    )
+    assert r.status_code == 200 and r.json()["expires_at"] > rep["expires_at"]
+    r = client.post(
+        f"/api/v1/signature-requests/{rep['id']}/manage", headers=h, json={"action": "revoke"}
+    )
+    assert r.json()["status"] == "revoked"
+    assert (
+        client.post(
+            f"/api/v1/signature-requests/{rep['id']}/manage", headers=h, json={"action": "revoke"}
+        ).status_code
+        == 409
+    )
+    assert (
+        client.post(
+            f"/api/v1/document-versions/{version['id']}/signature-requests", headers=h
+        ).status_code
+        == 409
+    )  # sent once per version
+
+
+def test_ordered_signing_invites_in_turn(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"], ordered=True)
+    assert [r["position"] for r in requests] == [1, 2, 3, 4, 5]
+    assert [r["sends"] for r in requests] == [1, 0, 0, 0, 0]
+    _sign(deps, _link(inbox.to(requests[0]["email"])[0]), "Zoë van 't Hek")
+    listed = client.get(
+        f"/api/v1/document-versions/{version['id']}/signature-requests",
+        headers=world.headers("coordinator"),
+    ).json()
+    assert [r["sends"] for r in listed] == [1, 1, 0, 0, 0]
