@@ -96,7 +96,7 @@ def init(
         out.print(f"Admin created: {admin_email} / {shown}")
     else:
         out.print("Admin exists already; nothing to do.")
-    _ensure_seal_key(deps.settings)
+    ensure_seal_key(deps.settings)
     if demo_data:
         if deps.settings.mode != "development":
             fail("--demo is for development mode only: its logins have a known password")
@@ -108,7 +108,7 @@ def init(
             out.print(f"  {login.email:28} {login.role.label} ({login.organisation})")
 
 
-def _ensure_seal_key(settings: Settings) -> None:
+def ensure_seal_key(settings: Settings) -> None:
     path = settings.effective_seal_pkcs12
     if path.exists():
         out.print(f"Seal key: {path}")
@@ -291,3 +291,11 @@ def main() -> None:
         fail(str(exc))
     except OperationalError as exc:
         fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}", 2)
+    except Exception as exc:
+        # Anything unforeseen: one line for the user, the trace only when asked for.
+        if os.environ.get("AGREEMENTS_LOG_LEVEL", "").upper() == "DEBUG":
+            err.print_exception()
+        fail(
+            f"unexpected error ({type(exc).__name__}): {exc}; run with "
+            "AGREEMENTS_LOG_LEVEL=DEBUG for details"
+        )

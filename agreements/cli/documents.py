@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from agreements.bootstrap import build_deps
-from agreements.cli.app import err, fail, out
+from agreements.cli.app import ensure_seal_key, err, fail, out
 from agreements.db import migrate
 from agreements.db.models import Agreement, Document, DocumentVersion, PaymentArrangement
 from agreements.domain.enums import DocumentStatus, FinishStatus, Role
@@ -151,6 +151,7 @@ def demo_command() -> None:
     migrate.upgrade(deps.db.kw["bind"])
     now = datetime.now(UTC)
     case_id = demo.seed_demo(deps=deps, now=now)
+    ensure_seal_key(settings)
     engine = DocumentEngine(settings.model_copy(update={"converters": 1}))
     with deps.db() as session:
         agreement = session.scalar(select(Agreement).where(Agreement.case_id == case_id))

@@ -293,12 +293,32 @@ def test_cli_templates_check(tmp_path):
     assert run_cli(["templates", "check", str(good)], tmp_path).returncode == 0
 
 
-def test_cli_demo_makes_the_package(tmp_path):
+def test_cli_demo_makes_a_signed_sealed_package_that_verify_accepts(tmp_path):
     require_libreoffice()
     result = run_cli(["demo"], tmp_path)
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "demo-agreement.pdf"
-    reader = PdfReader(pdf)
-    assert len(reader.outline) == 2  # the agreement and its payment arrangement
-    assert "Zoë van 't Hek" in reader.pages[0].extract_text()
     assert str(pdf) in result.stdout.replace("\n", "")
+    reader = PdfReader(pdf)
+    assert [o.title for o in reader.outline] == [
+        "Woonbegeleidingsovereenkomst", "Bijlage: betalingsregeling", "Ondertekeningsbewijs"]
+    assert "Zoë van 't Hek" in reader.pages[0].extract_text()
+    assert {"manifest.json", "source.docx", "ondertekening.json"} <= set(reader.attachments)
+    ok = run_cli(["verify", str(pdf)], tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "authentic" in ok.stdout and "Zoë van 't Hek" in ok.stdout
+    writer = PdfWriter(pdf, incremental=True)
+    writer.add_blank_page(595, 842)
+    tampered = tmp_path / "tampered.pdf"
+    with tampered.open("wb") as f:
+        writer.write(f)
+    bad = run_cli(["verify", str(tampered)], tmp_path)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        f"error: {tampered}: NOT authentic: Content was appended after the seal."]
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"not a pdf at all")
+    assert run_cli(["verify", str(garbage)], tmp_path).returncode == 1
+    assert run_cli(["verify", str(tmp_path / "missing.pdf")], tmp_path).returncode == 2
+    again = run_cli(["demo"], tmp_path)
+    assert again.returncode == 1 and "already signed and sealed" in again.stderr

@@ -1,0 +1,1 @@
+"""HTML pages in Dutch for parties outside the organisation: the signing pages."""
