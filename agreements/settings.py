@@ -132,6 +132,53 @@ class Settings(BaseSettings):
     sign_attempts_per_minute: int = Field(
         20, description="Signing-page posts allowed per route and client per minute."
     )
+    reminder_lookback_days: int = Field(
+        60,
+        description="Reminders whose date lies further back than this are not made at all "
+        "(when the service is first started on old data, say).",
+    )
+    reminder_max_late_days: int = Field(
+        3,
+        description="A reminder found this many days after its date is not sent but "
+        "flagged on the dashboard instead (the worker was down too long).",
+    )
+    review_upcoming_days: int = Field(
+        14, description="Remind the coordinator this many days before a review."
+    )
+    review_tenant_days: int = Field(
+        7, description="Remind the tenant this many days before a review."
+    )
+    review_overdue_days: int = Field(
+        7,
+        description="Days after the due date without a recorded "
+        "review before the coordinator is reminded.",
+    )
+    review_escalation_days: int = Field(
+        14, description="Days after the due date before an unrecorded review goes to the team lead."
+    )
+    agreement_end_days: list[int] = Field(
+        default_factory=lambda: [90, 30],
+        description="Days before an agreement ends to remind the coordinator.",
+    )
+    arrangement_end_days: int = Field(30, description="Days before the last instalment.")
+    tenancy_end_days: int = Field(60, description="Days before a temporary tenancy ends.")
+    signature_pending_every_days: int = Field(
+        3, description="Remind a party who has not signed after this many days, and again as often."
+    )
+    signature_pending_max: int = Field(5, description="At most this many signing reminders.")
+    signature_expiring_days: int = Field(
+        2, description="Days before a link expires to warn the coordinator."
+    )
+    judgment_age_months: list[int] = Field(
+        default_factory=lambda: [9, 11],
+        description="Months "
+        "after the judgment date to warn legal staff and "
+        "the corporation (executing a judgment about a year "
+        "old is in principle an abuse of right).",
+    )
+    escalation_email: str = Field(
+        "", description="Where overdue reviews go when the coordinator has no team lead."
+    )
     grace_days: int = Field(
         14, description="Days a missed instalment may be late before it counts as missed."
     )

@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.exceptions import TaskLockedException
 
 from agreements.bootstrap import build_deps
 from agreements.domain.enums import FinishStatus
-from agreements.services import audit, documents, finishing, mail, signing
+from agreements.services import audit, documents, finishing, mail, reminders, signing
 from agreements.services.context import Deps
+from agreements.services.reminder_delivery import Delivery
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from templates.filters import datum
@@ -135,6 +137,30 @@ def after_signing(outcome: signing.Outcome) -> None:
     else:
         for request_id in signing.next_in_turn(outcome.version_id, deps=runtime().deps):
             send_invitation(request_id)
+
+
+def send_delivery(settings: Settings, delivery: Delivery) -> None:
+    mail.send(settings, mail.Mail(to=delivery.to, subject=delivery.subject, body=delivery.body))
+
+
+def sweep_now() -> reminders.SweepReport | None:
+    """One sweep, unless another worker is sweeping right now (then that one does it)."""
+    rt = runtime()
+    try:
+        with huey.lock_task("reminders.sweep"):
+            return reminders.sweep(
+                deps=rt.deps, now=_now(), send=lambda d: send_delivery(rt.deps.settings, d)
+            )
+    except TaskLockedException:
+        log.info("reminders.sweep_skipped: another sweep is running")
+        return None
+
+
+# Every five minutes; what a stopped worker missed is found by the next sweep, because the
+# database (not the queue) says what is due.
+@huey.periodic_task(crontab(minute="*/5"), name="reminders.sweep")  # type: ignore[untyped-decorator]
+def sweep_reminders() -> None:
+    sweep_now()
 
 
 @huey.periodic_task(crontab(minute="0"), name="audit.checkpoint")  # type: ignore[untyped-decorator]

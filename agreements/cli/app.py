@@ -80,6 +80,8 @@ def init(
 ) -> None:
     """Apply migrations and create the first admin. Safe to run again."""
     deps = _deps()
+    if demo_data and deps.settings.mode != "development":
+        fail("--demo is for development mode only: its logins have a known password")
     migrate.upgrade(deps.db.kw["bind"])
     out.print(f"Database ready: {deps.db.kw['bind'].url.render_as_string(hide_password=True)}")
     with deps.db() as session:

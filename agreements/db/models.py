@@ -30,6 +30,8 @@ from agreements.domain.enums import (
     OrganisationKind,
     PartyRole,
     PaymentFrequency,
+    ReminderKind,
+    ReminderStatus,
     RepresentativeKind,
     RequestStatus,
     ReviewOutcome,
@@ -123,6 +125,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Overdue reviews escalate to the coordinator's team lead.
+    team_lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AuthToken(Base):
@@ -351,6 +355,40 @@ class Signature(Base):
     evidence_sha256: Mapped[str] = mapped_column(String(64))
     drawn_png_sha256: Mapped[str | None] = mapped_column(String(64))
     witness_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class MissedInstalment(Base):
+    """A corporation's report that an instalment of a payment arrangement was not paid."""
+
+    __tablename__ = "missed_instalments"
+    __table_args__ = (UniqueConstraint("arrangement_id", "due_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("payment_arrangements.id"))
+    due_date: Mapped[date]
+    reported_by: Mapped[str] = mapped_column(String(100))
+    reported_at: Mapped[datetime]
+
+
+class Reminder(Base):
+    """A reminder is data: found by the sweep, claimed atomically, sent once or flagged."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "kind", "due_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    due_date: Mapped[date] = mapped_column(index=True)
+    recipients: Mapped[str] = mapped_column(String(40))  # coordinator, tenant, legal, ...
+    status: Mapped[ReminderStatus] = mapped_column(enum_column(ReminderStatus), index=True)
+    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

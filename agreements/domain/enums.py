@@ -95,6 +95,34 @@ class FinishStatus(Labelled):
     FAILED = "failed", "verzegelen mislukt"
 
 
+class ReminderKind(Labelled):
+    """What a reminder is about; the Dutch label is its subject line."""
+
+    REVIEW_UPCOMING = "review_upcoming", "Evaluatie binnenkort"
+    REVIEW_DUE = "review_due", "Evaluatie vandaag"
+    REVIEW_OVERDUE = "review_overdue", "Evaluatie te laat"
+    REVIEW_ESCALATION = "review_escalation", "Evaluatie te laat: melding aan teamleider"
+    REVIEW_TENANT = "review_tenant", "Uw evaluatiegesprek"
+    BREACH = "breach", "Afspraken niet nagekomen"
+    AGREEMENT_END_90 = "agreement_end_90", "Overeenkomst eindigt over 90 dagen"
+    AGREEMENT_END_30 = "agreement_end_30", "Overeenkomst eindigt over 30 dagen"
+    ARRANGEMENT_END = "arrangement_end", "Betalingsregeling eindigt binnenkort"
+    MISSED_INSTALMENT = "missed_instalment", "Termijn betalingsregeling niet betaald"
+    SIGNATURE_PENDING = "signature_pending", "Nog niet ondertekend"
+    SIGNATURE_EXPIRING = "signature_expiring", "Ondertekenlink verloopt binnenkort"
+    TENANCY_END = "tenancy_end", "Tijdelijke huurovereenkomst eindigt binnenkort"
+    JUDGMENT_AGE_9 = "judgment_age_9", "Vonnis is 9 maanden oud"
+    JUDGMENT_AGE_11 = "judgment_age_11", "Vonnis is 11 maanden oud: bijna te oud om uit te voeren"
+
+
+class ReminderStatus(Labelled):
+    PENDING = "pending", "te versturen"
+    CLAIMED = "claimed", "wordt verstuurd"
+    SENT = "sent", "verstuurd"
+    FLAGGED = "flagged", "te laat: op het dashboard"
+    CANCELLED = "cancelled", "niet meer nodig"
+
+
 class ReviewOutcome(Labelled):
     ON_TRACK = "on_track", "volgens afspraak"
     CONCERNS = "concerns", "zorgen"

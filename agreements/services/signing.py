@@ -231,23 +231,28 @@ def void_for_new_version(
 
 def issue_link(request_id: int, *, deps: Deps, now: datetime) -> tuple[SignatureRequest, str]:
     """A fresh link for a pending request; an older link of the same request stops working."""
-    token = new_token()
     with deps.db.begin() as session:
         request = session.get(SignatureRequest, request_id)
         if request is None or request.status is not RequestStatus.PENDING:
             raise Conflict("only a pending request can get a link")
-        request.token_digest = token_digest(token, deps.token_key)
-        request.sent_at, request.sends = now, request.sends + 1
-        audit.record(
-            session,
-            deps,
-            actor="system:mail",
-            action="signing.link",
-            subject_type="signature_request",
-            subject_id=request_id,
-            now=now,
-        )
-    return request, token
+        return request, new_link(session, deps, request, now)
+
+
+def new_link(session: Session, deps: Deps, request: SignatureRequest, now: datetime) -> str:
+    """Inside the caller's transaction: the token itself exists only in what is mailed."""
+    token = new_token()
+    request.token_digest = token_digest(token, deps.token_key)
+    request.sent_at, request.sends = now, request.sends + 1
+    audit.record(
+        session,
+        deps,
+        actor="system:mail",
+        action="signing.link",
+        subject_type="signature_request",
+        subject_id=request.id,
+        now=now,
+    )
+    return token
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from agreements.web.routes import (
     cases,
     directory,
     documents,
+    reminders,
     signing,
 )
 
@@ -48,8 +49,9 @@ def create_app(
     app.state.deps = deps
     app.state.engine = engine or DocumentEngine(deps.settings)
     problems.install(app)
-    for module in (auth, directory, cases, case_file, agreements, documents, signing):
+    for module in (auth, directory, cases, case_file, agreements, documents, signing, reminders):
         app.include_router(module.router, prefix=API)
+    app.include_router(reminders.feeds)
     app.add_middleware(
         BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes
     )

@@ -1,0 +1,254 @@
+"""Where reminders come from: one query per kind, finding events whose reminder date fell in
+the window and that have no reminder row yet. Dates are computed here, never in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from agreements.db.models import (
+    Agreement,
+    Document,
+    DocumentVersion,
+    EvictionJudgment,
+    MissedInstalment,
+    PaymentArrangement,
+    Reminder,
+    Review,
+    SignatureRequest,
+    TenancyContract,
+)
+from agreements.domain.enums import (
+    AgreementStatus,
+    PaymentFrequency,
+    ReminderKind,
+    RequestStatus,
+    ReviewOutcome,
+)
+from agreements.settings import Settings
+
+K = ReminderKind
+LIVE = (AgreementStatus.ACTIVE, AgreementStatus.OUT_FOR_SIGNATURE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: ReminderKind
+    subject_type: str
+    subject_id: int
+    case_id: int
+    due_date: date
+    recipients: str
+
+
+def _missing(kind: ReminderKind, subject_type: str, subject_id: Any) -> Any:
+    return ~exists().where(
+        Reminder.subject_type == subject_type,
+        Reminder.subject_id == subject_id,
+        Reminder.kind == kind,
+    )
+
+
+def _reviews(
+    session: Session,
+    kind: ReminderKind,
+    offset: int,
+    since: date,
+    today: date,
+    recipients: str,
+    *,
+    held: bool = False,
+) -> Iterator[Candidate]:
+    """Reviews of live agreements whose due date + offset falls in [since, today]."""
+    query = (
+        select(Review.id, Agreement.case_id, Review.due_date)
+        .join(Agreement, Agreement.id == Review.agreement_id)
+        .where(
+            Agreement.status.in_(LIVE),
+            Review.due_date.between(since - timedelta(days=offset), today - timedelta(days=offset)),
+            _missing(kind, "review", Review.id),
+        )
+    )
+    if not held:
+        query = query.where(Review.held_date.is_(None))
+    for review_id, case_id, due in session.execute(query):
+        yield Candidate(
+            kind, "review", review_id, case_id, due + timedelta(days=offset), recipients
+        )
+
+
+def review_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
+    yield from _reviews(
+        session, K.REVIEW_UPCOMING, -s.review_upcoming_days, since, today, "coordinator"
+    )
+    yield from _reviews(session, K.REVIEW_TENANT, -s.review_tenant_days, since, today, "tenant")
+    yield from _reviews(session, K.REVIEW_DUE, 0, since, today, "coordinator")
+    yield from _reviews(
+        session, K.REVIEW_OVERDUE, s.review_overdue_days, since, today, "coordinator"
+    )
+    yield from _reviews(
+        session, K.REVIEW_ESCALATION, s.review_escalation_days, since, today, "team_lead"
+    )
+    breaches = (
+        select(Review.id, Agreement.case_id, Review.held_date)
+        .join(Agreement, Agreement.id == Review.agreement_id)
+        .where(
+            Review.outcome == ReviewOutcome.BREACH,
+            Review.held_date.between(since, today),
+            _missing(K.BREACH, "review", Review.id),
+        )
+    )
+    for review_id, case_id, held in session.execute(breaches):
+        assert held is not None  # the query asks for held reviews
+        yield Candidate(K.BREACH, "review", review_id, case_id, held, "corporation_and_legal")
+
+
+def agreement_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
+    for days, kind in zip(
+        sorted(s.agreement_end_days, reverse=True),
+        (K.AGREEMENT_END_90, K.AGREEMENT_END_30),
+        strict=False,
+    ):
+        query = select(Agreement.id, Agreement.case_id, Agreement.end_date).where(
+            Agreement.status == AgreementStatus.ACTIVE,
+            Agreement.end_date.between(since + timedelta(days=days), today + timedelta(days=days)),
+            _missing(kind, "agreement", Agreement.id),
+        )
+        for agreement_id, case_id, end in session.execute(query):
+            yield Candidate(
+                kind, "agreement", agreement_id, case_id, end - timedelta(days=days), "coordinator"
+            )
+
+
+def last_instalment(start: date, terms: int, frequency: PaymentFrequency) -> date:
+    if frequency is PaymentFrequency.MONTHLY:
+        return start + relativedelta(months=terms - 1)
+    weeks = 1 if frequency is PaymentFrequency.WEEKLY else 4
+    return start + timedelta(weeks=weeks * (terms - 1))
+
+
+def arrangement_rules(
+    session: Session, s: Settings, since: date, today: date
+) -> Iterator[Candidate]:
+    # The last instalment is at most 260 terms away; filter precisely in Python.
+    live_cases = select(Agreement.case_id).where(Agreement.status.in_(LIVE))
+    query = select(PaymentArrangement).where(
+        PaymentArrangement.case_id.in_(live_cases),
+        PaymentArrangement.start_date <= today + timedelta(days=s.arrangement_end_days),
+        _missing(K.ARRANGEMENT_END, "payment_arrangement", PaymentArrangement.id),
+    )
+    for row in session.scalars(query):
+        end = last_instalment(row.start_date, row.number_of_terms, row.frequency)
+        due = end - timedelta(days=s.arrangement_end_days)
+        if since <= due <= today:
+            yield Candidate(
+                K.ARRANGEMENT_END, "payment_arrangement", row.id, row.case_id, due, "coordinator"
+            )
+    missed = (
+        select(MissedInstalment.id, PaymentArrangement.case_id, MissedInstalment.reported_at)
+        .join(PaymentArrangement, PaymentArrangement.id == MissedInstalment.arrangement_id)
+        .where(_missing(K.MISSED_INSTALMENT, "missed_instalment", MissedInstalment.id))
+    )
+    for report_id, case_id, reported in session.execute(missed):
+        day = reported.date()
+        if since <= day <= today:
+            yield Candidate(
+                K.MISSED_INSTALMENT, "missed_instalment", report_id, case_id, day, "coordinator"
+            )
+
+
+def tenancy_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
+    days = s.tenancy_end_days
+    query = select(TenancyContract.id, TenancyContract.case_id, TenancyContract.end_date).where(
+        TenancyContract.end_date.is_not(None),
+        TenancyContract.end_date.between(
+            since + timedelta(days=days), today + timedelta(days=days)
+        ),
+        TenancyContract.case_id.in_(select(Agreement.case_id).where(Agreement.status.in_(LIVE))),
+        _missing(K.TENANCY_END, "tenancy_contract", TenancyContract.id),
+    )
+    for contract_id, case_id, end in session.execute(query):
+        assert end is not None  # temporary contracts only
+        yield Candidate(
+            K.TENANCY_END,
+            "tenancy_contract",
+            contract_id,
+            case_id,
+            end - timedelta(days=days),
+            "coordinator",
+        )
+
+
+def judgment_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
+    for months, kind in zip(
+        sorted(s.judgment_age_months), (K.JUDGMENT_AGE_9, K.JUDGMENT_AGE_11), strict=False
+    ):
+        # Month arithmetic is not invertible at month ends: widen by three days, then check.
+        query = select(
+            EvictionJudgment.id, EvictionJudgment.case_id, EvictionJudgment.judgment_date
+        ).where(
+            EvictionJudgment.judgment_date.between(
+                since - relativedelta(months=months) - timedelta(days=3),
+                today - relativedelta(months=months) + timedelta(days=3),
+            ),
+            EvictionJudgment.id.in_(
+                select(Agreement.eviction_judgment_id).where(Agreement.status.in_(LIVE))
+            ),
+            _missing(kind, "eviction_judgment", EvictionJudgment.id),
+        )
+        for judgment_id, case_id, given in session.execute(query):
+            due = given + relativedelta(months=months)
+            if since <= due <= today:
+                yield Candidate(
+                    kind, "eviction_judgment", judgment_id, case_id, due, "corporation_and_legal"
+                )
+
+
+def signature_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
+    every, most = s.signature_pending_every_days, s.signature_pending_max
+    query = (
+        select(
+            SignatureRequest.id,
+            Document.case_id,
+            SignatureRequest.created_at,
+            SignatureRequest.expires_at,
+        )
+        .join(DocumentVersion, DocumentVersion.id == SignatureRequest.version_id)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(SignatureRequest.status == RequestStatus.PENDING)
+    )
+    for request_id, case_id, created, expires in session.execute(query):
+        start = created.date()
+        for n in range(1, most + 1):
+            due = start + timedelta(days=every * n)
+            if since <= due <= today and due < expires.date():
+                yield Candidate(
+                    K.SIGNATURE_PENDING, "signature_request", request_id, case_id, due, "party"
+                )
+        warn = expires.date() - timedelta(days=s.signature_expiring_days)
+        if since <= warn <= today:
+            yield Candidate(
+                K.SIGNATURE_EXPIRING, "signature_request", request_id, case_id, warn, "coordinator"
+            )
+
+
+RULES: list[Callable[[Session, Settings, date, date], Iterator[Candidate]]] = [
+    review_rules,
+    agreement_rules,
+    arrangement_rules,
+    tenancy_rules,
+    judgment_rules,
+    signature_rules,
+]
+
+
+def candidates(session: Session, settings: Settings, today: date) -> Iterator[Candidate]:
+    since = today - timedelta(days=settings.reminder_lookback_days)
+    for rule in RULES:
+        yield from rule(session, settings, since, today)
