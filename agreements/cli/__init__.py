@@ -2,7 +2,9 @@
 
 from agreements.cli.app import app, main
 from agreements.cli.documents import register
+from agreements.cli.reminders import reminders_app
 
 register(app)
+app.add_typer(reminders_app, name="reminders")
 
 __all__ = ["app", "main"]
