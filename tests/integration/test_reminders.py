@@ -1,0 +1,370 @@
+"""Reminders on SQLite and PostgreSQL: time is a parameter, so every sweep is a chosen moment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from agreements.db.models import (
+    Agreement,
+    Case,
+    Document,
+    DocumentVersion,
+    Reminder,
+    Review,
+    SignatureRequest,
+)
+from agreements.domain.enums import (
+    AgreementStatus,
+    DocumentStatus,
+    ReminderKind,
+    ReminderStatus,
+    RequestStatus,
+)
+from agreements.domain.policy import SYSTEM
+from agreements.services import agreements, demo, mail, reminders
+from agreements.services.inputs import AgreementPatch, ReviewPatch
+from agreements.services.reminder_delivery import Delivery
+from tests.integration.test_signing_flow import smtp  # noqa: F401 - loopback SMTP server
+from tests.support import port_open, require
+
+AMS = ZoneInfo("Europe/Amsterdam")
+K = ReminderKind
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=AMS).astimezone(UTC)
+
+
+class Outbox:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.sent: list[Delivery] = []
+        self.fail_times = fail_times
+        self.lock = threading.Lock()
+
+    def __call__(self, delivery: Delivery) -> None:
+        with self.lock:
+            if self.fail_times:
+                self.fail_times -= 1
+                raise OSError("SMTP server refused the connection")
+            self.sent.append(delivery)
+
+    def subjects(self) -> list[str]:
+        return sorted(d.subject for d in self.sent)
+
+
+@pytest.fixture
+def trajectory(fresh_deps):
+    """The demo case with its agreement active from 31 January 2026 (reviews 30 April...)."""
+    deps = fresh_deps
+    demo.seed_demo(deps=deps, now=at(date(2026, 1, 20)))
+    with deps.db() as session:
+        ids = list(session.scalars(select(Agreement.id).order_by(Agreement.id)))
+    for agreement_id in ids:
+        for status in ("out_for_signature", "active"):
+            agreements.update_agreement(
+                agreement_id,
+                AgreementPatch(status=status),
+                deps=deps,
+                actor=SYSTEM,
+                now=at(date(2026, 1, 25)),
+            )
+    return deps, ids[0]
+
+
+def _only_first_case(deps) -> None:
+    # The second demo case would double every count; end it.
+    with deps.db.begin() as session:
+        second = session.scalars(select(Agreement).order_by(Agreement.id)).all()[1]
+        second.status = AgreementStatus.TERMINATED
+
+
+def test_review_dates_follow_the_anchor_rule(trajectory):
+    deps, agreement_id = trajectory
+    with deps.db() as session:
+        due = list(
+            session.scalars(
+                select(Review.due_date)
+                .where(Review.agreement_id == agreement_id)
+                .order_by(Review.number)
+            )
+        )
+    # 31 Jan 2026: 30 Apr, 31 Jul, 31 Oct (a Saturday -> Monday 2 Nov), 31 Jan 2027 (Sunday).
+    assert due[:4] == [date(2026, 4, 30), date(2026, 7, 31), date(2026, 11, 2), date(2027, 2, 1)]
+
+
+def test_a_week_of_downtime_is_caught_up_once(trajectory, smtp):  # noqa: F811
+    deps, _ = trajectory
+    _only_first_case(deps)
+    inbox, port = smtp
+    inbox.clear()
+    settings = deps.settings.model_copy(update={"smtp_port": port})
+
+    def send(d: Delivery) -> None:
+        mail.send(settings, mail.Mail(to=d.to, subject=d.subject, body=d.body))
+
+    first = reminders.sweep(deps=deps, now=at(date(2026, 4, 16)), send=send)
+    assert first.sent == 1  # 14 days before review 1: the coordinator
+    assert [m["To"] for m in inbox.messages] == ["coordinator@demo.example"]
+    assert "30 april 2026" in inbox.messages[0].get_payload()
+    # The worker is down from 17 April to 8 May; then one sweep catches up.
+    report = reminders.sweep(deps=deps, now=at(date(2026, 5, 8)), send=send)
+    with deps.db() as session:
+        rows = {r.kind: r.status for r in session.scalars(select(Reminder))}
+    assert rows[K.REVIEW_UPCOMING] is ReminderStatus.SENT
+    assert rows[K.REVIEW_TENANT] is ReminderStatus.FLAGGED  # 23 April: too late to send
+    assert rows[K.REVIEW_DUE] is ReminderStatus.FLAGGED
+    assert rows[K.REVIEW_OVERDUE] is ReminderStatus.SENT  # 7 May: one day late is fine
+    assert report.sent == 1 and report.flagged == 2
+    again = reminders.sweep(deps=deps, now=at(date(2026, 5, 8), 10), send=send)
+    assert again.found == 0 and again.sent == 0
+    assert len(inbox.messages) == 2
+
+
+def test_tenant_gets_plain_language_and_only_its_own(trajectory):
+    deps, _ = trajectory
+    _only_first_case(deps)
+    out = Outbox()
+    reminders.sweep(deps=deps, now=at(date(2026, 4, 23)), send=out)
+    tenant = [d for d in out.sent if d.to == "huurder@demo.example"]
+    assert len(tenant) == 1
+    assert tenant[0].body.startswith("Beste Zoë van 't Hek,")
+    assert "evaluatiegesprek" in tenant[0].body and "vonnis" not in tenant[0].body
+
+
+def test_two_sweeps_at_once_send_each_reminder_once(trajectory):
+    deps, _ = trajectory
+    out = Outbox()
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        reminders.sweep(deps=deps, now=at(date(2026, 5, 1)), send=out)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    keys = [(d.to, d.subject) for d in out.sent]
+    assert keys and len(keys) == len(set(keys))
+
+
+def test_smtp_refusing_then_accepting_sends_once(trajectory):
+    deps, _ = trajectory
+    _only_first_case(deps)
+    out = Outbox(fail_times=1)
+    now = at(date(2026, 4, 16))
+    failed = reminders.sweep(deps=deps, now=now, send=out)
+    assert failed.failed == 1 and out.sent == []
+    with deps.db() as session:
+        row = session.scalars(select(Reminder)).one()
+    assert row.status is ReminderStatus.PENDING and row.attempts == 1
+    assert "refused" in row.last_error
+    assert reminders.sweep(deps=deps, now=now + timedelta(minutes=1), send=out).sent == 0
+    assert reminders.sweep(deps=deps, now=now + timedelta(minutes=5), send=out).sent == 1
+    assert reminders.sweep(deps=deps, now=now + timedelta(hours=1), send=out).sent == 0
+    assert len(out.sent) == 1
+
+
+def test_a_recorded_review_stops_its_overdue_reminders(trajectory):
+    deps, agreement_id = trajectory
+    _only_first_case(deps)
+    out = Outbox()
+    reminders.sweep(deps=deps, now=at(date(2026, 4, 30)), send=out)
+    with deps.db() as session:
+        review_id = session.scalar(
+            select(Review.id).where(Review.agreement_id == agreement_id, Review.number == 1)
+        )
+    agreements.record_review(
+        review_id,
+        ReviewPatch(held_date=date(2026, 5, 4), outcome="on_track"),
+        deps=deps,
+        actor=SYSTEM,
+        now=at(date(2026, 5, 4)),
+        today=date(2026, 5, 4),
+    )
+    out.sent.clear()
+    reminders.sweep(deps=deps, now=at(date(2026, 5, 7)), send=out)
+    reminders.sweep(deps=deps, now=at(date(2026, 5, 14)), send=out)
+    assert not [d for d in out.sent if "Evaluatie" in d.subject]
+
+
+def test_breach_goes_to_corporation_and_legal(trajectory):
+    deps, agreement_id = trajectory
+    _only_first_case(deps)
+    with deps.db() as session:
+        review_id = session.scalar(
+            select(Review.id).where(Review.agreement_id == agreement_id, Review.number == 1)
+        )
+    agreements.record_review(
+        review_id,
+        ReviewPatch(held_date=date(2026, 4, 30), outcome="breach"),
+        deps=deps,
+        actor=SYSTEM,
+        now=at(date(2026, 4, 30)),
+        today=date(2026, 4, 30),
+    )
+    out = Outbox()
+    reminders.sweep(deps=deps, now=at(date(2026, 4, 30), 15), send=out)
+    breach = sorted(d.to for d in out.sent if d.subject.startswith("Afspraken niet"))
+    assert breach == ["jurist@demo.example", "utrecht@portaal.example"]
+
+
+@pytest.mark.parametrize(
+    ("day", "kind"), [(date(2026, 9, 4), K.JUDGMENT_AGE_9), (date(2026, 11, 4), K.JUDGMENT_AGE_11)]
+)
+def test_judgment_age_warnings(trajectory, day, kind):
+    deps, _ = trajectory
+    _only_first_case(deps)
+    out = Outbox()
+    reminders.sweep(deps=deps, now=at(day), send=out)
+    sent = [d for d in out.sent if d.subject.startswith(kind.label)]
+    assert sorted(d.to for d in sent) == ["jurist@demo.example", "utrecht@portaal.example"]
+    assert "misbruik van recht" in sent[0].body
+
+
+def _pending_request(deps, created: datetime, subject_id: int = 1) -> int:
+    with deps.db.begin() as session:
+        case = session.scalars(select(Case).order_by(Case.id)).first()
+        document = Document(
+            case_id=case.id,
+            kind="agreement",
+            subject_type="agreement",
+            subject_id=subject_id,
+            title="Woonbegeleidingsovereenkomst",
+            created_at=created,
+        )
+        session.add(document)
+        session.flush()
+        version = DocumentVersion(
+            document_id=document.id,
+            number=1,
+            status=DocumentStatus.READY,
+            template_name="agreement",
+            template_version=1,
+            template_sha256="0" * 64,
+            data={},
+            pdf_sha256="a" * 64,
+            error="",
+            attempts=1,
+            created_by="test",
+            created_at=created,
+        )
+        session.add(version)
+        session.flush()
+        request = SignatureRequest(
+            version_id=version.id,
+            document_sha256="a" * 64,
+            party_role="tenant",
+            party_name="Zoë van 't Hek",
+            email="huurder@demo.example",
+            position=0,
+            status=RequestStatus.PENDING,
+            expires_at=created + timedelta(days=30),
+            created_at=created,
+            sends=1,
+            decline_reason="",
+            contact_history=[],
+        )
+        session.add(request)
+        session.flush()
+        return request.id
+
+
+def test_signature_reminders_every_three_days_at_most_five_and_stop_when_voided(trajectory):
+    deps, _ = trajectory
+    _only_first_case(deps)
+    created = at(date(2026, 3, 2))
+    request_id = _pending_request(deps, created)
+    out = Outbox()
+    for day in range(1, 20):
+        reminders.sweep(deps=deps, now=created + timedelta(days=day), send=out)
+    pending = [d for d in out.sent if d.subject.startswith("Nog niet ondertekend")]
+    assert len(pending) == 5
+    assert all("/s/" in d.body and d.to == "huurder@demo.example" for d in pending)
+    # A voided request is reminded of no more.
+    request_id = _pending_request(deps, at(date(2026, 6, 1)), subject_id=2)
+    with deps.db.begin() as session:
+        session.get(SignatureRequest, request_id).status = RequestStatus.VOIDED
+    out.sent.clear()
+    reminders.sweep(deps=deps, now=at(date(2026, 6, 4)), send=out)
+    assert not [d for d in out.sent if d.subject.startswith("Nog niet ondertekend")]
+
+
+def test_agreement_end_reminders(trajectory):
+    deps, agreement_id = trajectory
+    _only_first_case(deps)
+    with deps.db() as session:
+        end = session.get(Agreement, agreement_id).end_date
+    out = Outbox()
+    reminders.sweep(deps=deps, now=at(end - timedelta(days=90)), send=out)
+    reminders.sweep(deps=deps, now=at(end - timedelta(days=30)), send=out)
+    subjects = [d.subject for d in out.sent if "eindigt" in d.subject]
+    assert len(subjects) == 2
+
+
+def test_cli_reminders_due_lists_without_sending(trajectory, tmp_path):
+    deps, _ = trajectory
+    url = deps.db.kw["bind"].url.render_as_string(hide_password=False)
+    env = {**os.environ, "AGREEMENTS_DATABASE_URL": url, "AGREEMENTS_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "agreements", "reminders", "due", "--on", "2026-04-30"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Evaluatie vandaag" in result.stdout and "LK-2026-00001" in result.stdout
+    with deps.db() as session:
+        assert session.scalars(select(Reminder)).first() is None  # nothing written
+    bad = subprocess.run(
+        [sys.executable, "-m", "agreements", "reminders", "due", "--on", "30-04-2026"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "is not a date" in bad.stderr
+
+
+def test_two_consumers_on_redis_sweep_once(trajectory):
+    """Two workers sharing a Redis queue: the lock lets one sweep; claims keep sends single."""
+    require("Redis", port_open("127.0.0.1", 6379), "127.0.0.1:6379")
+    from huey import RedisHuey
+    from huey.exceptions import TaskLockedException
+
+    deps, _ = trajectory
+    name = f"agreements-test-{os.getpid()}-{threading.get_ident()}"
+    workers = [RedisHuey(name, url="redis://127.0.0.1:6379/15") for _ in range(2)]
+    out = Outbox()
+    skipped = []
+    barrier = threading.Barrier(2)
+
+    def consumer(huey: RedisHuey) -> None:
+        barrier.wait()
+        try:
+            with huey.lock_task("reminders.sweep"):
+                reminders.sweep(deps=deps, now=at(date(2026, 5, 1)), send=out)
+                reminders.sweep(deps=deps, now=at(date(2026, 5, 1)), send=out)
+        except TaskLockedException:
+            skipped.append(huey)
+        # The other worker then sweeps too, later: it finds nothing left to send.
+        reminders.sweep(deps=deps, now=at(date(2026, 5, 1)), send=out)
+
+    threads = [threading.Thread(target=consumer, args=(h,)) for h in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    keys = [(d.to, d.subject) for d in out.sent]
+    assert keys and len(keys) == len(set(keys))
+    workers[0].storage.flush_all()
