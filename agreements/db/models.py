@@ -270,6 +270,12 @@ class Review(Base):
     held_date: Mapped[date | None]
     outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_column(ReviewOutcome))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The minutes: who came, how each obligation goes, and what was agreed next.
+    location: Mapped[str] = mapped_column(String(200), default="")
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    attendees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class Document(Base):

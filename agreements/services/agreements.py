@@ -268,11 +268,24 @@ def record_review(
     review_id: int, data: ReviewPatch, *, deps: Deps, actor: Actor, now: datetime, today: date
 ) -> Review:
     """Record that a review was held, with its outcome."""
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True, mode="json")
     with deps.db.begin() as session:
         review = _load_review(session, review_id, actor, Action.WRITE)
+        if data.progress is not None:
+            agreement = session.get(Agreement, review.agreement_id)
+            assert agreement is not None
+            known = {o.id for o in agreement.obligations}
+            for i, item in enumerate(data.progress):
+                if item.obligation_id not in known:
+                    raise ValidationFailed.one(
+                        f"progress.{i}.obligation_id", "not an obligation of this agreement"
+                    )
         for key, value in changes.items():
             setattr(review, key, value)
+        if data.held_date is not None:
+            review.held_date = data.held_date
+        if data.outcome is not None:
+            review.outcome = data.outcome
         if review.held_date is not None and review.held_date > today:
             raise ValidationFailed.one("held_date", "cannot be in the future")
         if (review.held_date is None) != (review.outcome is None):

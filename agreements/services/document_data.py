@@ -225,3 +225,63 @@ def payment_arrangement_data(
         "grace_days": settings.grace_days,
         "judgment": _judgment(judgment),
     }
+
+
+def review_minutes_data(
+    session: Session, review: Review, settings: Settings, today: date
+) -> dict[str, Any]:
+    """The evaluatieverslag of a held review: attendees, progress per obligation, actions."""
+    if review.held_date is None or review.outcome is None:
+        raise ValidationFailed.one("held_date", "record the review (date and outcome) first")
+    agreement = session.get(Agreement, review.agreement_id)
+    assert agreement is not None
+    case = session.get(Case, agreement.case_id)
+    assert case is not None
+    obligations = {o.id: o for o in agreement.obligations}
+    progress = []
+    for item in review.progress:
+        obligation = obligations.get(int(item["obligation_id"]))
+        if obligation is not None:
+            progress.append(
+                {
+                    "party": obligation.party.label.capitalize(),
+                    "obligation": obligation.text,
+                    "status": item["status"],
+                    "notes": item.get("notes") or "-",
+                }
+            )
+    following = session.scalar(
+        select(Review)
+        .where(
+            Review.agreement_id == agreement.id,
+            Review.number > review.number,
+            Review.held_date.is_(None),
+        )
+        .order_by(Review.number)
+        .limit(1)
+    )
+    return {
+        "organisation": letterhead(settings),
+        "case": {"reference": case.reference or str(case.id)},
+        "document": {"date": today.isoformat()},
+        "tenant": {"name": case.tenant.name},
+        "review": {
+            "number": review.number,
+            "date": review.held_date.isoformat(),
+            "location": review.location or "-",
+            "chair": review.chair or "-",
+        },
+        "attendees": [
+            {"name": a["name"], "role": a["role"], "organisation": a.get("organisation") or "-"}
+            for a in review.attendees
+        ],
+        "summary": review.summary or f"Uitkomst: {review.outcome.label}.",
+        "progress": progress,
+        "actions": [
+            {"action": a["action"], "who": a["who"], "due": a["due"]} for a in review.actions
+        ],
+        "next_review": {
+            "date": (following.due_date if following else agreement.end_date).isoformat(),
+            "location": review.location or "-",
+        },
+    }

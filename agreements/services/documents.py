@@ -19,6 +19,7 @@ from agreements.db.models import (
     DocumentVersion,
     EvictionJudgment,
     PaymentArrangement,
+    Review,
     TenancyContract,
 )
 from agreements.domain.enums import DocumentStatus
@@ -41,6 +42,7 @@ MAX_ATTEMPTS = 3
 Builder = Callable[[Session, Any, Any, date], dict[str, Any]]
 SUBJECTS: dict[str, tuple[type[Any], str, Resource, Builder]] = {
     "agreement": (Agreement, "agreement", Resource.AGREEMENT, document_data.agreement_data),
+    "review": (Review, "review_minutes", Resource.REVIEW, document_data.review_minutes_data),
     "payment_arrangement": (
         PaymentArrangement,
         "payment_arrangement",
@@ -73,7 +75,13 @@ def request_document(
         subject = session.get(model, subject_id)
         if subject is None:
             raise NotFound(subject_type, subject_id)
-        case = case_for(session, actor, subject.case_id, Action.WRITE, resource)
+        if isinstance(subject, Review):  # a review belongs to its agreement's case
+            agreement = session.get(Agreement, subject.agreement_id)
+            assert agreement is not None
+            case_id = agreement.case_id
+        else:
+            case_id = subject.case_id
+        case = case_for(session, actor, case_id, Action.WRITE, resource)
         data = build(session, subject, deps.settings, today)
         problems = data_problems(chosen.schema, data)
         if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway

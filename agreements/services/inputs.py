@@ -244,10 +244,33 @@ class AgreementPatch(Input):
     status: AgreementStatus | None = None
 
 
+class AttendeeIn(Input):
+    name: Name
+    role: Short
+    organisation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+class ProgressIn(Input):
+    obligation_id: Id
+    status: Short = Field(description="How it goes, in a few words: gaat goed, zorgen, ...")
+    notes: LongText = ""
+
+
+class ActionIn(Input):
+    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    who: Name
+    due: Day
+
+
 class ReviewPatch(Input):
     held_date: Day | None = None
     outcome: ReviewOutcome | None = None
     summary: LongText | None = None
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    chair: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    attendees: list[AttendeeIn] | None = Field(None, max_length=30)
+    progress: list[ProgressIn] | None = Field(None, max_length=100)
+    actions: list[ActionIn] | None = Field(None, max_length=50)
 
 
 class ReviewIn(Input):

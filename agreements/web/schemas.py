@@ -251,6 +251,11 @@ class ReviewOut(Out):
     held_date: date | None
     outcome: ReviewOutcome | None
     summary: str
+    location: str
+    chair: str
+    attendees: list[dict[str, Any]]
+    progress: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
 
 
 class TokenOut(BaseModel):

@@ -405,3 +405,52 @@ def test_ordered_signing_invites_in_turn(flow, world):
         headers=world.headers("coordinator"),
     ).json()
     assert [r["sends"] for r in listed] == [1, 1, 0, 0, 0]
+
+
+def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, world):
+    client, deps, inbox = flow
+    h = world.headers("coordinator")
+    agreement = client.get(f"/api/v1/agreements?case_id={world.case_portaal}", headers=h).json()[
+        "items"
+    ][0]
+    review = client.get(
+        f"/api/v1/reviews?agreement_id={agreement['id']}&held=false", headers=h
+    ).json()["items"][0]
+    early = client.post(f"/api/v1/reviews/{review['id']}/documents", headers=h)
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "held_date"
+    obligation = agreement["obligations"][0]
+    minutes = {
+        "held_date": "2026-04-30",
+        "outcome": "concerns",
+        "location": "Buurtteam Oost",
+        "chair": "A. Bakker",
+        "summary": "De huur is op tijd betaald.\nWel zorgen over post.",
+        "attendees": [
+            {"name": "Zoë van 't Hek", "role": "huurder"},
+            {"name": "A. Bakker", "role": "coördinator", "organisation": "Het Vierde Huis"},
+        ],
+        "progress": [
+            {
+                "obligation_id": obligation["id"],
+                "status": "Gaat goed",
+                "notes": "Drie maanden op tijd",
+            }
+        ],
+        "actions": [{"action": "Post samen openen", "who": "Buurtteam", "due": "2026-05-15"}],
+    }
+    bad = client.patch(
+        f"/api/v1/reviews/{review['id']}",
+        headers=h,
+        json={**minutes, "progress": [{"obligation_id": 999999, "status": "x"}]},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "progress.0.obligation_id"
+    saved = client.patch(f"/api/v1/reviews/{review['id']}", headers=h, json=minutes)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["attendees"][1]["organisation"] == "Het Vierde Huis"
+    version = client.post(f"/api/v1/reviews/{review['id']}/documents", headers=h).json()
+    assert version["status"] == "ready" and version["kind"] == "review_minutes", version
+    pdf = client.get(f"/api/v1/document-versions/{version['id']}/pdf", headers=h).content
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Post samen openen" in text and "Drie maanden op tijd" in text
+    requests = _send(client, world, version["id"])
+    assert [r["party_role"] for r in requests] == ["tenant", "representative", "coordinator"]
