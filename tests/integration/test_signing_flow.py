@@ -408,7 +408,7 @@ def test_ordered_signing_invites_in_turn(flow, world):
 
 
 def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, world):
-    client, deps, inbox = flow
+    client, _deps, _inbox = flow
     h = world.headers("coordinator")
     agreement = client.get(f"/api/v1/agreements?case_id={world.case_portaal}", headers=h).json()[
         "items"

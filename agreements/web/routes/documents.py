@@ -302,3 +302,22 @@ def attach_judgment_pdf(
             now=now,
         )
     )
+
+
+@router.post(
+    "/reviews/{review_id}/documents",
+    response_model=VersionOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["reviews"],
+)
+def render_minutes(
+    review_id: PathId,
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    body: RequestIn | None = None,
+) -> VersionOut:
+    """Make the minutes (evaluatieverslag) of a held review; then send them for the tenant's
+    and the coordinator's signature like any document."""
+    return _request("review", review_id, body, actor, deps, engine, now)

@@ -50,9 +50,7 @@ def list_reminders(
     actor: ActorDep,
     deps: DepsDep,
     case_id: OptId = None,
-    status: list[ReminderStatus] = Query(
-        default=[ReminderStatus.FLAGGED, ReminderStatus.PENDING]
-    ),
+    status: list[ReminderStatus] = Query(default=[ReminderStatus.FLAGGED, ReminderStatus.PENDING]),
 ) -> list[ReminderOut]:
     """Reminders of the cases you may see; by default what still needs attention."""
     return [
