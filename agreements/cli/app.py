@@ -238,6 +238,9 @@ def users_add(
     organisation: Annotated[
         str | None, typer.Option(help="Organisation name (required for partners).")
     ] = None,
+    team_lead: Annotated[
+        str | None, typer.Option(help="E-mail of the team lead overdue reviews escalate to.")
+    ] = None,
     password: Annotated[
         str,
         typer.Option(
@@ -259,8 +262,22 @@ def users_add(
             )
         if org_id is None:
             fail(f"no organisation named {organisation!r}")
+    lead_id = None
+    if team_lead:
+        with deps.db() as session:
+            lead_id = session.scalar(select(User.id).where(User.email == team_lead.lower()))
+        if lead_id is None:
+            fail(f"no user with e-mail {team_lead!r}")
     user = auth.create_user(
-        email, name, role, password, deps=deps, actor=SYSTEM, now=_now(), organisation_id=org_id
+        email,
+        name,
+        role,
+        password,
+        deps=deps,
+        actor=SYSTEM,
+        now=_now(),
+        organisation_id=org_id,
+        team_lead_id=lead_id,
     )
     out.print(f"User {user.email} ({user.role.value}) created with id {user.id}.")
 

@@ -52,6 +52,7 @@ def create_user(
     actor: Actor,
     now: datetime,
     organisation_id: int | None = None,
+    team_lead_id: int | None = None,
 ) -> User:
     """Add a staff user; partners must belong to an organisation (their scope)."""
     authorize(actor, Action.WRITE, Resource.USER)
@@ -69,6 +70,8 @@ def create_user(
                 raise ValidationFailed.one("organisation_id", "no such organisation")
             if role is Role.PARTNER and org.kind is OrganisationKind.COORDINATOR:
                 raise ValidationFailed.one("role", "staff of the coordinator are coordinators")
+        if team_lead_id is not None and session.get(User, team_lead_id) is None:
+            raise ValidationFailed.one("team_lead_id", "no such user")
         if session.scalar(select(func.count()).where(User.email == email)):
             raise Conflict(f"a user with e-mail {email} already exists")
         user = User(
@@ -77,6 +80,7 @@ def create_user(
             role=role,
             organisation_id=organisation_id,
             password_hash=_hasher.hash(password),
+            team_lead_id=team_lead_id,
             active=True,
             created_at=now,
         )

@@ -368,3 +368,22 @@ def test_two_consumers_on_redis_sweep_once(trajectory):
     keys = [(d.to, d.subject) for d in out.sent]
     assert keys and len(keys) == len(set(keys))
     workers[0].storage.flush_all()
+
+
+def test_overdue_review_escalates_to_the_team_lead(trajectory):
+    deps, _ = trajectory
+    _only_first_case(deps)
+    from agreements.db.models import User
+    from agreements.domain.enums import Role
+    from agreements.services import auth
+
+    lead = auth.create_user("teamlead@demo.example", "T. Lead", Role.COORDINATOR,
+                            demo.DEMO_PASSWORD, deps=deps, actor=SYSTEM, now=at(date(2026, 1, 1)))
+    with deps.db.begin() as session:
+        coordinator = session.scalars(select(User).where(
+            User.email == "coordinator@demo.example")).one()
+        coordinator.team_lead_id = lead.id
+    out = Outbox()
+    reminders.sweep(deps=deps, now=at(date(2026, 5, 14)), send=out)
+    escalated = [d for d in out.sent if d.subject.startswith(K.REVIEW_ESCALATION.label)]
+    assert [d.to for d in escalated] == ["teamlead@demo.example"]

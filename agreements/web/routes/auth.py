@@ -33,6 +33,7 @@ class UserIn(Input):
     role: Role
     password: Annotated[str, Field(min_length=10, max_length=200)]
     organisation_id: Id | None = None
+    team_lead_id: Id | None = None
 
 
 class MeOut(BaseModel):
@@ -115,4 +116,5 @@ def create_user(body: UserIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> Us
         actor=actor,
         now=now,
         organisation_id=body.organisation_id,
+        team_lead_id=body.team_lead_id,
     )
