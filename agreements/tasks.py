@@ -129,14 +129,30 @@ def notify_declined(request_id: int) -> None:
 
 
 def after_signing(outcome: signing.Outcome) -> None:
-    """What follows a signature, once its transaction committed: the next party, or the seal."""
-    if outcome.declined:
-        notify_declined(outcome.request_id)
-    elif outcome.complete:
-        finish_document(outcome.version_id)
-    else:
-        for request_id in signing.next_in_turn(outcome.version_id, deps=runtime().deps):
-            send_invitation(request_id)
+    """What follows a signature, once its transaction committed: the next party, or the seal.
+
+    The signature is saved whatever happens here: if the queue cannot be reached, the
+    periodic recovery (and the reminder sweep) pick the work up from the database."""
+    try:
+        if outcome.declined:
+            notify_declined(outcome.request_id)
+        elif outcome.complete:
+            finish_document(outcome.version_id)
+        else:
+            for request_id in signing.next_in_turn(outcome.version_id, deps=runtime().deps):
+                send_invitation(request_id)
+    except Exception:
+        log.exception("signing.enqueue_failed", extra={"version": outcome.version_id})
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="documents.recover")  # type: ignore[untyped-decorator]
+def recover_documents() -> None:
+    """Re-enqueue renders and seals the queue lost; the database says what is unfinished."""
+    render, finish = documents.unfinished(deps=runtime().deps, now=_now())
+    for version_id in render:
+        render_document(version_id)
+    for version_id in finish:
+        finish_document(version_id)
 
 
 def send_delivery(settings: Settings, delivery: Delivery) -> None:

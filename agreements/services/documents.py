@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pypdf import PdfReader
@@ -359,3 +359,40 @@ def list_documents(
             )
             for d in documents
         ]
+
+
+def unfinished(*, deps: Deps, now: datetime) -> tuple[list[int], list[int]]:
+    """Versions the queue lost (a worker died, Redis was flushed): to render, and to seal."""
+    from agreements.domain.enums import FinishStatus
+    from agreements.services.finishing import MAX_FINISH_ATTEMPTS
+
+    stale = now - timedelta(seconds=STALE_AFTER_SECONDS)
+    with deps.db() as session:
+        render = list(
+            session.scalars(
+                select(DocumentVersion.id).where(
+                    (
+                        (DocumentVersion.status == DocumentStatus.QUEUED)
+                        & (DocumentVersion.created_at < stale)
+                    )
+                    | (
+                        (DocumentVersion.status == DocumentStatus.RENDERING)
+                        & (DocumentVersion.started_at < stale)
+                    )
+                    | (
+                        (DocumentVersion.status == DocumentStatus.FAILED)
+                        & (DocumentVersion.attempts < MAX_ATTEMPTS)
+                        & (DocumentVersion.finished_at < stale)
+                    )
+                )
+            )
+        )
+        finish = list(
+            session.scalars(
+                select(DocumentVersion.id).where(
+                    DocumentVersion.finish_status.in_([FinishStatus.PENDING, FinishStatus.FAILED]),
+                    DocumentVersion.finish_attempts < MAX_FINISH_ATTEMPTS,
+                )
+            )
+        )
+    return render, finish
