@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     consent_version: str = Field(
         "2026-1", description="Version of the consent text shown on the signing page."
     )
+    login_attempts_per_minute: int = Field(
+        10, description="Logins allowed per client address per minute (API and pages)."
+    )
     sign_attempts_per_minute: int = Field(
         20, description="Signing-page posts allowed per route and client per minute."
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from agreements.db.models import User
@@ -12,6 +13,7 @@ from agreements.domain.enums import Role
 from agreements.services import auth
 from agreements.services.inputs import Email, Id, Input, Name, Short
 from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep
+from agreements.web.pages.ratelimit import PostLimiter
 from agreements.web.schemas import TokenOut, UserOut
 
 router = APIRouter(tags=["auth"])
@@ -43,6 +45,19 @@ class MeOut(BaseModel):
     organisation_id: int | None
 
 
+_limiter_lock = threading.Lock()
+
+
+def _login_limiter(request: Request, per_minute: int) -> PostLimiter:
+    # Per app (each test app has its own) and per process; per client address, so guessing
+    # passwords for many accounts from one address is slowed down as well.
+    with _limiter_lock:
+        limiter: PostLimiter | None = getattr(request.app.state, "login_limiter", None)
+        if limiter is None:
+            limiter = request.app.state.login_limiter = PostLimiter(per_minute)
+        return limiter
+
+
 def _token_out(issued: auth.IssuedToken) -> TokenOut:
     return TokenOut(
         token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(issued.user)
@@ -55,6 +70,13 @@ def login(
 ) -> TokenOut:
     """Log in with e-mail and password; sets the session cookie and returns the token too."""
     client = request.client.host if request.client else ""
+    wait = _login_limiter(request, deps.settings.login_attempts_per_minute).retry_after(
+        "login", client
+    )
+    if wait is not None:
+        raise HTTPException(
+            429, "Too many login attempts; try again later", headers={"Retry-After": str(wait)}
+        )
     issued = auth.login(body.email, body.password, deps=deps, now=now, client=client)
     response.set_cookie(
         SESSION_COOKIE,
