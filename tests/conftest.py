@@ -111,17 +111,26 @@ class World:
             self.tenant_mitros = cases[1].tenant_id
             self.people = [p.id for p in session.scalars(select(Person))]
         self.tokens = {
-            login.email.split("@")[0]: auth.login(login.email, demo.DEMO_PASSWORD, deps=deps,
-                                                  now=datetime.now(UTC)).token
+            login.email.split("@")[0]: auth.login(
+                login.email, demo.DEMO_PASSWORD, deps=deps, now=datetime.now(UTC)
+            ).token
             for login in demo.LOGINS
         }
         from agreements.domain.enums import Role
         from agreements.domain.policy import SYSTEM
 
-        auth.create_user("admin@test.example", "Admin", Role.ADMIN, demo.DEMO_PASSWORD,
-                         deps=deps, actor=SYSTEM, now=NOW)
-        self.tokens["admin"] = auth.login("admin@test.example", demo.DEMO_PASSWORD, deps=deps,
-                                          now=datetime.now(UTC)).token
+        auth.create_user(
+            "admin@test.example",
+            "Admin",
+            Role.ADMIN,
+            demo.DEMO_PASSWORD,
+            deps=deps,
+            actor=SYSTEM,
+            now=NOW,
+        )
+        self.tokens["admin"] = auth.login(
+            "admin@test.example", demo.DEMO_PASSWORD, deps=deps, now=datetime.now(UTC)
+        ).token
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}

@@ -18,9 +18,16 @@ from tests.conftest import NOW
 def _append(deps, n: int, start: int = 0) -> None:
     for i in range(n):
         with deps.db.begin() as session:
-            audit.record(session, deps, actor=SYSTEM, action="test.event", subject_type="case",
-                         subject_id=start + i, now=NOW + timedelta(seconds=start + i),
-                         detail={"i": start + i, "note": "Zoë & <co>"})
+            audit.record(
+                session,
+                deps,
+                actor=SYSTEM,
+                action="test.event",
+                subject_type="case",
+                subject_id=start + i,
+                now=NOW + timedelta(seconds=start + i),
+                detail={"i": start + i, "note": "Zoë & <co>"},
+            )
 
 
 def _drop_triggers(deps) -> None:
@@ -40,8 +47,10 @@ def test_intact_chain_verifies(fresh_deps):
 
 def test_rows_cannot_be_updated_or_deleted(fresh_deps):
     _append(fresh_deps, 2)
-    for statement in ("UPDATE audit_entries SET actor = 'x' WHERE seq = 1",
-                      "DELETE FROM audit_entries WHERE seq = 2"):
+    for statement in (
+        "UPDATE audit_entries SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_entries WHERE seq = 2",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), fresh_deps.db.begin() as session:
             session.execute(text(statement))
     assert audit.verify_chain(fresh_deps).ok
@@ -97,9 +106,21 @@ def test_forged_entry_without_the_key_is_detected(fresh_deps):
         last = session.scalars(select(AuditEntry).where(AuditEntry.seq == 2)).one()
         # A plain SHA-256 "hash" instead of the keyed HMAC.
         import hashlib
+
         forged = hashlib.sha256(b"forged").hexdigest()
-        session.add(AuditEntry(seq=3, at=NOW, actor="user:1", action="x", subject_type="case",
-                               subject_id="1", detail={}, prev_hash=last.hash, hash=forged))
+        session.add(
+            AuditEntry(
+                seq=3,
+                at=NOW,
+                actor="user:1",
+                action="x",
+                subject_type="case",
+                subject_id="1",
+                detail={},
+                prev_hash=last.hash,
+                hash=forged,
+            )
+        )
         session.get(AuditHead, 1).seq, session.get(AuditHead, 1).hash = 3, forged
     report = audit.verify_chain(fresh_deps)
     assert not report.ok and report.broken_seq == 3

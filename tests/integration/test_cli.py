@@ -15,14 +15,24 @@ from agreements.db.engine import make_engine
 
 def run(args: list[str], env: dict[str, str], input_text: str | None = None):
     full_env = {**os.environ, **env}
-    return subprocess.run([sys.executable, "-m", "agreements", *args], env=full_env,
-                          capture_output=True, text=True, timeout=120, input=input_text)
+    return subprocess.run(
+        [sys.executable, "-m", "agreements", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input_text,
+    )
 
 
 @pytest.fixture
 def cli_env(empty_database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"AGREEMENTS_DATABASE_URL": empty_database_url, "AGREEMENTS_DATA_DIR": str(tmp_path),
-            "AGREEMENTS_MODE": "development", "AGREEMENTS_SECRET_KEY": ""}
+    return {
+        "AGREEMENTS_DATABASE_URL": empty_database_url,
+        "AGREEMENTS_DATA_DIR": str(tmp_path),
+        "AGREEMENTS_MODE": "development",
+        "AGREEMENTS_SECRET_KEY": "",
+    }
 
 
 def test_init_twice_then_verify_then_tamper(cli_env, empty_database_url):
@@ -52,39 +62,69 @@ def test_init_twice_then_verify_then_tamper(cli_env, empty_database_url):
 def test_users_add_and_duplicate(cli_env):
     assert run(["init"], cli_env).returncode == 0
     env = {**cli_env, "AGREEMENTS_PASSWORD": "a-long-password"}
-    added = run(["users", "add", "legal@example.org", "--name", "J. Jurist", "--role", "legal"],
-                env)
+    added = run(
+        ["users", "add", "legal@example.org", "--name", "J. Jurist", "--role", "legal"], env
+    )
     assert added.returncode == 0, added.stderr
-    again = run(["users", "add", "legal@example.org", "--name", "J. Jurist", "--role", "legal"],
-                env)
+    again = run(
+        ["users", "add", "legal@example.org", "--name", "J. Jurist", "--role", "legal"], env
+    )
     assert again.returncode == 1 and "already exists" in again.stderr
-    partner = run(["users", "add", "p@example.org", "--name", "P", "--role", "partner",
-                   "--organisation", "Nergens"], env)
+    partner = run(
+        [
+            "users",
+            "add",
+            "p@example.org",
+            "--name",
+            "P",
+            "--role",
+            "partner",
+            "--organisation",
+            "Nergens",
+        ],
+        env,
+    )
     assert partner.returncode == 1 and "no organisation named" in partner.stderr
 
 
 def test_production_without_secret_refuses(tmp_path):
-    result = run(["init"], {"AGREEMENTS_MODE": "production", "AGREEMENTS_SECRET_KEY": "",
-                            "AGREEMENTS_DATA_DIR": str(tmp_path)})
+    result = run(
+        ["init"],
+        {
+            "AGREEMENTS_MODE": "production",
+            "AGREEMENTS_SECRET_KEY": "",
+            "AGREEMENTS_DATA_DIR": str(tmp_path),
+        },
+    )
     assert result.returncode == 2
     assert "AGREEMENTS_SECRET_KEY must be set" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_unreachable_database_is_one_line(tmp_path):
-    result = run(["init"], {"AGREEMENTS_MODE": "development",
-                            "AGREEMENTS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x",
-                            "AGREEMENTS_DATA_DIR": str(tmp_path)})
+    result = run(
+        ["init"],
+        {
+            "AGREEMENTS_MODE": "development",
+            "AGREEMENTS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x",
+            "AGREEMENTS_DATA_DIR": str(tmp_path),
+        },
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot use the database")
     assert "Traceback" not in result.stderr
 
 
 def test_demo_refused_outside_development(tmp_path):
-    result = run(["init", "--demo"], {"AGREEMENTS_MODE": "production",
-                                      "AGREEMENTS_SECRET_KEY": "p" * 40,
-                                      "AGREEMENTS_DATA_DIR": str(tmp_path),
-                                      "AGREEMENTS_ADMIN_PASSWORD": "a-long-password"})
+    result = run(
+        ["init", "--demo"],
+        {
+            "AGREEMENTS_MODE": "production",
+            "AGREEMENTS_SECRET_KEY": "p" * 40,
+            "AGREEMENTS_DATA_DIR": str(tmp_path),
+            "AGREEMENTS_ADMIN_PASSWORD": "a-long-password",
+        },
+    )
     assert result.returncode == 1 and "development mode only" in result.stderr
 
 

@@ -301,7 +301,10 @@ def test_cli_demo_makes_a_signed_sealed_package_that_verify_accepts(tmp_path):
     assert str(pdf) in result.stdout.replace("\n", "")
     reader = PdfReader(pdf)
     assert [o.title for o in reader.outline] == [
-        "Woonbegeleidingsovereenkomst", "Bijlage: betalingsregeling", "Ondertekeningsbewijs"]
+        "Woonbegeleidingsovereenkomst",
+        "Bijlage: betalingsregeling",
+        "Ondertekeningsbewijs",
+    ]
     assert "Zoë van 't Hek" in reader.pages[0].extract_text()
     assert {"manifest.json", "source.docx", "ondertekening.json"} <= set(reader.attachments)
     ok = run_cli(["verify", str(pdf)], tmp_path)
@@ -315,7 +318,8 @@ def test_cli_demo_makes_a_signed_sealed_package_that_verify_accepts(tmp_path):
     bad = run_cli(["verify", str(tampered)], tmp_path)
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines() == [
-        f"error: {tampered}: NOT authentic: Content was appended after the seal."]
+        f"error: {tampered}: NOT authentic: Content was appended after the seal."
+    ]
     garbage = tmp_path / "garbage.pdf"
     garbage.write_bytes(b"not a pdf at all")
     assert run_cli(["verify", str(garbage)], tmp_path).returncode == 1

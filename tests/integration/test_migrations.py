@@ -49,21 +49,32 @@ def test_upgrade_keeps_data_through_every_revision(empty_database_url):
     try:
         migrate.upgrade(engine, "0001")
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO organisations (id, name, kind, created_at) "
-                "VALUES (1, 'Portaal', 'housing_corporation', '2026-01-01 00:00:00+00:00')"))
-            conn.execute(text(
-                "INSERT INTO users (id, email, name, role, organisation_id, password_hash, "
-                "active, created_at) VALUES (1, 'p@example.org', 'P', 'partner', 1, 'x', "
-                "true, '2026-01-01 00:00:00+00:00')"))
-            conn.execute(text(
-                "INSERT INTO auth_tokens (user_id, kind, name, digest, created_at, expires_at) "
-                "VALUES (1, 'bearer', 't', 'd', '2026-01-01 00:00:00+00:00', "
-                "'2027-01-01 00:00:00+00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, created_at) "
+                    "VALUES (1, 'Portaal', 'housing_corporation', '2026-01-01 00:00:00+00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, role, organisation_id, password_hash, "
+                    "active, created_at) VALUES (1, 'p@example.org', 'P', 'partner', 1, 'x', "
+                    "true, '2026-01-01 00:00:00+00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO auth_tokens (user_id, kind, name, digest, created_at, expires_at) "
+                    "VALUES (1, 'bearer', 't', 'd', '2026-01-01 00:00:00+00:00', "
+                    "'2027-01-01 00:00:00+00:00')"
+                )
+            )
         migrate.upgrade(engine)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT email, team_lead_id FROM users")).one() == (
-                "p@example.org", None)
+                "p@example.org",
+                None,
+            )
             assert conn.execute(text("SELECT count(*) FROM auth_tokens")).scalar() == 1
     finally:
         engine.dispose()

@@ -377,11 +377,19 @@ def test_overdue_review_escalates_to_the_team_lead(trajectory):
     from agreements.domain.enums import Role
     from agreements.services import auth
 
-    lead = auth.create_user("teamlead@demo.example", "T. Lead", Role.COORDINATOR,
-                            demo.DEMO_PASSWORD, deps=deps, actor=SYSTEM, now=at(date(2026, 1, 1)))
+    lead = auth.create_user(
+        "teamlead@demo.example",
+        "T. Lead",
+        Role.COORDINATOR,
+        demo.DEMO_PASSWORD,
+        deps=deps,
+        actor=SYSTEM,
+        now=at(date(2026, 1, 1)),
+    )
     with deps.db.begin() as session:
-        coordinator = session.scalars(select(User).where(
-            User.email == "coordinator@demo.example")).one()
+        coordinator = session.scalars(
+            select(User).where(User.email == "coordinator@demo.example")
+        ).one()
         coordinator.team_lead_id = lead.id
     out = Outbox()
     reminders.sweep(deps=deps, now=at(date(2026, 5, 14)), send=out)

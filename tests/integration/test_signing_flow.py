@@ -463,12 +463,19 @@ def test_a_lost_seal_task_is_recovered_from_the_database(flow, world):
     for r in requests:
         token = _link(inbox.to(r["email"])[-1])
         # Signed, but the queue never hears of it (a crash right after the commit, say).
-        signing.sign_with_link(token, signing.SignInput(
-            typed_name=r["party_name"], consent_version=deps.settings.consent_version),
-            deps=deps, now=datetime.now(UTC))
+        signing.sign_with_link(
+            token,
+            signing.SignInput(
+                typed_name=r["party_name"], consent_version=deps.settings.consent_version
+            ),
+            deps=deps,
+            now=datetime.now(UTC),
+        )
     h = world.headers("coordinator")
-    assert client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf",
-                      headers=h).status_code == 409
+    assert (
+        client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf", headers=h).status_code
+        == 409
+    )
     tasks.recover_documents()
     sealed = client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf", headers=h)
     assert sealed.status_code == 200

@@ -35,8 +35,9 @@ def test_ecli_accepted(raw):
     assert values.normalise_ecli(raw) == raw.upper()
 
 
-@pytest.mark.parametrize("raw", ["NL:RBMNE:2024:1", "ECLI:NL:RBMNE:24:1", "ECLI:NLD:X:2024:1",
-                                 "ECLI:NL:RBMNE:2024:"])
+@pytest.mark.parametrize(
+    "raw", ["NL:RBMNE:2024:1", "ECLI:NL:RBMNE:24:1", "ECLI:NLD:X:2024:1", "ECLI:NL:RBMNE:2024:"]
+)
 def test_ecli_refused(raw):
     with pytest.raises(ValueError, match="ECLI"):
         values.normalise_ecli(raw)
@@ -49,7 +50,7 @@ def test_unsafe_text_refused(raw):
 
 
 def test_safe_text_kept_exactly():
-    text = "Ünal & Zoë <van 't Hek>\n\t\"quoted\" 🏠"
+    text = 'Ünal & Zoë <van \'t Hek>\n\t"quoted" 🏠'
     assert values.refuse_unsafe_text(text) == text
 
 
