@@ -17,8 +17,10 @@ run: venv ## Start web, worker and converters with a demo case (embedded default
 	$(BIN)/agreements init --demo
 	$(BIN)/agreements up
 
-test: venv ## Install what the tests need and run them all
+test: venv ## Install what the tests need, check the code, and run every test
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy agreements templates signing worker.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv ## ruff, mypy and the import contracts
