@@ -47,6 +47,9 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"migration left broken references: {broken[:5]}")
+                    # Without statistics SQLite walks all reviews instead of using the
+                    # due-date index (measured: 2x slower sweeps).
+                    connection.exec_driver_sql("ANALYZE")
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

@@ -268,7 +268,7 @@ class Review(Base):
     number: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(index=True)
     held_date: Mapped[date | None]
-    outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_column(ReviewOutcome))
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_column(ReviewOutcome), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     # The minutes: who came, how each obligation goes, and what was agreed next.
     location: Mapped[str] = mapped_column(String(200), default="")

@@ -136,19 +136,25 @@ def last_instalment(start: date, terms: int, frequency: PaymentFrequency) -> dat
 def arrangement_rules(
     session: Session, s: Settings, since: date, today: date
 ) -> Iterator[Candidate]:
-    # The last instalment is at most 260 terms away; filter precisely in Python.
+    # The last instalment is at most 260 terms away; only the columns needed, dates in Python.
     live_cases = select(Agreement.case_id).where(Agreement.status.in_(LIVE))
-    query = select(PaymentArrangement).where(
+    query = select(
+        PaymentArrangement.id,
+        PaymentArrangement.case_id,
+        PaymentArrangement.start_date,
+        PaymentArrangement.number_of_terms,
+        PaymentArrangement.frequency,
+    ).where(
         PaymentArrangement.case_id.in_(live_cases),
         PaymentArrangement.start_date <= today + timedelta(days=s.arrangement_end_days),
         _missing(K.ARRANGEMENT_END, "payment_arrangement", PaymentArrangement.id),
     )
-    for row in session.scalars(query):
-        end = last_instalment(row.start_date, row.number_of_terms, row.frequency)
+    for row_id, case_id, start, terms, frequency in session.execute(query):
+        end = last_instalment(start, terms, frequency)
         due = end - timedelta(days=s.arrangement_end_days)
         if since <= due <= today:
             yield Candidate(
-                K.ARRANGEMENT_END, "payment_arrangement", row.id, row.case_id, due, "coordinator"
+                K.ARRANGEMENT_END, "payment_arrangement", row_id, case_id, due, "coordinator"
             )
     missed = (
         select(MissedInstalment.id, PaymentArrangement.case_id, MissedInstalment.reported_at)
@@ -156,7 +162,7 @@ def arrangement_rules(
         .where(_missing(K.MISSED_INSTALMENT, "missed_instalment", MissedInstalment.id))
     )
     for report_id, case_id, reported in session.execute(missed):
-        day = reported.date()
+        day = reported.astimezone(s.zone).date()  # the Dutch day, not the UTC one
         if since <= day <= today:
             yield Candidate(
                 K.MISSED_INSTALMENT, "missed_instalment", report_id, case_id, day, "coordinator"
@@ -224,14 +230,14 @@ def signature_rules(session: Session, s: Settings, since: date, today: date) -> 
         .where(SignatureRequest.status == RequestStatus.PENDING)
     )
     for request_id, case_id, created, expires in session.execute(query):
-        start = created.date()
+        start = created.astimezone(s.zone).date()
         for n in range(1, most + 1):
             due = start + timedelta(days=every * n)
-            if since <= due <= today and due < expires.date():
+            if since <= due <= today and due < expires.astimezone(s.zone).date():
                 yield Candidate(
                     K.SIGNATURE_PENDING, "signature_request", request_id, case_id, due, "party"
                 )
-        warn = expires.date() - timedelta(days=s.signature_expiring_days)
+        warn = expires.astimezone(s.zone).date() - timedelta(days=s.signature_expiring_days)
         if since <= warn <= today:
             yield Candidate(
                 K.SIGNATURE_EXPIRING, "signature_request", request_id, case_id, warn, "coordinator"
