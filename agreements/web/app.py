@@ -12,6 +12,7 @@ from agreements.settings import Settings
 from agreements.web import problems
 from agreements.web.limits import BodyLimit
 from agreements.web.pages import signing as signing_pages
+from agreements.web.pages import staff as staff_pages
 from agreements.web.routes import (
     agreements,
     auth,
@@ -53,6 +54,7 @@ def create_app(
     for module in (auth, directory, cases, case_file, agreements, documents, signing, reminders):
         app.include_router(module.router, prefix=API)
     app.include_router(signing_pages.router)
+    app.include_router(staff_pages.router)
     app.include_router(reminders.feeds)
     app.add_middleware(
         BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
-from templates.filters import datum
+from templates.filters import datum, datum_kort, euro
 
 WEB = Path(__file__).resolve().parent.parent
 # The token in the URL is the only secret: keep it out of Referer headers, caches and frames.
@@ -45,6 +45,8 @@ def _templates() -> Environment:
     )
     env.filters["datum"] = datum
     env.filters["moment"] = _moment
+    env.filters["datum_kort"] = datum_kort
+    env.filters["euro"] = euro
     return env
 
 
