@@ -20,6 +20,7 @@ from agreements.web.routes import (
     cases,
     directory,
     documents,
+    legal,
     reminders,
     signing,
 )
@@ -51,7 +52,17 @@ def create_app(
     app.state.deps = deps
     app.state.engine = engine or DocumentEngine(deps.settings)
     problems.install(app)
-    for module in (auth, directory, cases, case_file, agreements, documents, signing, reminders):
+    for module in (
+        auth,
+        directory,
+        cases,
+        case_file,
+        agreements,
+        documents,
+        signing,
+        reminders,
+        legal,
+    ):
         app.include_router(module.router, prefix=API)
     app.include_router(signing_pages.router)
     app.include_router(staff_pages.router)

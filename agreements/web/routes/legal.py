@@ -1,0 +1,182 @@
+"""The legal view over HTTP: the link-integrity report as JSON or CSV, and a case's dossier."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
+
+from agreements.services import dossier, legal
+from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, Search
+from agreements.web.routes.documents import EngineDep
+
+router = APIRouter(tags=["legal"])
+
+Level = Literal["ok", "warning", "problem"]
+JudgmentLevel = Literal["none", "ok", "warning", "alarm"]
+SORT_PATTERN = "^(" + "|".join(legal.SORT_KEYS) + ")$"
+
+
+class ReportOut(BaseModel):
+    generated_at: datetime
+    total: int
+    counts: dict[str, int]
+    items: list[legal.Row]
+
+
+def _filters(
+    include_drafts: Annotated[bool, Query(description="Also concept agreements")] = False,
+    status: Annotated[list[Level] | None, Query(description="Overall levels to keep")] = None,
+    judgment_level: Annotated[
+        list[JudgmentLevel] | None, Query(description="Judgment age levels to keep")
+    ] = None,
+    only_problems: bool = False,
+    q: Search = None,
+    sort: Annotated[str, Query(pattern=SORT_PATTERN, description="Column to sort by")] = "status",
+    order: Literal["asc", "desc"] = "desc",
+) -> legal.Filters:
+    return legal.Filters(
+        include_drafts=include_drafts,
+        status=frozenset(status or ()),
+        judgment_level=frozenset(judgment_level or ()),
+        only_problems=only_problems,
+        q=q,
+        sort=sort,
+        descending=order == "desc",
+    )
+
+
+FiltersDep = Annotated[legal.Filters, Depends(_filters)]
+SealCheck = Annotated[
+    Literal["full", "stored"],
+    Query(
+        description="full: validate every seal with pyHanko; stored: only check that the "
+        "sealed file is kept unchanged (fast for thousands of agreements)"
+    ),
+]
+
+
+@router.get("/legal/integrity", response_model=ReportOut)
+def integrity(
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    filters: FiltersDep,
+    seal_check: SealCheck = "full",
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> ReportOut:
+    """Every live agreement: links, matches, judgment age, signatures, seal, reviews, breaches."""
+    rows = legal.integrity_report(
+        deps=deps, actor=actor, now=now, filters=filters, seal_check=seal_check, store=engine.store
+    )
+    counts = {level: sum(r.status == level for r in rows) for level in legal.LEVELS}
+    end = None if limit is None else offset + limit
+    return ReportOut(generated_at=now, total=len(rows), counts=counts, items=rows[offset:end])
+
+
+@router.get(
+    "/legal/integrity.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def integrity_csv(
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    filters: FiltersDep,
+    seal_check: SealCheck = "full",
+) -> Response:
+    """The same report as CSV for Dutch Excel: `;`, UTF-8 with BOM, formulas neutralised."""
+    rows = legal.integrity_report(
+        deps=deps,
+        actor=actor,
+        now=now,
+        filters=filters,
+        seal_check=seal_check,
+        store=engine.store,
+        audit_as="legal.integrity_csv",
+    )
+    name = f"koppelingen-{now.astimezone(deps.settings.zone):%Y-%m-%d}.csv"
+    return Response(
+        to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/cases/{case_id}/dossier.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def case_dossier(
+    case_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The sealed court-ready dossier of one case (made now; takes a few seconds)."""
+    pdf = dossier.build_dossier(case_id, deps=deps, engine=engine, actor=actor, now=now)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
+    )
+
+
+_YES_NO = {True: "ja", False: "nee", None: "niet te vergelijken"}
+_LEVEL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
+_JUDGMENT = {"none": "geen vonnis", "ok": "in orde", "warning": "waarschuwing", "alarm": "alarm"}
+_SEAL = {
+    "valid": "geldig",
+    "intact": "bestand ongewijzigd (zegel niet gecontroleerd)",
+    "not_sealed": "niet verzegeld",
+    "no_document": "geen document",
+    "invalid": "ongeldig",
+}
+COLUMNS = [
+    "Kenmerk", "Huurder", "Overeenkomst", "Status overeenkomst", "Huurovereenkomst gekoppeld",
+    "Huurovereenkomst", "Vonnis gekoppeld", "Rechtbank", "Zaaknummer", "Datum vonnis",
+    "Ouderdom vonnis (dagen)", "Ouderdom vonnis (maanden)", "Termijn vonnis", "Adres gelijk",
+    "Naam gelijk", "Vergelijkingen", "Versie", "Handtekeningen", "Zegel", "Evaluaties te laat",
+    "Niet nagekomen (evaluaties)", "Beoordeling", "Bevindingen",
+]  # fmt: skip
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Dutch dates; text that a spreadsheet would run as a formula starts with a quote."""
+    if isinstance(value, date):
+        return f"{value:%d-%m-%Y}"
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _line(r: legal.Row) -> list[object]:
+    return [
+        r.case_reference, r.tenant_name, r.agreement_id, r.agreement_status,
+        _YES_NO[r.contract_linked], r.contract_number, _YES_NO[r.judgment_linked],
+        r.judgment_court, r.judgment_case_number, r.judgment_date, r.judgment_age_days,
+        r.judgment_age_months, _JUDGMENT[r.judgment_level], _YES_NO[r.address_match],
+        _YES_NO[r.name_match],
+        " | ".join(f"{c.subject}: {c.outcome}" for c in r.comparisons),
+        r.version_number, f"{r.signatures_signed} van {r.signatures_required}", _SEAL[r.seal],
+        r.reviews_overdue,
+        " | ".join(f"evaluatie {b.review_number} ({b.held_date or b.due_date:%d-%m-%Y})"
+                   for b in r.breaches),
+        _LEVEL[r.status], " | ".join(r.findings),
+    ]  # fmt: skip
+
+
+def to_csv(rows: list[legal.Row]) -> bytes:
+    """RFC 4180 quoting, `;` between cells and a BOM, which Dutch Excel needs to read UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([_cell(v) for v in _line(r)] for r in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
