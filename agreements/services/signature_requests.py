@@ -101,6 +101,8 @@ def send_for_signature(
     """One request per party for this exact version; returns those to invite now."""
     with deps.db.begin() as session:
         version, document, case = version_for(session, version_id, actor, Action.WRITE)
+        if document.kind == "dossier":
+            raise Conflict("a dossier is sealed by the service; nobody signs it")
         if version.status is not DocumentStatus.READY or version.pdf_sha256 is None:
             raise Conflict(f"the document is not ready (status: {version.status.value})")
         if session.scalar(
