@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -12,7 +13,16 @@ from huey.exceptions import TaskLockedException
 
 from agreements.bootstrap import build_deps
 from agreements.domain.enums import FinishStatus
-from agreements.services import audit, documents, finishing, mail, reminders, signing
+from agreements.services import (
+    audit,
+    auth,
+    documents,
+    dossier,
+    finishing,
+    mail,
+    reminders,
+    signing,
+)
 from agreements.services.context import Deps
 from agreements.services.reminder_delivery import Delivery
 from agreements.services.rendering import DocumentEngine
@@ -153,6 +163,15 @@ def recover_documents() -> None:
         render_document(version_id)
     for version_id in finish:
         finish_document(version_id)
+
+
+@huey.task(retries=1, retry_delay=30, name="legal.dossier")  # type: ignore[untyped-decorator]
+def build_dossier(case_id: int, user_id: int) -> dict[str, object]:
+    """Build and seal one case's dossier as the user who asked for it; ids only."""
+    rt = runtime()
+    actor = auth.actor_by_id(user_id, deps=rt.deps)
+    pdf = dossier.build_dossier(case_id, deps=rt.deps, engine=rt.engine, actor=actor, now=_now())
+    return {"case_id": case_id, "sha256": hashlib.sha256(pdf).hexdigest()}
 
 
 def send_delivery(settings: Settings, delivery: Delivery) -> None:

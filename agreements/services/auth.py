@@ -226,6 +226,15 @@ def logout(token: str, *, deps: Deps, now: datetime) -> None:
             )
 
 
+def actor_by_id(user_id: int, *, deps: Deps) -> Actor:
+    """The actor a queued task acts as (tasks take ids, never whole objects)."""
+    with deps.db() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise NotAuthenticated("this account no longer exists or is disabled")
+        return actor_for(user)
+
+
 def list_users(*, deps: Deps, actor: Actor) -> list[User]:
     authorize(actor, Action.READ, Resource.USER)
     with deps.db() as session:

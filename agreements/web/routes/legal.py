@@ -7,10 +7,16 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, Response
+from huey.exceptions import TaskException
+from pydantic import BaseModel, Field
 
+from agreements import tasks
+from agreements.domain.errors import Conflict, Forbidden
+from agreements.domain.policy import Action, Resource
 from agreements.services import dossier, legal
+from agreements.services.inputs import Id, Input
+from agreements.services.scope import case_for
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, Search
 from agreements.web.routes.documents import EngineDep
 
@@ -180,3 +186,78 @@ def to_csv(rows: list[legal.Row]) -> bytes:
     writer.writerow(COLUMNS)
     writer.writerows([_cell(v) for v in _line(r)] for r in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+class BatchIn(Input):
+    case_ids: list[Id] = Field(min_length=1, max_length=200)
+
+
+class JobOut(BaseModel):
+    case_id: int
+    task_id: str
+    status: Literal["queued", "done", "failed"]
+    sha256: str | None = None
+    error: str = ""
+
+
+@router.post("/legal/dossiers", response_model=list[JobOut], status_code=202)
+def queue_dossiers(body: BatchIn, actor: ActorDep, deps: DepsDep) -> list[JobOut]:
+    """Queue dossiers for many cases at once; poll each job, then download it."""
+    with deps.db() as session:
+        for case_id in body.case_ids:  # refuse the whole batch before queueing any of it
+            case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
+    if actor.user_id is None:
+        raise Forbidden("only a staff user can queue dossiers")
+    jobs = []
+    for case_id in dict.fromkeys(body.case_ids):
+        result = tasks.build_dossier(case_id, actor.user_id)
+        jobs.append(_job(case_id, result.id, deps, actor))
+    return jobs
+
+
+def _job(case_id: int, task_id: str, deps: DepsDep, actor: ActorDep) -> JobOut:
+    try:
+        value = tasks.huey.result(task_id, preserve=True)
+    except TaskException as exc:
+        return JobOut(
+            case_id=case_id,
+            task_id=task_id,
+            status="failed",
+            error=str(exc.metadata.get("error", "")) or "failed",
+        )
+    if value is None:
+        return JobOut(case_id=case_id, task_id=task_id, status="queued")
+    return JobOut(case_id=case_id, task_id=task_id, status="done", sha256=value["sha256"])
+
+
+@router.get("/legal/dossiers/{case_id}/{task_id}.pdf", response_class=Response)
+def dossier_job_pdf(
+    case_id: PathId,
+    task_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+) -> Response:
+    """The finished dossier of a queued job."""
+    job = dossier_job(case_id, task_id, actor, deps)
+    if job.status != "done" or job.sha256 is None:
+        raise Conflict(f"the dossier is not ready ({job.status})")
+    return Response(
+        engine.store.get(job.sha256),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
+    )
+
+
+@router.get("/legal/dossiers/{case_id}/{task_id}", response_model=JobOut)
+def dossier_job(
+    case_id: PathId,
+    task_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    actor: ActorDep,
+    deps: DepsDep,
+) -> JobOut:
+    """A queued dossier's progress: queued, done (with its hash) or failed with the reason."""
+    with deps.db() as session:
+        case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
+    job = _job(case_id, task_id, deps, actor)
+    return job
