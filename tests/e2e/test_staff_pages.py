@@ -249,6 +249,10 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     assert made.status_code == 303, made.text
     agreement = client.get(made.headers["location"])
     assert "Ik kom naar de afspraken." in agreement.text and "Voorbeeld maken" in agreement.text
+    token_field = {"csrf": token, "template": ""}
+    refused = client.post(made.headers["location"].split("?")[0] + "/voorbeeld", data=token_field)
+    assert refused.status_code == 422  # the template needs the tenant's date of birth
+    assert "Vul eerst in: de geboortedatum van de huurder." in refused.text
 
 
 def test_review_form_keeps_input_and_records(app: Any, world: Any) -> None:

@@ -14,12 +14,19 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from agreements.domain.enums import Role
-from agreements.domain.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from agreements.domain.errors import (
+    Conflict,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 from agreements.domain.policy import Action, Actor, Resource, allowed
 from agreements.services import auth
 from agreements.services.context import Deps
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
 from agreements.web.pages import csrf
+from agreements.web.pages.staff_forms import missing_nl
 from agreements.web.pages.views import HEADERS, html
 
 
@@ -62,6 +69,9 @@ class StaffRoute(APIRoute):
                     "of komt niet van deze site. Ga terug, laad de pagina opnieuw "
                     "en probeer het nog eens.",
                 )
+            except ValidationFailed as exc:  # a document's data is incomplete, say
+                return _problem(request, 422, "Dit kan nog niet", " ".join(
+                    missing_nl(e.field) for e in exc.errors))  # fmt: skip
             except Conflict as exc:
                 return _problem(request, 409, "Dat kan nu niet", _conflict_nl(str(exc)))
 

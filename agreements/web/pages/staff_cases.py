@@ -150,7 +150,13 @@ def new_case_form(staff: StaffDep, deps: DepsDep) -> Response:
 
 _NEW_CASE = [
     Field("tenant.name", "Naam van de huurder", autocomplete="off"),
-    Field("tenant.date_of_birth", "Geboortedatum", "date", required=False),
+    Field(
+        "tenant.date_of_birth",
+        "Geboortedatum",
+        "date",
+        required=False,
+        hint="Nodig voor de overeenkomst.",
+    ),
     Field(
         "tenant.email",
         "E-mailadres van de huurder",

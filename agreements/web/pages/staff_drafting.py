@@ -25,7 +25,15 @@ from agreements.web.pages.staff_base import (
     require_write,
     see_other,
 )
-from agreements.web.pages.staff_forms import Errors, Field, nested, service_errors, typed, validate
+from agreements.web.pages.staff_forms import (
+    Errors,
+    Field,
+    missing_nl,
+    nested,
+    service_errors,
+    typed,
+    validate,
+)
 from agreements.web.routes.documents import EngineDep
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -235,6 +243,7 @@ def agreement_page(
     engine: EngineDep,
     now: NowDep,
     gelukt: str = "",
+    missing: list[str] | None = None,
 ) -> Response:
     """The agreement: its data, its document versions, and making a preview."""
     agreement, case = _loaded(agreement_id, staff, deps, now)
@@ -248,11 +257,13 @@ def agreement_page(
         "overeenkomst.html",
         deps,
         staff,
+        422 if missing else 200,
         agreement=agreement,
         case=case,
         versions=list(reversed(versions)),
         templates=_templates(engine, "agreement"),
         gelukt=gelukt[:20],
+        missing=missing or [],
     )
 
 
@@ -294,4 +305,8 @@ def preview(
     template = str(data.get("template", ""))[:120]
     if template and template not in _templates(engine, "agreement"):
         raise NotFound("template", template)
-    return _render("agreement", agreement_id, staff, deps, engine, now, template)
+    try:
+        return _render("agreement", agreement_id, staff, deps, engine, now, template)
+    except ValidationFailed as exc:  # the data the template needs is incomplete
+        missing = [missing_nl(e.field) for e in exc.errors]
+        return agreement_page(agreement_id, staff, deps, engine, now, missing=missing)

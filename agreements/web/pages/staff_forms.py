@@ -45,6 +45,13 @@ _VALUE_ERRORS = {
     "email": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
     "phone": "Vul een geldig telefoonnummer in, zoals 030 123 45 67.",
 }
+# What a template needs but the case file lacks, said as what to fill in first.
+_MISSING = {
+    "tenant.date_of_birth": "de geboortedatum van de huurder",
+    "tenant.email": "het e-mailadres van de huurder",
+    "corporation": "de woningcorporatie als partij van de zaak",
+    "municipality": "de gemeente als partij van de zaak",
+}
 _MONEY = {"arrears", "instalment", "monthly_rent"}
 
 
@@ -133,6 +140,10 @@ def _pydantic_nl(detail: ErrorDetails, name: str) -> str:
         if "character" in message or "surrogate" in message:
             return "Hier staan tekens in die wij niet kunnen verwerken. Typ het opnieuw."
     return "Dit klopt niet. Controleer wat u invulde."
+
+
+def missing_nl(field: str) -> str:
+    return "Vul eerst in: " + _MISSING.get(field, f"het gegeven '{field}'") + "."
 
 
 def service_errors(exc: ValidationFailed, known: Iterable[str]) -> Errors:
