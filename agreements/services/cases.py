@@ -8,12 +8,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agreements.db.models import Case, CaseParty, CaseRepresentative, Organisation, Person, User
-from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, Role
+from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, RepresentativeKind, Role
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services import audit
+from agreements.services import audit, directory
 from agreements.services.context import Deps
-from agreements.services.inputs import CareNotesIn, CaseIn, CasePatch, PartyIn, RepresentativeIn
+from agreements.services.inputs import (
+    CareNotesIn,
+    CaseIn,
+    CasePatch,
+    PartyIn,
+    PersonIn,
+    RepresentativeIn,
+)
 from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
 
 MAX_TERM_DAYS = 5 * 366
@@ -21,37 +28,70 @@ MAX_TERM_DAYS = 5 * 366
 
 def create_case(data: CaseIn, *, deps: Deps, actor: Actor, now: datetime) -> Case:
     with deps.db.begin() as session:
-        authorize(actor, Action.WRITE, Resource.CASE)
-        coordinator_id = data.coordinator_id or _default_coordinator(actor)
-        _check_coordinator(session, coordinator_id)
-        if session.get(Person, data.tenant_id) is None:
-            raise ValidationFailed.one("tenant_id", "no such person")
-        _check_term(data.start_date, data.planned_end_date)
-        case = Case(
-            status=data.status,
-            coordinator_id=coordinator_id,
-            tenant_id=data.tenant_id,
-            start_date=data.start_date,
-            planned_end_date=data.planned_end_date,
-            created_at=now,
-            updated_at=now,
-            **data.address.model_dump(),
-        )
-        session.add(case)
-        session.flush()
-        case.reference = f"LK-{data.start_date.year}-{case.id:05d}"
-        _set_parties(session, case, data.parties)
-        _set_representatives(session, case, data.representatives)
-        audit.record(
+        case = _add_case(session, data, deps=deps, actor=actor, now=now)
+    return get_case(case.id, deps=deps, actor=actor, now=now, log=False)
+
+
+def register_case(
+    tenant: PersonIn,
+    data: CaseIn,
+    *,
+    deps: Deps,
+    actor: Actor,
+    now: datetime,
+    representative: tuple[PersonIn, RepresentativeKind] | None = None,
+) -> Case:
+    """A new tenant (and representative) with their case, all or nothing."""
+    with deps.db.begin() as session:
+        person = directory.add_person(session, tenant, deps=deps, actor=actor, now=now)
+        reps = []
+        if representative is not None:
+            guardian = directory.add_person(
+                session, representative[0], deps=deps, actor=actor, now=now
+            )
+            reps = [RepresentativeIn(person_id=guardian.id, kind=representative[1])]
+        case = _add_case(
             session,
-            deps,
+            data.model_copy(update={"tenant_id": person.id, "representatives": reps}),
+            deps=deps,
             actor=actor,
-            action="case.create",
-            subject_type="case",
-            subject_id=case.id,
             now=now,
         )
     return get_case(case.id, deps=deps, actor=actor, now=now, log=False)
+
+
+def _add_case(session: Session, data: CaseIn, *, deps: Deps, actor: Actor, now: datetime) -> Case:
+    authorize(actor, Action.WRITE, Resource.CASE)
+    coordinator_id = data.coordinator_id or _default_coordinator(actor)
+    _check_coordinator(session, coordinator_id)
+    if session.get(Person, data.tenant_id) is None:
+        raise ValidationFailed.one("tenant_id", "no such person")
+    _check_term(data.start_date, data.planned_end_date)
+    case = Case(
+        status=data.status,
+        coordinator_id=coordinator_id,
+        tenant_id=data.tenant_id,
+        start_date=data.start_date,
+        planned_end_date=data.planned_end_date,
+        created_at=now,
+        updated_at=now,
+        **data.address.model_dump(),
+    )
+    session.add(case)
+    session.flush()
+    case.reference = f"LK-{data.start_date.year}-{case.id:05d}"
+    _set_parties(session, case, data.parties)
+    _set_representatives(session, case, data.representatives)
+    audit.record(
+        session,
+        deps,
+        actor=actor,
+        action="case.create",
+        subject_type="case",
+        subject_id=case.id,
+        now=now,
+    )
+    return case
 
 
 def _default_coordinator(actor: Actor) -> int:

@@ -134,22 +134,29 @@ def _check_organisation(session: Session, org_id: object) -> None:
 
 
 def create_person(data: PersonIn, *, deps: Deps, actor: Actor, now: datetime) -> Person:
-    authorize(actor, Action.WRITE, Resource.PERSON)
     with deps.db.begin() as session:
-        _check_organisation(session, data.organisation_id)
-        person = Person(created_at=now)
-        _apply_person(person, data.model_dump(exclude_unset=True), deps)
-        session.add(person)
-        session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="person.create",
-            subject_type="person",
-            subject_id=person.id,
-            now=now,
-        )
+        return add_person(session, data, deps=deps, actor=actor, now=now)
+
+
+def add_person(
+    session: Session, data: PersonIn, *, deps: Deps, actor: Actor, now: datetime
+) -> Person:
+    """Inside the caller's transaction, so a person can be made together with a case."""
+    authorize(actor, Action.WRITE, Resource.PERSON)
+    _check_organisation(session, data.organisation_id)
+    person = Person(created_at=now)
+    _apply_person(person, data.model_dump(exclude_unset=True), deps)
+    session.add(person)
+    session.flush()
+    audit.record(
+        session,
+        deps,
+        actor=actor,
+        action="person.create",
+        subject_type="person",
+        subject_id=person.id,
+        now=now,
+    )
     return person
 
 

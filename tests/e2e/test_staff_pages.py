@@ -162,6 +162,15 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     assert f'value="{portaal}" checked' in text
     assert 'aria-invalid="true"' in text and 'id="fouten"' in text
 
+    def people() -> int:
+        from sqlalchemy import func, select
+
+        from agreements.db.models import Person
+
+        with world.deps.db() as session:
+            return int(session.scalar(select(func.count()).select_from(Person)) or 0)
+
+    before = people()
     too_long = client.post(
         "/zaken/nieuw",
         data={
@@ -173,6 +182,7 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     )
     assert too_long.status_code == 422
     assert "Een traject duurt hoogstens vijf jaar." in too_long.text
+    assert people() == before  # the tenant is not kept when the case is refused
 
     good = client.post(
         "/zaken/nieuw",

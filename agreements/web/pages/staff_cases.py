@@ -17,7 +17,6 @@ from agreements.services import (
     agreements,
     case_file,
     cases,
-    directory,
     documents,
     reminders,
     signing,
@@ -230,18 +229,9 @@ def create_case(staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep) -> R
     if errors or person is None or case_in is None:
         return _new_case_page(staff, deps, form, errors, chosen)
     try:
-        tenant = directory.create_person(person, deps=deps, actor=staff.actor, now=now)
-        reps = []
-        if rep.get("name"):
-            guardian = directory.create_person(
-                i.PersonIn(name=rep["name"]), deps=deps, actor=staff.actor, now=now
-            )
-            reps = [i.RepresentativeIn(person_id=guardian.id, kind=rep["kind"])]
-        case = cases.create_case(
-            case_in.model_copy(update={"tenant_id": tenant.id, "representatives": reps}),
-            deps=deps,
-            actor=staff.actor,
-            now=now,
+        guardian = (i.PersonIn(name=rep["name"]), rep["kind"]) if rep.get("name") else None
+        case = cases.register_case(
+            person, case_in, deps=deps, actor=staff.actor, now=now, representative=guardian
         )
     except ValidationFailed as exc:
         names = [f.name for f in _NEW_CASE] + ["parties"]
