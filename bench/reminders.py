@@ -89,7 +89,7 @@ from agreements.domain.enums import (
     ReviewOutcome,
     Role,
 )
-from agreements.domain.schedule import next_working_day, nominal_review_date
+from agreements.domain.schedule import last_instalment, next_working_day, nominal_review_date
 from agreements.services import reminders
 from agreements.services.context import Deps
 from agreements.services.reminder_delivery import Delivery
@@ -271,6 +271,7 @@ def _chunk_rows(first: int, count: int, rng: random.Random, dates: Dates, ids: C
                     "frequency": frequency,
                     "start_date": arrangement_start,
                     "number_of_terms": terms,
+                    "last_instalment_date": last_instalment(arrangement_start, terms, frequency),
                     "iban": "NL91ABNA0417164300",
                     "creditor_id": 1,
                 }
@@ -531,30 +532,14 @@ def floor_sql(dialect: str, s: Settings, today: date) -> tuple[str, dict[str, An
             f"WHERE a.status = 'active' AND a.end_date BETWEEN :{kind}_lo AND :{kind}_hi "
             f"AND {missing(kind, 'agreement', 'a.id')}"
         )
-    # The last instalment depends on the row: computed in SQL, month ends clamped as
-    # dateutil does (31 Jan + 1 month = 28 Feb).
-    if dialect == "postgresql":
-        last = (
-            "CASE p.frequency WHEN 'monthly' THEN "
-            "CAST(p.start_date + make_interval(months => p.number_of_terms - 1) AS date) "
-            "WHEN 'weekly' THEN p.start_date + 7 * (p.number_of_terms - 1) "
-            "ELSE p.start_date + 28 * (p.number_of_terms - 1) END"
-        )
-        warn = f"({last}) - {s.arrangement_end_days}"
-    else:
-        shifted = "date(p.start_date, '+' || (p.number_of_terms - 1) || ' months')"
-        last = (
-            f"CASE p.frequency WHEN 'monthly' THEN CASE WHEN strftime('%d', {shifted}) = "
-            f"strftime('%d', p.start_date) THEN {shifted} "
-            f"ELSE date({shifted}, 'start of month', '-1 day') END "
-            "ELSE date(p.start_date, '+' || ((p.number_of_terms - 1) * "
-            "CASE p.frequency WHEN 'weekly' THEN 7 ELSE 28 END) || ' days') END"
-        )
-        warn = f"date({last}, '-{s.arrangement_end_days} days')"
+    # The service keeps each arrangement's last instalment date in an indexed column.
+    p["arr_lo"] = since + timedelta(days=s.arrangement_end_days)
+    p["arr_hi"] = today + timedelta(days=s.arrangement_end_days)
     parts.append(
-        f"SELECT 'arrangement_end', p.id, p.case_id, {warn} FROM payment_arrangements p "
-        f"WHERE p.case_id IN (SELECT case_id FROM agreements WHERE status IN {LIVE}) "
-        f"AND {warn} BETWEEN :since AND :today "
+        "SELECT 'arrangement_end', p.id, p.case_id, p.last_instalment_date "
+        "FROM payment_arrangements p "
+        "WHERE p.last_instalment_date BETWEEN :arr_lo AND :arr_hi "
+        f"AND p.case_id IN (SELECT case_id FROM agreements WHERE status IN {LIVE}) "
         f"AND {missing('arrangement_end', 'payment_arrangement', 'p.id')}"
     )
     p["reported_lo"] = datetime.combine(since, clock(), tzinfo=UTC)
@@ -614,7 +599,7 @@ def floor_sql(dialect: str, s: Settings, today: date) -> tuple[str, dict[str, An
 class Phases:
     """Wraps the sweep's own steps (module globals) to split its time, and restores them."""
 
-    NAMES = ("find_due", "claim", "_deliver_one")
+    NAMES = ("find_due", "claim", "_deliver_batch")
 
     def __init__(self) -> None:
         self.seconds: Counter[str] = Counter()
@@ -741,12 +726,13 @@ def report(backend: str, r: dict[str, Any]) -> None:
         f"cancelled {rep['cancelled']}, failed {rep['failed']}; {r['emails1']:,} e-mails)"
     )
     ph = r["phases1"]
-    deliveries = r["calls1"].get("_deliver_one", 0)
-    per = ph.get("_deliver_one", 0) / deliveries * 1000 if deliveries else 0.0
+    deliveries = rep["sent"] + rep["flagged"] + rep["cancelled"] + rep["failed"]
+    per = ph.get("_deliver_batch", 0) / deliveries * 1000 if deliveries else 0.0
     print(
         f"  find_due {ph.get('find_due', 0) * 1000:.0f} ms, claim {ph.get('claim', 0) * 1000:.0f}"
         f" ms ({r['calls1'].get('claim', 0)} calls), deliver "
-        f"{ph.get('_deliver_one', 0) * 1000:.0f} ms ({deliveries:,} x {per:.2f} ms)"
+        f"{ph.get('_deliver_batch', 0) * 1000:.0f} ms ({deliveries:,} reminders, "
+        f"{per:.2f} ms each, in {r['calls1'].get('_deliver_batch', 0)} batches)"
     )
     print(
         f"  peak memory: +{r['rss_delta']:.1f} MB over the RSS before the sweep "

@@ -227,6 +227,8 @@ class PaymentArrangement(Base):
     number_of_terms: Mapped[int] = mapped_column(Integer)
     iban: Mapped[str] = mapped_column(String(34))
     creditor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    # Derived from start, terms and frequency; kept so reminders can find it by index.
+    last_instalment_date: Mapped[date | None] = mapped_column(index=True)
 
 
 class Agreement(Base):

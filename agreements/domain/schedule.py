@@ -34,6 +34,14 @@ def nominal_review_date(start: date, n: int) -> date:
     return start + relativedelta(months=REVIEW_INTERVAL_MONTHS * n)
 
 
+def last_instalment(start: date, terms: int, frequency: str) -> date:
+    """The date of the last instalment of a payment arrangement (monthly ones anchored)."""
+    if frequency == "monthly":
+        return start + relativedelta(months=terms - 1)
+    weeks = 1 if frequency == "weekly" else 4
+    return start + timedelta(weeks=weeks * (terms - 1))
+
+
 def review_due_dates(start: date, end: date) -> Iterator[tuple[int, date]]:
     """(n, due date) for every quarterly review from start up to and including end."""
     n = 1

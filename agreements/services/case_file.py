@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from agreements.db.blobs import BlobStore
 from agreements.db.models import EvictionJudgment, Organisation, PaymentArrangement, TenancyContract
-from agreements.domain.enums import OrganisationKind
+from agreements.domain.enums import OrganisationKind, PaymentFrequency
 from agreements.domain.errors import NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
+from agreements.domain.schedule import last_instalment
 from agreements.domain.values import to_cents
 from agreements.services import audit
 from agreements.services.context import Deps
@@ -61,6 +62,10 @@ def _check_judgment(row: EvictionJudgment) -> None:
 
 
 def _check_arrangement(row: PaymentArrangement) -> None:
+    """Check the arrangement and derive its last instalment date."""
+    row.last_instalment_date = last_instalment(
+        row.start_date, row.number_of_terms, PaymentFrequency(row.frequency).value
+    )
     if row.arrears_cents <= 0:
         raise ValidationFailed.one("arrears", "must be more than zero")
     if row.instalment_cents <= 0:

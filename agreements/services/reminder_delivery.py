@@ -55,25 +55,32 @@ def prefetch(session: Session, reminders: list[Reminder]) -> None:
     by_type: dict[str, set[int]] = {}
     for reminder in reminders:
         by_type.setdefault(reminder.subject_type, set()).add(reminder.subject_id)
+    # The session holds its objects weakly: keep them referenced for the whole batch.
+    kept: list[object] = session.info.setdefault("prefetched", [])
     reviews = list(session.scalars(select(Review).where(Review.id.in_(by_type.get("review", ())))))
+    kept += reviews
     agreement_ids = {r.agreement_id for r in reviews} | by_type.get("agreement", set())
-    list(session.scalars(select(Agreement).where(Agreement.id.in_(agreement_ids))))
-    list(
-        session.scalars(
-            select(SignatureRequest).where(
-                SignatureRequest.id.in_(by_type.get("signature_request", ()))
-            )
+    kept += session.scalars(select(Agreement).where(Agreement.id.in_(agreement_ids)))
+    kept += session.scalars(
+        select(SignatureRequest).where(
+            SignatureRequest.id.in_(by_type.get("signature_request", ()))
         )
     )
-    list(
-        session.scalars(
-            select(EvictionJudgment).where(
-                EvictionJudgment.id.in_(by_type.get("eviction_judgment", ()))
-            )
+    kept += session.scalars(
+        select(EvictionJudgment).where(
+            EvictionJudgment.id.in_(by_type.get("eviction_judgment", ()))
         )
     )
     cases = list(session.scalars(select(Case).where(Case.id.in_({r.case_id for r in reminders}))))
-    list(session.scalars(select(User).where(User.id.in_({c.coordinator_id for c in cases}))))
+    kept += cases
+    users = list(
+        session.scalars(select(User).where(User.id.in_({c.coordinator_id for c in cases})))
+    )
+    kept += users
+    kept += session.scalars(
+        select(User).where(User.id.in_({u.team_lead_id for u in users if u.team_lead_id}))
+    )
+    kept += session.scalars(select(Person).where(Person.id.in_({c.tenant_id for c in cases})))
     session.info["legal_emails"] = sorted(
         session.scalars(select(User.email).where(User.role == Role.LEGAL, User.active.is_(True)))
     )

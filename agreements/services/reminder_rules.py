@@ -26,7 +26,6 @@ from agreements.db.models import (
 )
 from agreements.domain.enums import (
     AgreementStatus,
-    PaymentFrequency,
     ReminderKind,
     RequestStatus,
     ReviewOutcome,
@@ -126,36 +125,30 @@ def agreement_rules(session: Session, s: Settings, since: date, today: date) -> 
             )
 
 
-def last_instalment(start: date, terms: int, frequency: PaymentFrequency) -> date:
-    if frequency is PaymentFrequency.MONTHLY:
-        return start + relativedelta(months=terms - 1)
-    weeks = 1 if frequency is PaymentFrequency.WEEKLY else 4
-    return start + timedelta(weeks=weeks * (terms - 1))
-
-
 def arrangement_rules(
     session: Session, s: Settings, since: date, today: date
 ) -> Iterator[Candidate]:
-    # The last instalment is at most 260 terms away; only the columns needed, dates in Python.
+    days = s.arrangement_end_days
     live_cases = select(Agreement.case_id).where(Agreement.status.in_(LIVE))
     query = select(
-        PaymentArrangement.id,
-        PaymentArrangement.case_id,
-        PaymentArrangement.start_date,
-        PaymentArrangement.number_of_terms,
-        PaymentArrangement.frequency,
+        PaymentArrangement.id, PaymentArrangement.case_id, PaymentArrangement.last_instalment_date
     ).where(
+        PaymentArrangement.last_instalment_date.between(
+            since + timedelta(days=days), today + timedelta(days=days)
+        ),
         PaymentArrangement.case_id.in_(live_cases),
-        PaymentArrangement.start_date <= today + timedelta(days=s.arrangement_end_days),
         _missing(K.ARRANGEMENT_END, "payment_arrangement", PaymentArrangement.id),
     )
-    for row_id, case_id, start, terms, frequency in session.execute(query):
-        end = last_instalment(start, terms, frequency)
-        due = end - timedelta(days=s.arrangement_end_days)
-        if since <= due <= today:
-            yield Candidate(
-                K.ARRANGEMENT_END, "payment_arrangement", row_id, case_id, due, "coordinator"
-            )
+    for row_id, case_id, end in session.execute(query):
+        assert end is not None  # the range excludes NULL
+        yield Candidate(
+            K.ARRANGEMENT_END,
+            "payment_arrangement",
+            row_id,
+            case_id,
+            end - timedelta(days=days),
+            "coordinator",
+        )
     missed = (
         select(MissedInstalment.id, PaymentArrangement.case_id, MissedInstalment.reported_at)
         .join(PaymentArrangement, PaymentArrangement.id == MissedInstalment.arrangement_id)
