@@ -32,8 +32,11 @@ _HOME = """<!doctype html>
 content="width=device-width, initial-scale=1"><title>Woonbegeleiding</title></head>
 <body><main><h1>Woonbegeleidingsovereenkomsten</h1>
 <p>Dit is de dienst voor de overeenkomsten van het Laatste Kansbeleid.</p>
-<ul><li><a href="/docs">API-documentatie (inloggen met <code>POST /api/v1/auth/login</code>)</a>
-</li><li><a href="/openapi.json">OpenAPI-beschrijving</a></li></ul></main></body></html>"""
+<ul><li><a href="/login">Inloggen voor medewerkers</a></li>
+<li><a href="/docs">API-documentatie (inloggen met <code>POST /api/v1/auth/login</code>)</a></li>
+<li><a href="/openapi.json">OpenAPI-beschrijving</a></li></ul>
+<p>Een huurder of partij die moet ondertekenen, gebruikt de persoonlijke link uit de e-mail.</p>
+</main></body></html>"""
 
 
 def create_app(
