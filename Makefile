@@ -15,7 +15,7 @@ export AGREEMENTS_DATA_DIR ?= $(CURDIR)/data
 
 run: venv ## Start web, worker and converters with a demo case (embedded default)
 	$(BIN)/agreements init --demo
-	$(BIN)/agreements up
+	AGREEMENTS_MAIL_OUTBOX=$${AGREEMENTS_MAIL_OUTBOX:-$(AGREEMENTS_DATA_DIR)/outbox} $(BIN)/agreements up
 
 test: venv ## Install what the tests need, check the code, and run every test
 	$(BIN)/lint-imports

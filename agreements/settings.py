@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         "Het Vierde Huis <noreply@localhost>", description="Sender of every e-mail."
     )
+    mail_outbox: Path | None = Field(
+        None,
+        description="Write e-mails as .eml files to this folder instead of sending them "
+        "(development: `make run` uses `data/outbox`; staff read them at /ontwikkeling/post).",
+    )
     bsn_enabled: bool = Field(
         False,
         description="Accept and store a BSN for people. Off by default: process a BSN only "

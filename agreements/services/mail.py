@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import secrets
 import smtplib
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from agreements.settings import Settings
 
@@ -33,6 +38,9 @@ def send(settings: Settings, mail: Mail) -> None:
     for name, data, mime in mail.attachments:
         main, _, sub = mime.partition("/")
         message.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    if settings.mail_outbox is not None:
+        _to_outbox(settings.mail_outbox, message)
+        return
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             if settings.smtp_starttls:
@@ -86,3 +94,43 @@ def declined_notice(
         f"niet ondertekend.\n\nReden: {reason}\n\nNeem contact op met deze partij."
     )
     return Mail(to="", subject=f"Geweigerd: {title} ({reference})", body=body)
+
+
+def _to_outbox(folder: Path, message: EmailMessage) -> None:
+    """Development: keep the message as a file (written whole, then renamed into place)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(bytes(message))
+    tmp.replace(folder / name)
+
+
+@dataclass(frozen=True)
+class Kept:
+    name: str
+    to: str
+    subject: str
+    date: str
+    body: str
+
+
+def outbox(folder: Path, limit: int = 50) -> list[Kept]:
+    """The newest messages in a development outbox."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.eml"), reverse=True)[:limit]:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        part = message.get_body(preferencelist=("plain",))
+        body = part.get_content() if part is not None else ""
+        found.append(
+            Kept(
+                path.name,
+                str(message["To"]),
+                str(message["Subject"]),
+                str(message["Date"]),
+                str(body),
+            )
+        )
+    return found

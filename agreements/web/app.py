@@ -11,6 +11,7 @@ from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from agreements.web import problems
 from agreements.web.limits import BodyLimit
+from agreements.web.pages import outbox
 from agreements.web.pages import signing as signing_pages
 from agreements.web.pages import staff as staff_pages
 from agreements.web.routes import (
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(signing_pages.router)
     app.include_router(staff_pages.router)
     app.include_router(reminders.feeds)
+    app.include_router(outbox.router)
     app.add_middleware(
         BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes
     )
