@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -382,7 +383,11 @@ class Reminder(Base):
     """A reminder is data: found by the sweep, claimed atomically, sent once or flagged."""
 
     __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "kind", "due_date"),)
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "kind", "due_date"),
+        # Claims look for pending rows in date order among many sent ones.
+        Index("ix_reminders_status_due_date", "status", "due_date"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
     subject_type: Mapped[str] = mapped_column(String(40))
