@@ -14,6 +14,7 @@ from agreements.web.limits import BodyLimit
 from agreements.web.pages import outbox
 from agreements.web.pages import signing as signing_pages
 from agreements.web.pages import staff as staff_pages
+from agreements.web.pages import staff_legal as legal_pages
 from agreements.web.routes import (
     agreements,
     auth,
@@ -70,6 +71,7 @@ def create_app(
         app.include_router(module.router, prefix=API)
     app.include_router(signing_pages.router)
     app.include_router(staff_pages.router)
+    app.include_router(legal_pages.router)
     app.include_router(reminders.feeds)
     app.include_router(outbox.router)
     app.add_middleware(
