@@ -273,6 +273,12 @@ def _record(
         )
     except ValueError as exc:
         raise ValidationFailed.one("signature", str(exc)) from None
+    # Signatures of one version take turns: with each other's rows committed, the last of
+    # two parties signing at the same moment sees that everyone has signed (PostgreSQL's
+    # READ COMMITTED would otherwise let both see the other still pending: no seal ever).
+    session.execute(
+        select(DocumentVersion.id).where(DocumentVersion.id == request.version_id).with_for_update()
+    )
     # The status check in the WHERE clause is what makes signing happen exactly once.
     changed = session.execute(
         update(SignatureRequest)

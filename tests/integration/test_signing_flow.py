@@ -479,3 +479,49 @@ def test_a_lost_seal_task_is_recovered_from_the_database(flow, world):
     tasks.recover_documents()
     sealed = client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf", headers=h)
     assert sealed.status_code == 200
+
+
+def test_two_last_parties_signing_at_once_finish_exactly_once(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_mitros)
+    requests = _send(client, world, version["id"])
+    tokens = [_link(inbox.to(r["email"])[-1]) for r in requests]
+    for r, token in zip(requests[:-2], tokens[:-2], strict=True):
+        _sign(deps, token, r["party_name"])
+    outcomes: list[signing.Outcome] = []
+    barrier = threading.Barrier(2)
+
+    def last(token: str, name: str) -> None:
+        barrier.wait()
+        outcomes.append(
+            signing.sign_with_link(
+                token,
+                signing.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
+                deps=deps,
+                now=datetime.now(UTC),
+            )
+        )
+
+    threads = [
+        threading.Thread(target=last, args=(t, r["party_name"]))
+        for r, t in zip(requests[-2:], tokens[-2:], strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(o.complete for o in outcomes) == [False, True]
+    for outcome in outcomes:  # both wake the worker; the seal is made once
+        tasks.after_signing(outcome)
+    tasks.finish_document(version["id"])
+    with deps.db() as session:
+        from sqlalchemy import func, select
+
+        from agreements.db.models import AuditEntry
+
+        sealed = session.scalar(
+            select(func.count()).where(
+                AuditEntry.action == "document.sealed", AuditEntry.subject_id == str(version["id"])
+            )
+        )
+    assert sealed == 1
