@@ -16,6 +16,7 @@ from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
 from agreements.services import dossier, finishing, legal
 from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.web.pages import staff_queries
 from agreements.web.pages.staff_base import (
     FormDep,
     StaffDep,
@@ -44,16 +45,16 @@ SEAL_NL = {
     "invalid": "ongeldig",
 }
 # Sortable columns: the page's header text and the report's sort key.
-COLUMNS = [
+COLUMNS = [  # the overall verdict early: it must be visible without scrolling sideways
     ("Zaak", "case_reference"),
     ("Huurder", "tenant_name"),
-    ("Overeenkomst", "agreement_status"),
-    ("Huurovereenkomst", "contract_number"),
+    ("Beoordeling", "status"),
     ("Vonnis", "judgment_age_days"),
     ("Naam en adres", "address_match"),
+    ("Huurovereenkomst", "contract_number"),
     ("Ondertekening en zegel", "signatures"),
     ("Evaluaties", "reviews_overdue"),
-    ("Beoordeling", "status"),
+    ("Overeenkomst", "agreement_status"),
 ]
 
 
@@ -237,6 +238,7 @@ def dossier_progress(
         deps,
         staff,
         jobs=jobs,
+        labels=staff_queries.case_labels(deps, {j.case_id for j in jobs}),
         reasons={j.task_id: _job_reason(j) for j in jobs if j.status == "failed"},
         done=done,
         ready=sum(j.status == "done" for j in jobs),
