@@ -15,6 +15,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import FreeText
 from pypdf.constants import AnnotationFlag
+from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject, NumberObject
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -150,7 +151,7 @@ def _documents(session: Session, engine: DocumentEngine, case_id: int) -> list[P
             title += ": ondertekend en verzegeld"
         elif document.kind == "agreement":
             title += ": NIET ONDERTEKEND"
-        pdf = engine.store.get(digest)
+        pdf = _stored_pdf(engine, digest, title)
         parts.append(
             Part(
                 title,
@@ -163,6 +164,18 @@ def _documents(session: Session, engine: DocumentEngine, case_id: int) -> list[P
             )
         )
     return parts
+
+
+def _stored_pdf(engine: DocumentEngine, digest: str, title: str) -> bytes:
+    """A part of the dossier as stored; a damaged or missing file stops the dossier plainly."""
+    try:
+        pdf = engine.store.get(digest)
+        PdfReader(io.BytesIO(pdf))
+    except (OSError, PyPdfError, ValueError) as exc:
+        raise Conflict(
+            f"the stored file of {title} ({digest[:12]}…) is damaged or missing: {exc}"
+        ) from None
+    return pdf
 
 
 def _outline(pdf: bytes) -> list[tuple[str, int]]:
