@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
@@ -214,6 +216,17 @@ def _append(original: bytes, page: bytes) -> bytes:
     return out.getvalue()
 
 
+def _our_certificate(path: Path, password: str) -> Any:
+    # Decrypting the PKCS#12 file costs milliseconds; it changes only when the file does.
+    return _load_certificate(str(path), path.stat().st_mtime_ns, password)
+
+
+@lru_cache(maxsize=4)
+def _load_certificate(path: str, mtime_ns: int, password: str) -> Any:
+    del mtime_ns  # part of the cache key only
+    return load_pkcs12_certificate(path, password)
+
+
 @dataclass(frozen=True)
 class Verification:
     report: VerificationReport
@@ -236,7 +249,7 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
 
         cert_path = deps.settings.effective_seal_pkcs12
         trusted = (
-            [load_pkcs12_certificate(cert_path, deps.settings.effective_seal_password)]
+            [_our_certificate(cert_path, deps.settings.effective_seal_password)]
             if cert_path.exists()
             else []
         )

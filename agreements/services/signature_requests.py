@@ -214,20 +214,18 @@ def void_for_new_version(
 def next_in_turn(version_id: int, *, deps: Deps) -> list[int]:
     """In an ordered signing, the requests whose turn it is now and who have no link yet."""
     with deps.db() as session:
-        pending = list(
-            session.scalars(
-                select(SignatureRequest)
-                .where(
-                    SignatureRequest.version_id == version_id,
-                    SignatureRequest.status == RequestStatus.PENDING,
-                )
-                .order_by(SignatureRequest.position)
+        first = session.execute(
+            select(SignatureRequest.id, SignatureRequest.position, SignatureRequest.sends)
+            .where(
+                SignatureRequest.version_id == version_id,
+                SignatureRequest.status == RequestStatus.PENDING,
             )
-        )
-        if not pending or pending[0].position == 0:
-            return []
-        first = pending[0]
-        return [first.id] if first.sends == 0 else []
+            .order_by(SignatureRequest.position)
+            .limit(1)
+        ).first()
+    if first is None or first.position == 0:  # nobody left, or everyone signs in parallel
+        return []
+    return [first.id] if first.sends == 0 else []
 
 
 def manage_request(
