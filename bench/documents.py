@@ -41,6 +41,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# bench/signing.py would shadow the `signing` package (a script's folder comes first on
+# sys.path): the repository root goes before it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from docxtpl import DocxTemplate
 from jinja2 import Environment
 from pypdf import PdfReader, PdfWriter

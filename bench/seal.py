@@ -6,6 +6,7 @@ import io
 import logging
 import secrets
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,6 +21,10 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+# bench/signing.py would shadow the `signing` package (a script's folder comes first on
+# sys.path): the repository root goes before it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from signing.certs import KeyAlgorithm, load_pkcs12_certificate, make_dev_certificate
 from signing.seal import forget_signers, seal_pdf
