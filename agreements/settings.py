@@ -229,8 +229,9 @@ class Settings(BaseSettings):
 
     @property
     def effective_seal_password(self) -> str:
+        """The PKCS#12 password; only development mode has a built-in one."""
         password = self.seal_password.get_secret_value()
-        if not password and self.mode != "production":
+        if not password and self.mode == "development":
             return "development-seal"  # only for the development key `init` makes
         return password
 

@@ -16,6 +16,7 @@ _DATA = Path(tempfile.mkdtemp(prefix="agreements-tests-"))
 os.environ.setdefault("AGREEMENTS_MODE", "test")
 os.environ.setdefault("AGREEMENTS_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("AGREEMENTS_DATA_DIR", str(_DATA))
+os.environ.setdefault("AGREEMENTS_SEAL_PASSWORD", "test-seal-password")
 os.environ.pop("AGREEMENTS_DATABASE_URL", None)
 
 from sqlalchemy import create_engine, text  # noqa: E402

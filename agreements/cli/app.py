@@ -117,6 +117,8 @@ def ensure_seal_key(settings: Settings) -> None:
     elif settings.mode == "production":
         fail(f"no seal key at {path}: set AGREEMENTS_SEAL_PKCS12 and AGREEMENTS_SEAL_PASSWORD")
     else:
+        if not settings.effective_seal_password:
+            fail("set AGREEMENTS_SEAL_PASSWORD: the development seal key needs a password")
         ensure_dev_certificate(path, settings.effective_seal_password)
         out.print(f"Development seal key made: {path} (not for production)")
 

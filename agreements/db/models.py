@@ -324,6 +324,7 @@ class DocumentVersion(Base):
     )
     finish_error: Mapped[str] = mapped_column(Text, default="")
     finish_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finish_started_at: Mapped[datetime | None]
     sealed_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     sealed_at: Mapped[datetime | None]
 

@@ -90,7 +90,8 @@ class RequestStatus(Labelled):
 
 class FinishStatus(Labelled):
     NOT_READY = "not_ready", "nog niet door iedereen ondertekend"
-    PENDING = "pending", "wordt verzegeld"
+    PENDING = "pending", "wacht op verzegelen"
+    RUNNING = "running", "wordt verzegeld"
     DONE = "done", "verzegeld"
     FAILED = "failed", "verzegelen mislukt"
 

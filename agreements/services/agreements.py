@@ -103,6 +103,8 @@ def update_agreement(
                 f"only a draft agreement can be changed; this one is {agreement.status.value}"
             )
         if data.status is not None:
+            if data.status is AgreementStatus.ACTIVE and actor.user_id is not None:
+                raise Conflict("an agreement becomes active when every party has signed it")
             check_transition(agreement.status, data.status)
             agreement.status = data.status
         agreement.tenancy_contract_id = data.tenancy_contract_id or agreement.tenancy_contract_id

@@ -23,6 +23,8 @@ _hasher = PasswordHasher()
 # Verifying against a dummy hash when the account is unknown keeps the timing the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 10
+# A calendar link's token opens the feed only: it must never count as a login.
+LOGIN_KINDS = ("session", "bearer")
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,11 @@ def create_bearer_token(
 def authenticate(token: str, *, deps: Deps, now: datetime) -> Actor:
     """The actor behind a session or bearer token, or NotAuthenticated."""
     with deps.db() as session:
-        row = session.scalar(select(AuthToken).where(AuthToken.digest == token_digest(deps, token)))
+        row = session.scalar(
+            select(AuthToken).where(
+                AuthToken.digest == token_digest(deps, token), AuthToken.kind.in_(LOGIN_KINDS)
+            )
+        )
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             raise NotAuthenticated("the login has expired or is not valid; log in again")
         user = session.get(User, row.user_id)
@@ -212,7 +218,11 @@ def authenticate(token: str, *, deps: Deps, now: datetime) -> Actor:
 
 def logout(token: str, *, deps: Deps, now: datetime) -> None:
     with deps.db.begin() as session:
-        row = session.scalar(select(AuthToken).where(AuthToken.digest == token_digest(deps, token)))
+        row = session.scalar(
+            select(AuthToken).where(
+                AuthToken.digest == token_digest(deps, token), AuthToken.kind.in_(LOGIN_KINDS)
+            )
+        )
         if row is not None and row.revoked_at is None:
             row.revoked_at = now
             audit.record(

@@ -153,21 +153,23 @@ def _field_error(problem: str) -> Any:
     return FieldError(field or "data", reason or problem)
 
 
-def _claim(deps: Deps, version_id: int, now: datetime) -> bool:
-    """Take the version for rendering, atomically; False when it is done or someone has it."""
+def _claim(deps: Deps, version_id: int, now: datetime) -> int | None:
+    """Take the version for rendering, atomically: the attempt number, or None when it is
+    done or another worker has it."""
     stale = now.timestamp() - STALE_AFTER_SECONDS
     with deps.db.begin() as session:
         version = session.get(DocumentVersion, version_id)
         if version is None or version.status is DocumentStatus.READY:
-            return False
+            return None
         if (
             version.status is DocumentStatus.RENDERING
             and version.started_at is not None
             and version.started_at.timestamp() > stale
         ):
-            return False
+            return None
         if version.attempts >= MAX_ATTEMPTS and version.status is DocumentStatus.FAILED:
-            return False
+            return None
+        attempt = version.attempts + 1  # read before the UPDATE (it refreshes the object)
         claimed = session.execute(  # type: ignore[attr-defined]
             update(DocumentVersion)
             .where(DocumentVersion.id == version_id, DocumentVersion.attempts == version.attempts)
@@ -178,14 +180,15 @@ def _claim(deps: Deps, version_id: int, now: datetime) -> bool:
                 error="",
             )
         ).rowcount
-        return bool(claimed)
+        return attempt if claimed else None
 
 
 def render_version(
     version_id: int, *, deps: Deps, engine: DocumentEngine, clock: Callable[[], datetime]
 ) -> DocumentStatus:
     """Render, convert, assemble and store one version. Idempotent: a done version is left."""
-    if not _claim(deps, version_id, clock()):
+    attempt = _claim(deps, version_id, clock())
+    if attempt is None:
         with deps.db() as session:
             version = session.get(DocumentVersion, version_id)
             return version.status if version else DocumentStatus.FAILED
@@ -226,13 +229,16 @@ def render_version(
         docx_digest, pdf_digest = engine.store.put(docx), engine.store.put(package)
         pages = len(PdfReader(io.BytesIO(package)).pages)
     except DocumentError as exc:
-        return _finish_failed(deps, version_id, str(exc), clock())
+        return _finish_failed(deps, version_id, attempt, str(exc), clock())
     except Exception as exc:
         log.exception("document.render_failed", extra={"version": version_id})
-        return _finish_failed(deps, version_id, f"unexpected error: {type(exc).__name__}", clock())
+        return _finish_failed(
+            deps, version_id, attempt, f"unexpected error: {type(exc).__name__}", clock()
+        )
     with deps.db.begin() as session:
-        version = session.get(DocumentVersion, version_id)
-        assert version is not None
+        version = _still_ours(session, version_id, attempt)
+        if version is None:  # taken over as stale meanwhile: the other render's result counts
+            return DocumentStatus.RENDERING
         version.status, version.docx_sha256, version.pdf_sha256 = (
             DocumentStatus.READY,
             docx_digest,
@@ -281,10 +287,26 @@ def _annexes(session: Session, engine: DocumentEngine, document: Document) -> li
     return annexes
 
 
-def _finish_failed(deps: Deps, version_id: int, reason: str, now: datetime) -> DocumentStatus:
+def _still_ours(session: Session, version_id: int, attempt: int) -> DocumentVersion | None:
+    """The version, locked, if this render's claim still holds (a version is written once)."""
+    return session.scalar(
+        select(DocumentVersion)
+        .where(
+            DocumentVersion.id == version_id,
+            DocumentVersion.attempts == attempt,
+            DocumentVersion.status == DocumentStatus.RENDERING,
+        )
+        .with_for_update()
+    )
+
+
+def _finish_failed(
+    deps: Deps, version_id: int, attempt: int, reason: str, now: datetime
+) -> DocumentStatus:
     with deps.db.begin() as session:
-        version = session.get(DocumentVersion, version_id)
-        assert version is not None
+        version = _still_ours(session, version_id, attempt)
+        if version is None:
+            return DocumentStatus.RENDERING
         version.status, version.error, version.finished_at = DocumentStatus.FAILED, reason, now
         audit.record(
             session,
@@ -390,9 +412,70 @@ def unfinished(*, deps: Deps, now: datetime) -> tuple[list[int], list[int]]:
         finish = list(
             session.scalars(
                 select(DocumentVersion.id).where(
-                    DocumentVersion.finish_status.in_([FinishStatus.PENDING, FinishStatus.FAILED]),
+                    DocumentVersion.finish_status.in_(
+                        [FinishStatus.PENDING, FinishStatus.FAILED, FinishStatus.RUNNING]
+                    ),
                     DocumentVersion.finish_attempts < MAX_FINISH_ATTEMPTS,
                 )
             )
         )
     return render, finish
+
+
+def read_sealed(
+    version_id: int, *, deps: Deps, engine: DocumentEngine, actor: Actor, now: datetime
+) -> tuple[bytes, DocumentVersion, Document]:
+    """The sealed PDF of a fully signed version; the read is logged."""
+    from agreements.domain.enums import FinishStatus
+
+    version, document = get_version(version_id, deps=deps, actor=actor)
+    if version.finish_status is not FinishStatus.DONE or version.sealed_sha256 is None:
+        raise Conflict(
+            f"not sealed yet ({version.finish_status.label})"
+            + (f": {version.finish_error}" if version.finish_error else "")
+        )
+    with deps.db.begin() as session:
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="document.read_sealed",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=now,
+            detail={"case": document.case_id},
+        )
+    return engine.store.get(version.sealed_sha256), version, document
+
+
+def add_template(
+    name: str,
+    data: bytes,
+    *,
+    kind: str,
+    title: str | None,
+    deps: Deps,
+    engine: DocumentEngine,
+    actor: Actor,
+    now: datetime,
+) -> Any:
+    """Check and keep a new template version (coordinators and admins); logged."""
+    from agreements.domain.enums import Role
+    from agreements.domain.errors import Forbidden
+
+    authorize(actor, Action.WRITE, Resource.AGREEMENT)
+    if actor.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise Forbidden("only coordinators and admins add templates")
+    added = engine.catalogue.add(name, data, kind=kind, title=title)
+    with deps.db.begin() as session:
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="template.add",
+            subject_type="template",
+            subject_id=f"{added.name}:{added.version}",
+            now=now,
+            detail={"sha256": added.sha256, "kind": kind},
+        )
+    return added

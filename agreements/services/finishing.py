@@ -7,7 +7,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,23 +51,28 @@ _METHOD_NL = {
 }
 
 
-def _claim(deps: Deps, version_id: int) -> bool:
+FINISH_STALE = timedelta(minutes=10)  # a seal "running" this long belonged to a dead worker
+
+
+def _claim(deps: Deps, version_id: int, now: datetime) -> bool:
+    """Take the version for sealing, atomically: one worker seals it, never two."""
     with deps.db.begin() as session:
-        version = session.get(DocumentVersion, version_id)
-        if version is None or version.finish_status not in (
-            FinishStatus.PENDING,
-            FinishStatus.FAILED,
-        ):
-            return False
-        if version.finish_attempts >= MAX_FINISH_ATTEMPTS:
-            return False
         claimed = session.execute(  # type: ignore[attr-defined]
             update(DocumentVersion)
             .where(
                 DocumentVersion.id == version_id,
-                DocumentVersion.finish_attempts == version.finish_attempts,
+                DocumentVersion.finish_attempts < MAX_FINISH_ATTEMPTS,
+                (DocumentVersion.finish_status.in_([FinishStatus.PENDING, FinishStatus.FAILED]))
+                | (
+                    (DocumentVersion.finish_status == FinishStatus.RUNNING)
+                    & (DocumentVersion.finish_started_at < now - FINISH_STALE)
+                ),
             )
-            .values(finish_attempts=version.finish_attempts + 1)
+            .values(
+                finish_status=FinishStatus.RUNNING,
+                finish_started_at=now,
+                finish_attempts=DocumentVersion.finish_attempts + 1,
+            )
         ).rowcount
         return bool(claimed)
 
@@ -76,7 +81,7 @@ def finish_version(
     version_id: int, *, deps: Deps, engine: DocumentEngine, clock: Callable[[], datetime]
 ) -> FinishStatus:
     """Add the evidence page, embed the evidence and seal; idempotent and retried on failure."""
-    if not _claim(deps, version_id):
+    if not _claim(deps, version_id, clock()):
         with deps.db() as session:
             version = session.get(DocumentVersion, version_id)
             return version.finish_status if version else FinishStatus.FAILED

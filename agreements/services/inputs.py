@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -77,6 +78,19 @@ class Input(BaseModel):
         return _check_text(value)
 
 
+class Patch(Input):
+    """A partial change: a field left out keeps its value; `null` only where it may be empty."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("cannot be emptied; leave it out to keep it")
+        return value
+
+
 class AddressIn(Input):
     street: Name
     house_number: Annotated[
@@ -93,7 +107,8 @@ class OrganisationIn(Input):
     phone: Phone | None = None
 
 
-class OrganisationPatch(Input):
+class OrganisationPatch(Patch):
+    nullable = frozenset({"email", "phone"})
     name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
@@ -109,7 +124,8 @@ class PersonIn(Input):
     bsn: Bsn | None = Field(None, description="Only accepted when BSN processing is enabled.")
 
 
-class PersonPatch(Input):
+class PersonPatch(Patch):
+    nullable = frozenset({"address", "date_of_birth", "phone", "email", "bsn", "organisation_id"})
     name: Name | None = None
     date_of_birth: Day | None = None
     email: Email | None = None
@@ -140,7 +156,7 @@ class CaseIn(Input):
     representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=5)
 
 
-class CasePatch(Input):
+class CasePatch(Patch):
     coordinator_id: Id | None = None
     address: AddressIn | None = None
     start_date: Day | None = None
@@ -164,7 +180,8 @@ class TenancyContractIn(Input):
     monthly_rent: Money
 
 
-class TenancyContractPatch(Input):
+class TenancyContractPatch(Patch):
+    nullable = frozenset({"end_date"})
     contract_number: Code | None = None
     address: AddressIn | None = None
     start_date: Day | None = None
@@ -188,7 +205,8 @@ class JudgmentIn(Input):
     )
 
 
-class JudgmentPatch(Input):
+class JudgmentPatch(Patch):
+    nullable = frozenset({"ecli", "served_date"})
     court: Name | None = None
     case_number: Short | None = None
     judgment_date: Day | None = None
@@ -209,7 +227,7 @@ class PaymentArrangementIn(Input):
     creditor_id: Id
 
 
-class PaymentArrangementPatch(Input):
+class PaymentArrangementPatch(Patch):
     arrears: Money | None = None
     instalment: Money | None = None
     frequency: PaymentFrequency | None = None
@@ -234,7 +252,7 @@ class AgreementIn(Input):
     reason: LongText = Field("", description="Why this agreement exists, in plain Dutch.")
 
 
-class AgreementPatch(Input):
+class AgreementPatch(Patch):
     tenancy_contract_id: Id | None = None
     eviction_judgment_id: Id | None = None
     start_date: Day | None = None
@@ -262,7 +280,8 @@ class ActionIn(Input):
     due: Day
 
 
-class ReviewPatch(Input):
+class ReviewPatch(Patch):
+    nullable = frozenset({"held_date", "outcome"})
     held_date: Day | None = None
     outcome: ReviewOutcome | None = None
     summary: LongText | None = None

@@ -197,18 +197,19 @@ def _deliver_batch(
         sent.append(reminder_id)
         # Marked in small groups: a crash in between re-sends at most this many.
         if len(sent) >= MARK_EVERY:
-            counts["sent"] += _mark_sent(deps, sent, now)
+            counts["sent"] += _mark_sent(deps, sent, token, now)
             sent = []
-    counts["sent"] += _mark_sent(deps, sent, now)
+    counts["sent"] += _mark_sent(deps, sent, token, now)
     return counts
 
 
-def _mark_sent(deps: Deps, ids: list[int], now: datetime) -> int:
+def _mark_sent(deps: Deps, ids: list[int], token: str, now: datetime) -> int:
     if ids:
         with deps.db.begin() as session:
+            # Only rows this sweep still holds: a claim taken over as stale is the other's.
             session.execute(
                 update(Reminder)
-                .where(Reminder.id.in_(ids))
+                .where(Reminder.id.in_(ids), Reminder.claim == token)
                 .values(status=ReminderStatus.SENT, claim=None, sent_at=now)
             )
     return len(ids)

@@ -20,7 +20,13 @@ from agreements.db.models import (
     SignatureRequest,
     User,
 )
-from agreements.domain.enums import AgreementStatus, DocumentStatus, PartyRole, RequestStatus
+from agreements.domain.enums import (
+    AgreementStatus,
+    DocumentStatus,
+    FinishStatus,
+    PartyRole,
+    RequestStatus,
+)
 from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource
 from agreements.services import audit
@@ -101,6 +107,10 @@ def send_for_signature(
     """One request per party for this exact version; returns those to invite now."""
     with deps.db.begin() as session:
         version, document, case = version_for(session, version_id, actor, Action.WRITE)
+        # Two coordinators pressing "send" at once must not make two sets of requests.
+        session.execute(
+            select(DocumentVersion.id).where(DocumentVersion.id == version_id).with_for_update()
+        )
         if document.kind == "dossier":
             raise Conflict("a dossier is sealed by the service; nobody signs it")
         if version.status is not DocumentStatus.READY or version.pdf_sha256 is None:
@@ -179,8 +189,11 @@ def _void_other_versions(
     session: Session, deps: Deps, document_id: int, keep: int, actor: Actor | str, now: datetime
 ) -> None:
     """A new version means everyone signs again: requests for older versions lapse."""
+    # A sealed version's signatures are history: they stay as they were signed.
     others = select(DocumentVersion.id).where(
-        DocumentVersion.document_id == document_id, DocumentVersion.id != keep
+        DocumentVersion.document_id == document_id,
+        DocumentVersion.id != keep,
+        DocumentVersion.finish_status != FinishStatus.DONE,
     )
     voided = session.execute(
         update(SignatureRequest)

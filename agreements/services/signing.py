@@ -108,21 +108,27 @@ def _view(
     case = session.get(Case, document.case_id) if document else None
     assert document is not None and case is not None
     state = _state(request, token, deps, now)
-    waiting = False
-    if state is LinkState.VALID and request.position > 1:
-        waiting = bool(
-            session.scalar(
-                select(SignatureRequest.id)
-                .where(
-                    SignatureRequest.version_id == request.version_id,
-                    SignatureRequest.position < request.position,
-                    SignatureRequest.position > 0,
-                    SignatureRequest.status != RequestStatus.SIGNED,
-                )
-                .limit(1)
-            )
-        )
+    waiting = state is LinkState.VALID and _not_yet_their_turn(session, request)
     return LinkView(request, version, document, case.reference or str(case.id), state, waiting)
+
+
+def _not_yet_their_turn(session: Session, request: SignatureRequest) -> bool:
+    """In an ordered signing, someone earlier in the order has not signed yet."""
+    if request.position <= 1:
+        return False
+    return (
+        session.scalar(
+            select(SignatureRequest.id)
+            .where(
+                SignatureRequest.version_id == request.version_id,
+                SignatureRequest.position < request.position,
+                SignatureRequest.position > 0,
+                SignatureRequest.status != RequestStatus.SIGNED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _state(request: SignatureRequest, token: str, deps: Deps, now: datetime) -> LinkState:
@@ -213,6 +219,10 @@ def sign_as_staff(
         if witness:
             if actor.role is not Role.COORDINATOR:
                 raise Forbidden("only a coordinator can witness an in-person signing")
+            # Organisations sign for themselves; only the tenant (or the representative who
+            # signs with the tenant) signs in person on the coordinator's tablet.
+            if request.party_role not in {"tenant", "representative"}:
+                raise Forbidden("only the tenant or the representative signs in person")
             how = Identification.IN_PERSON
         else:
             mine = request.user_id == actor.user_id or (
@@ -223,6 +233,8 @@ def sign_as_staff(
             how = Identification.STAFF_SESSION
         if request.status is not RequestStatus.PENDING or request.expires_at <= now:
             raise Conflict(f"this request cannot be signed ({request.status.label})")
+        if _not_yet_their_turn(session, request):
+            raise Conflict("it is not this party's turn yet: earlier parties sign first")
         return _record(
             session,
             deps,

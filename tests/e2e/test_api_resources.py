@@ -448,13 +448,20 @@ def test_agreement_create_get_patch_list(api: Api) -> None:
         },
     )
     assert [o["text"] for o in changed["obligations"]] == ["De gemeente biedt schuldhulp."]
-    for status in ("out_for_signature", "draft", "out_for_signature", "active"):
+    for status in ("out_for_signature", "draft", "out_for_signature"):
         assert api.patch(f"agreements/{agreement['id']}", {"status": status})["status"] == status
+    # Only signing makes an agreement active, never a PATCH by a person.
+    refused = api.client.patch(
+        f"/api/v1/agreements/{agreement['id']}",
+        json={"status": "active"},
+        headers=api.world.headers("coordinator"),
+    )
+    assert refused.status_code == 409
     second = api.agreement(case["id"], "2026-04-01", "2028-04-01")
     both = api.get("agreements", case_id=case["id"])
     assert _ids(both) == [agreement["id"], second["id"]] and both["total"] == 2
-    active = api.get("agreements", case_id=case["id"], status="active")
-    assert _ids(active) == [agreement["id"]] and active["total"] == 1
+    pending = api.get("agreements", case_id=case["id"], status="out_for_signature")
+    assert _ids(pending) == [agreement["id"]] and pending["total"] == 1
     drafts = api.get("agreements", case_id=case["id"], status="draft")
     assert _ids(drafts) == [second["id"]]
     assert api.get("agreements", case_id=case["id"], status="terminated")["total"] == 0

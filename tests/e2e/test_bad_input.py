@@ -6,7 +6,7 @@ import copy
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -392,6 +392,19 @@ def test_disallowed_status_transition_is_409(ctx: Ctx, path: list[str], refused:
     agreement = ctx.create("agreements", ctx.body("agreements"))
     url = f"{API}/agreements/{agreement}"
     for status in path:
+        if status == "active":  # only signing makes an agreement active: as the worker does
+            from agreements.domain.policy import SYSTEM
+            from agreements.services import agreements as use_cases
+            from agreements.services.inputs import AgreementPatch
+
+            use_cases.update_agreement(
+                agreement,
+                AgreementPatch(status="active"),
+                deps=ctx.world.deps,
+                actor=SYSTEM,
+                now=datetime.now(UTC),
+            )
+            continue
         r = ctx.api.patch(url, json={"status": status}, headers=ctx.h)
         assert r.status_code == 200, r.text
     before = ctx.api.get(url, headers=ctx.h).json()

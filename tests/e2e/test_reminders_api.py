@@ -77,3 +77,14 @@ def test_calendar_feed_for_coordinators(client, world):
     client.post("/api/v1/auth/calendar-feed", headers=world.headers("coordinator"))
     assert client.get(path).status_code == 401
     assert client.get("/calendar/nonsense.ics").status_code == 401
+
+
+def test_a_calendar_link_is_not_a_login(client, world):
+    made = client.post("/api/v1/auth/calendar-feed", headers=world.headers("coordinator"))
+    token = made.json()["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    as_bearer = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert as_bearer.status_code == 401
+    client.cookies.set("agreements_session", token)
+    assert client.get("/api/v1/cases").status_code == 401
+    assert client.get("/werk", follow_redirects=False).status_code == 303

@@ -525,3 +525,46 @@ def test_two_last_parties_signing_at_once_finish_exactly_once(flow, world):
             )
         )
     assert sealed == 1
+
+
+def test_staff_cannot_skip_the_order_nor_witness_for_organisations(flow, world):
+    client, deps, _inbox = flow
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"], ordered=True)
+    by_role = {r["party_role"]: r for r in requests}
+    body = {"typed_name": "Portaal", "consent_version": deps.settings.consent_version}
+    early = client.post(
+        f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign",
+        headers=world.headers("portaal"),
+        json=body,
+    )
+    assert early.status_code == 409  # the tenant and others sign first
+    witnessed = client.post(
+        f"/api/v1/signature-requests/{by_role['municipality']['id']}/sign",
+        headers=world.headers("coordinator"),
+        json={**body, "witness": True},
+    )
+    assert witnessed.status_code == 403  # organisations sign for themselves
+
+
+def test_a_dossier_job_of_another_case_is_not_found(flow, world):
+    client, _deps, _inbox = flow
+    jobs = client.post(
+        "/api/v1/legal/dossiers",
+        headers=world.headers("mitros"),
+        json={"case_ids": [world.case_mitros]},
+    )
+    assert jobs.status_code == 202, jobs.text
+    task = jobs.json()[0]["task_id"]
+    # The Portaal partner may read its own case, but not Mitros's job through it.
+    other = client.get(
+        f"/api/v1/legal/dossiers/{world.case_portaal}/{task}", headers=world.headers("portaal")
+    )
+    assert other.status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/legal/dossiers/{world.case_portaal}/{task}.pdf",
+            headers=world.headers("portaal"),
+        ).status_code
+        == 404
+    )

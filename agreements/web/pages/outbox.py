@@ -6,6 +6,7 @@ import re
 
 from fastapi import APIRouter, Response
 
+from agreements.domain.enums import Role
 from agreements.domain.errors import NotFound
 from agreements.services import mail
 from agreements.web.deps import DepsDep
@@ -20,6 +21,8 @@ def outbox(staff: StaffDep, deps: DepsDep) -> Response:
     """The outbox folder (AGREEMENTS_MAIL_OUTBOX), newest first; absent in production."""
     folder = deps.settings.mail_outbox
     if folder is None or deps.settings.mode == "production":
+        raise NotFound("page", "outbox")
+    if staff.actor.role not in (Role.ADMIN, Role.COORDINATOR):  # it holds everyone's links
         raise NotFound("page", "outbox")
     messages = [(m, _parts(m.body)) for m in mail.outbox(folder)]
     return page("post.html", deps, staff, messages=messages)

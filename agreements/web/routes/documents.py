@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from agreements import tasks
 from agreements.db.models import Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus
-from agreements.domain.errors import Forbidden
 from agreements.domain.policy import Action, Resource, authorize
 from agreements.services import case_file, documents
 from agreements.services.rendering import DocumentEngine
@@ -230,17 +229,25 @@ def list_templates(actor: ActorDep, engine: EngineDep) -> list[TemplateOut]:
 )
 def add_template(
     actor: ActorDep,
+    deps: DepsDep,
     engine: EngineDep,
+    now: NowDep,
     name: Annotated[str, Form()],
     kind: Annotated[str, Form()],
     file: Annotated[UploadFile, File()],
     title: Annotated[str | None, Form()] = None,
 ) -> TemplateOut:
     """Add a Word template as the next version of `name`; it is checked before it is kept."""
-    authorize(actor, Action.WRITE, Resource.AGREEMENT)
-    if actor.role.value not in {"admin", "coordinator"}:
-        raise Forbidden("only coordinators and admins add templates")
-    added = engine.catalogue.add(name, file.file.read(), kind=kind, title=title)
+    added = documents.add_template(
+        name,
+        file.file.read(),
+        kind=kind,
+        title=title,
+        deps=deps,
+        engine=engine,
+        actor=actor,
+        now=now,
+    )
     return TemplateOut(
         name=added.name,
         kind=added.kind,

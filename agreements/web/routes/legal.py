@@ -12,7 +12,7 @@ from huey.exceptions import TaskException
 from pydantic import BaseModel, Field
 
 from agreements import tasks
-from agreements.domain.errors import Conflict, Forbidden
+from agreements.domain.errors import Conflict, Forbidden, NotFound
 from agreements.domain.policy import Action, Resource
 from agreements.services import dossier, legal
 from agreements.services.inputs import Id, Input
@@ -227,6 +227,8 @@ def _job(case_id: int, task_id: str, deps: DepsDep, actor: ActorDep) -> JobOut:
         )
     if value is None:
         return JobOut(case_id=case_id, task_id=task_id, status="queued")
+    if value.get("case_id") != case_id:  # a job of another case: not this actor's business
+        raise NotFound("dossier job", task_id)
     return JobOut(case_id=case_id, task_id=task_id, status="done", sha256=value["sha256"])
 
 

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from agreements import tasks
 from agreements.db.models import SignatureRequest
-from agreements.domain.enums import FinishStatus, RequestStatus
-from agreements.domain.errors import Conflict
+from agreements.domain.enums import RequestStatus
 from agreements.services import documents, finishing, signing
 from agreements.services.inputs import Input, LongText, Name
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
@@ -159,15 +158,12 @@ def staff_sign(
 def sealed_pdf(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
-    """The sealed PDF of a fully signed version."""
-    version, document = documents.get_version(version_id, deps=deps, actor=actor)
-    if version.finish_status is not FinishStatus.DONE or version.sealed_sha256 is None:
-        raise Conflict(
-            f"not sealed yet ({version.finish_status.label})"
-            + (f": {version.finish_error}" if version.finish_error else "")
-        )
+    """The sealed PDF of a fully signed version (the read is logged)."""
+    data, version, document = documents.read_sealed(
+        version_id, deps=deps, engine=engine, actor=actor, now=now
+    )
     return Response(
-        engine.store.get(version.sealed_sha256),
+        data,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{document.kind}-v{version.number}-'
