@@ -34,12 +34,18 @@ def nominal_review_date(start: date, n: int) -> date:
     return start + relativedelta(months=REVIEW_INTERVAL_MONTHS * n)
 
 
-def last_instalment(start: date, terms: int, frequency: str) -> date:
-    """The date of the last instalment of a payment arrangement (monthly ones anchored)."""
+def instalment_date(start: date, n: int, frequency: str) -> date:
+    """Instalment n (from 0) of a payment arrangement; monthly ones anchored on the start
+    (31 Jan -> 28 Feb -> 31 Mar), never chained."""
     if frequency == "monthly":
-        return start + relativedelta(months=terms - 1)
+        return start + relativedelta(months=n)
     weeks = 1 if frequency == "weekly" else 4
-    return start + timedelta(weeks=weeks * (terms - 1))
+    return start + timedelta(weeks=weeks * n)
+
+
+def last_instalment(start: date, terms: int, frequency: str) -> date:
+    """The date of the last instalment of a payment arrangement."""
+    return instalment_date(start, terms - 1, frequency)
 
 
 def review_due_dates(start: date, end: date) -> Iterator[tuple[int, date]]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,8 +19,9 @@ from agreements.db.models import (
     Review,
     TenancyContract,
 )
-from agreements.domain.enums import PartyRole, PaymentFrequency
+from agreements.domain.enums import PartyRole
 from agreements.domain.errors import ValidationFailed
+from agreements.domain.schedule import instalment_date
 from agreements.domain.values import from_cents
 from agreements.settings import Settings
 
@@ -147,18 +147,12 @@ def agreement_data(
 
 
 def instalments(arrangement: PaymentArrangement) -> list[dict[str, Any]]:
-    """The schedule: equal instalments, the last one smaller when the arrears say so.
-
-    Monthly dates are anchored on the start (31 Jan -> 28 Feb -> 31 Mar), never chained."""
+    """The schedule: equal instalments, the last one smaller when the arrears say so."""
     rows, left = [], arrangement.arrears_cents
     for n in range(arrangement.number_of_terms):
         if left <= 0:
             break
-        if arrangement.frequency is PaymentFrequency.MONTHLY:
-            due = arrangement.start_date + relativedelta(months=n)
-        else:
-            weeks = 1 if arrangement.frequency is PaymentFrequency.WEEKLY else 4
-            due = arrangement.start_date + timedelta(weeks=weeks * n)
+        due = instalment_date(arrangement.start_date, n, arrangement.frequency.value)
         amount = min(arrangement.instalment_cents, left)
         left -= amount
         rows.append({"number": n + 1, "due": due.isoformat(), "amount": _money(amount)})

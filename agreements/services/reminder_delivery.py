@@ -81,9 +81,19 @@ def prefetch(session: Session, reminders: list[Reminder]) -> None:
         select(User).where(User.id.in_({u.team_lead_id for u in users if u.team_lead_id}))
     )
     kept += session.scalars(select(Person).where(Person.id.in_({c.tenant_id for c in cases})))
-    session.info["legal_emails"] = sorted(
-        session.scalars(select(User.email).where(User.role == Role.LEGAL, User.active.is_(True)))
-    )
+    _legal_emails(session)
+
+
+def _legal_emails(session: Session) -> list[str]:
+    """Active legal staff's addresses, looked up once per session (a batch)."""
+    if "legal_emails" not in session.info:
+        session.info["legal_emails"] = sorted(
+            session.scalars(
+                select(User.email).where(User.role == Role.LEGAL, User.active.is_(True))
+            )
+        )
+    emails: list[str] = session.info["legal_emails"]
+    return emails
 
 
 def deliver(session: Session, deps: Deps, reminder: Reminder) -> list[Delivery]:
@@ -214,13 +224,7 @@ def _recipients(
         )
         return [(to, greeting)] if to else []
     if who == "corporation_and_legal":
-        if "legal_emails" not in session.info:  # prefetch fills it for a whole batch
-            session.info["legal_emails"] = sorted(
-                session.scalars(
-                    select(User.email).where(User.role == Role.LEGAL, User.active.is_(True))
-                )
-            )
-        emails = set(session.info["legal_emails"])
+        emails = set(_legal_emails(session))
         corporation = next(
             (p for p in case.parties if p.role is PartyRole.HOUSING_CORPORATION), None
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
 from pydantic import BaseModel
@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from agreements import tasks
 from agreements.db.models import Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus
-from agreements.domain.policy import Action, Resource, authorize
+from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services import case_file, documents
+from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
 
@@ -275,17 +276,7 @@ def attach_contract_pdf(
     now: NowDep,
 ) -> AttachedOut:
     """Upload the signed tenancy contract as a PDF; it becomes an annex of the agreement."""
-    return AttachedOut(
-        sha256=case_file.attach_pdf(
-            case_file.tenancy_contracts,
-            row_id,
-            file.file.read(),
-            deps=deps,
-            store=engine.store,
-            actor=actor,
-            now=now,
-        )
-    )
+    return _attach(case_file.tenancy_contracts, row_id, file, actor, deps, engine, now)
 
 
 @router.put("/judgments/{row_id}/pdf", response_model=AttachedOut, tags=["judgments"])
@@ -298,17 +289,22 @@ def attach_judgment_pdf(
     now: NowDep,
 ) -> AttachedOut:
     """Upload the eviction judgment as a PDF; it becomes an annex of the agreement."""
-    return AttachedOut(
-        sha256=case_file.attach_pdf(
-            case_file.judgments,
-            row_id,
-            file.file.read(),
-            deps=deps,
-            store=engine.store,
-            actor=actor,
-            now=now,
-        )
+    return _attach(case_file.judgments, row_id, file, actor, deps, engine, now)
+
+
+def _attach(
+    kind: case_file.CaseFileKind[Any],
+    row_id: int,
+    file: UploadFile,
+    actor: Actor,
+    deps: Deps,
+    engine: DocumentEngine,
+    now: datetime,
+) -> AttachedOut:
+    digest = case_file.attach_pdf(
+        kind, row_id, file.file.read(), deps=deps, store=engine.store, actor=actor, now=now
     )
+    return AttachedOut(sha256=digest)
 
 
 @router.post(
