@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         description="A reminder found this many days after its date is not sent but "
         "flagged on the dashboard instead (the worker was down too long).",
     )
+    mail_keep_days: int = Field(
+        30,
+        ge=1,
+        description="Sent e-mails are kept this many days as a delivery log (address, "
+        "subject, time; their text is dropped once sent), then deleted.",
+    )
     review_upcoming_days: int = Field(
         14, description="Remind the coordinator this many days before a review."
     )

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
@@ -19,16 +19,17 @@ from agreements.services import (
     dossier,
     finishing,
     mail,
+    mail_queue,
     reminders,
     signing,
 )
 from agreements.services.context import Deps
-from agreements.services.reminder_delivery import Delivery
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from templates.filters import datum
 
 log = logging.getLogger("agreements.tasks")
+DELIVERERS = 2  # mail.deliver tasks a sweep enqueues at most (one per worker thread)
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -173,24 +174,41 @@ def build_dossier(case_id: int, user_id: int) -> dict[str, object]:
     return {"case_id": case_id, "sha256": hashlib.sha256(pdf).hexdigest()}
 
 
-def send_delivery(settings: Settings, delivery: Delivery) -> None:
-    mail.send(settings, mail.Mail(to=delivery.to, subject=delivery.subject, body=delivery.body))
+def sweep_now() -> reminders.SweepReport:
+    """One sweep. Two at once are safe: rows are inserted under a unique key and claimed by
+    the sweep that inserted them. (No queue lock: a worker killed mid-sweep would leave it
+    held for ever.)"""
+    return reminders.sweep(deps=runtime().deps, now=_now())
 
 
-def sweep_now() -> reminders.SweepReport | None:
-    """One sweep. Two at once are safe: rows are inserted under a unique key and claimed
-    atomically. (No queue lock: a worker killed mid-sweep would leave it held for ever.)"""
+def deliver_now(limit: int | None = None) -> mail_queue.DeliveryReport:
+    """Hand what the mail queue holds to the SMTP server, over one connection."""
     rt = runtime()
-    return reminders.sweep(
-        deps=rt.deps, now=_now(), send=lambda d: send_delivery(rt.deps.settings, d)
-    )
+    with mail.connection(rt.deps.settings) as send:
+        return mail_queue.deliver(deps=rt.deps, now=_now(), send=send, limit=limit)
 
 
 # Every five minutes; what a stopped worker missed is found by the next sweep, because the
-# database (not the queue) says what is due.
+# database (not the queue) says what is due. The e-mails go out on other worker threads.
 @huey.periodic_task(crontab(minute="*/5"), name="reminders.sweep")  # type: ignore[untyped-decorator]
 def sweep_reminders() -> None:
-    sweep_now()
+    report = sweep_now()
+    for _ in range(min(DELIVERERS, -(-report.messages // mail_queue.BATCH))):
+        deliver_mail()
+
+
+@huey.task(name="mail.deliver")  # type: ignore[untyped-decorator]
+def deliver_mail() -> None:
+    """Several may run at once: each claims its own messages."""
+    deliver_now()
+
+
+# Retries after backoff, and whatever a lost `mail.deliver` task left in the queue.
+@huey.periodic_task(crontab(minute="*"), name="mail.retry")  # type: ignore[untyped-decorator]
+def retry_mail() -> None:
+    deliver_now()
+    deps = runtime().deps
+    mail_queue.forget_sent(deps=deps, before=_now() - timedelta(days=deps.settings.mail_keep_days))
 
 
 @huey.periodic_task(crontab(minute="0"), name="audit.checkpoint")  # type: ignore[untyped-decorator]

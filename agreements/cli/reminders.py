@@ -43,15 +43,23 @@ def due(
 
 
 @reminders_app.command("sweep")
-def sweep() -> None:
-    """Run one sweep now (the worker does this every five minutes)."""
+def sweep(
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Also hand the e-mails to the SMTP server.")
+    ] = True,
+) -> None:
+    """Run one sweep now (the worker does this every five minutes), then send its e-mails."""
     from agreements import tasks
 
     report = tasks.sweep_now()
-    if report is None:
-        out.print("Another sweep is running; nothing done.")
-        return
     out.print(
-        f"Found {report.found}, sent {report.sent}, flagged {report.flagged}, "
-        f"cancelled {report.cancelled}, failed {report.failed} (retried later)."
+        f"Found {report.found}; queued {report.messages} e-mail(s) for {report.queued} "
+        f"reminder(s), flagged {report.flagged}, cancelled {report.cancelled}."
     )
+    if send:
+        with out.status("Sending e-mails..."):
+            sent = tasks.deliver_now()
+        out.print(
+            f"Sent {sent.sent} e-mail(s); {sent.failed} will be tried again later; "
+            f"{sent.refused} refused by the mail server."
+        )

@@ -28,6 +28,7 @@ from agreements.domain.enums import (
     CaseStatus,
     DocumentStatus,
     FinishStatus,
+    MailStatus,
     OrganisationKind,
     PartyRole,
     PaymentFrequency,
@@ -57,6 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the common case, and a hot path in bulk inserts
+            return value
         if value.tzinfo is None:
             raise ValueError("naive datetime given; pass an aware one")
         return value.astimezone(UTC)
@@ -396,14 +399,40 @@ class Reminder(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     due_date: Mapped[date] = mapped_column(index=True)
     recipients: Mapped[str] = mapped_column(String(40))  # coordinator, tenant, legal, ...
-    status: Mapped[ReminderStatus] = mapped_column(enum_column(ReminderStatus), index=True)
-    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    # No index of their own: (status, due_date) serves status, and a claim is read together
+    # with its status or id range. Every index costs a write per row on a busy day.
+    status: Mapped[ReminderStatus] = mapped_column(enum_column(ReminderStatus))
+    claim: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class QueuedMail(Base):
+    """An e-mail written in the same transaction as what it reports (a reminder marked sent),
+    then handed to the SMTP server by the mail queue: claimed, sent and retried per message."""
+
+    __tablename__ = "mail_queue"
+    __table_args__ = (
+        # The queue takes ready messages in order among many sent ones.
+        Index("ix_mail_queue_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"))
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

@@ -124,6 +124,13 @@ class ReminderStatus(Labelled):
     CANCELLED = "cancelled", "niet meer nodig"
 
 
+class MailStatus(Labelled):
+    QUEUED = "queued", "in de wachtrij"
+    SENDING = "sending", "wordt verstuurd"
+    SENT = "sent", "verstuurd"
+    FAILED = "failed", "geweigerd door de mailserver"
+
+
 class ReviewOutcome(Labelled):
     ON_TRACK = "on_track", "volgens afspraak"
     CONCERNS = "concerns", "zorgen"

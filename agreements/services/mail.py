@@ -7,6 +7,8 @@ import email.policy
 import secrets
 import smtplib
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -24,10 +26,23 @@ class Mail:
 
 
 class MailError(Exception):
-    """The SMTP server could not be reached or refused the message."""
+    """The SMTP server could not be reached or did not take the message.
+
+    `scope` says what the failure is about: "server" (unreachable, login refused: every
+    message would fail now), "message" (this one, for now: a full mailbox, greylisting, a
+    message that could not be built) or "refused" (a 5xx for the address: no such mailbox;
+    trying again cannot help)."""
+
+    def __init__(self, message: str, *, scope: str = "server") -> None:
+        super().__init__(message)
+        self.scope = scope
+
+    @property
+    def permanent(self) -> bool:
+        return self.scope == "refused"
 
 
-def send(settings: Settings, mail: Mail) -> None:
+def _message(settings: Settings, mail: Mail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = mail.to
@@ -38,18 +53,88 @@ def send(settings: Settings, mail: Mail) -> None:
     for name, data, mime in mail.attachments:
         main, _, sub = mime.partition("/")
         message.add_attachment(data, maintype=main, subtype=sub, filename=name)
-    if settings.mail_outbox is not None:
-        _to_outbox(settings.mail_outbox, message)
-        return
+    return message
+
+
+def _open(settings: Settings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"could not send e-mail to {mail.to}: {exc}") from exc
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _scope(exc: Exception) -> str:
+    """Only a 5xx for the address at RCPT is final. A 5xx at DATA can be about the sending
+    account (a quota, a policy) and is tried again later, like any 4xx."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "refused" if all(c >= 500 for c, _ in exc.recipients.values()) else "message"
+    if isinstance(exc, smtplib.SMTPDataError):
+        return "message"
+    return "server"
+
+
+@contextmanager
+def connection(settings: Settings) -> Iterator[Callable[[Mail], None]]:
+    """One SMTP connection for many messages (opened at the first; opened again once when
+    the server has closed it, as servers do after a while); `send` per message raises
+    MailError. In development: the outbox folder."""
+    smtp: smtplib.SMTP | None = None
+
+    def deliver(mail: Mail) -> None:
+        nonlocal smtp
+        try:
+            message = _message(settings, mail)
+        except (ValueError, TypeError) as exc:  # a header that cannot be written
+            raise MailError(f"could not write e-mail to {mail.to}: {exc}", scope="message") from exc
+        if settings.mail_outbox is not None:
+            _to_outbox(settings.mail_outbox, message)
+            return
+        for fresh in (False, True):
+            reused = smtp is not None
+            try:
+                if smtp is None:
+                    smtp = _open(settings)
+            except (OSError, smtplib.SMTPException) as exc:
+                raise MailError(f"could not reach the mail server: {exc}") from exc
+            try:
+                smtp.send_message(message)
+                return
+            except smtplib.SMTPException as exc:  # (an OSError too: handled here first)
+                scope = _scope(exc)
+                if scope == "server":  # the connection may be in any state: start over
+                    smtp.close()
+                    smtp = None
+                    if reused and not fresh and isinstance(exc, smtplib.SMTPServerDisconnected):
+                        continue  # closed while idle: once more over a new connection
+                error = MailError(f"could not send e-mail to {mail.to}: {exc}", scope=scope)
+                raise error from exc
+            except OSError as exc:  # the socket: reset, timed out
+                smtp.close()
+                smtp = None
+                if reused and not fresh:
+                    continue
+                raise MailError(f"could not send e-mail to {mail.to}: {exc}") from exc
+
+    try:
+        yield deliver
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+
+def send(settings: Settings, mail: Mail) -> None:
+    """One message over its own connection."""
+    with connection(settings) as deliver:
+        deliver(mail)
 
 
 def invitation(

@@ -46,6 +46,9 @@ class Candidate:
     recipients: str
 
 
+Rule = Callable[[Session, Settings, date, date], Iterator[Candidate]]
+
+
 def _missing(kind: ReminderKind, subject_type: str, subject_id: Any) -> Any:
     return ~exists().where(
         Reminder.subject_type == subject_type,
@@ -82,18 +85,15 @@ def _reviews(
         )
 
 
-def review_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
-    yield from _reviews(
-        session, K.REVIEW_UPCOMING, -s.review_upcoming_days, since, today, "coordinator"
-    )
-    yield from _reviews(session, K.REVIEW_TENANT, -s.review_tenant_days, since, today, "tenant")
-    yield from _reviews(session, K.REVIEW_DUE, 0, since, today, "coordinator")
-    yield from _reviews(
-        session, K.REVIEW_OVERDUE, s.review_overdue_days, since, today, "coordinator"
-    )
-    yield from _reviews(
-        session, K.REVIEW_ESCALATION, s.review_escalation_days, since, today, "team_lead"
-    )
+def _review_rule(kind: ReminderKind, offset: Callable[[Settings], int], recipients: str) -> Rule:
+    def rule(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
+        return _reviews(session, kind, offset(s), since, today, recipients)
+
+    rule.__name__ = f"{kind.value}_rule"
+    return rule
+
+
+def breach_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
     breaches = (
         select(Review.id, Agreement.case_id, Review.held_date)
         .join(Agreement, Agreement.id == Review.agreement_id)
@@ -237,12 +237,19 @@ def signature_rules(session: Session, s: Settings, since: date, today: date) -> 
             )
 
 
-RULES: list[Callable[[Session, Settings, date, date], Iterator[Candidate]]] = [
-    review_rules,
+# One query each, independent of each other: `candidates` runs them in this order, and the
+# sweep on PostgreSQL runs them on two connections at once.
+RULES: list[Rule] = [
+    _review_rule(K.REVIEW_UPCOMING, lambda s: -s.review_upcoming_days, "coordinator"),
+    _review_rule(K.REVIEW_TENANT, lambda s: -s.review_tenant_days, "tenant"),
+    _review_rule(K.REVIEW_DUE, lambda s: 0, "coordinator"),
+    _review_rule(K.REVIEW_OVERDUE, lambda s: s.review_overdue_days, "coordinator"),
+    _review_rule(K.REVIEW_ESCALATION, lambda s: s.review_escalation_days, "team_lead"),
+    breach_rules,
+    judgment_rules,
     agreement_rules,
     arrangement_rules,
     tenancy_rules,
-    judgment_rules,
     signature_rules,
 ]
 

@@ -1,47 +1,55 @@
-"""The reminder sweep: insert what is due (unique per subject, kind and date), claim it
-atomically, deliver it once or flag it when it is too late, and retry failed deliveries."""
+"""The reminder sweep: insert what is due (unique per subject, kind and date) claimed by the
+sweep that inserted it, then write its e-mails into the mail queue and mark it sent in one
+transaction, or flag it when it is too late, or cancel it when nothing is left to remind of.
+The mail queue sends the e-mails and retries failed ones (`mail_queue`)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from agreements.db.bulk import insert_rows
 from agreements.db.models import Case, MissedInstalment, PaymentArrangement, Reminder
 from agreements.domain.enums import ReminderKind, ReminderStatus, Role
 from agreements.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, allowed, authorize
-from agreements.services import audit
+from agreements.services import audit, mail_queue
 from agreements.services.context import Deps
-from agreements.services.reminder_delivery import Delivery, Gone, deliver, prefetch
-from agreements.services.reminder_rules import Candidate, candidates
+from agreements.services.reminder_delivery import Facts, Gone, deliveries, select_due, text_of
+from agreements.services.reminder_rules import RULES, Candidate, Rule, candidates
 from agreements.services.scope import case_for, restrict_to_visible
 
 log = logging.getLogger("agreements.reminders")
 CLAIM_STALE = timedelta(minutes=15)  # a claim this old belonged to a worker that died
-BATCH = 500
-MARK_EVERY = 20
+BATCH = 500  # rows per INSERT
+CHUNK = 2000  # reminders composed and queued per transaction
+RULE_THREADS = 2  # PostgreSQL: rules run at once (one connection each)
 
 
 @dataclass(frozen=True)
 class SweepReport:
-    found: int
-    sent: int
-    flagged: int
-    cancelled: int
-    failed: int
+    found: int  # rows inserted: newly due
+    queued: int  # reminders whose e-mails went into the mail queue (marked sent)
+    messages: int  # e-mails queued
+    flagged: int  # too late to send: on the dashboard instead
+    cancelled: int  # nothing left to remind of
 
 
-def _insert(session: Session, rows: list[Candidate], now: datetime) -> None:
+def _insert(
+    session: Session, rows: list[Candidate], now: datetime, claim: str | None = None
+) -> list[int]:
+    """Insert what has no row yet; returns the ids of the rows this call made."""
     if not rows:
-        return
+        return []
+    status = ReminderStatus.CLAIMED if claim else ReminderStatus.PENDING
     values = [
         {
             "kind": c.kind.value,
@@ -50,55 +58,74 @@ def _insert(session: Session, rows: list[Candidate], now: datetime) -> None:
             "case_id": c.case_id,
             "due_date": c.due_date,
             "recipients": c.recipients,
-            "status": ReminderStatus.PENDING.value,
+            "status": status.value,
+            "claim": claim,
+            "claimed_at": now if claim else None,
             "attempts": 0,
             "last_error": "",
             "created_at": now,
         }
         for c in rows
     ]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # The unique key (subject, kind, due date) makes a second sweep, or a racing one, harmless.
-    statement = insert(Reminder).on_conflict_do_nothing(
-        index_elements=["subject_type", "subject_id", "kind", "due_date"]
+    return insert_rows(
+        session,
+        Reminder.__table__,
+        values,
+        skip_conflicts_on=("subject_type", "subject_id", "kind", "due_date"),
     )
-    session.execute(statement, values)
 
 
-def find_due(*, deps: Deps, today: date, now: datetime) -> int:
-    """Insert a reminder row for everything due up to today that has none yet."""
-    found = 0
+def find_due(*, deps: Deps, today: date, now: datetime, claim: str | None = None) -> list[int]:
+    """Insert a reminder row for everything due up to today that has none yet; returns the
+    new rows' ids. With `claim`, the rows are born claimed by that sweep: the unique key
+    already decided whose they are."""
+    made: list[int] = []
     with deps.db.begin() as session:
-        batch: list[Candidate] = []
-        for candidate in candidates(session, deps.settings, today):
-            batch.append(candidate)
-            if len(batch) >= BATCH:
-                _insert(session, batch, now)
-                found, batch = found + len(batch), []
-        _insert(session, batch, now)
-        found += len(batch)
+        # In the order of the unique key: two sweeps inserting the same rows at once then
+        # wait for each other in the same order, and never deadlock.
+        found = sorted(
+            _found(deps, session, today),
+            key=lambda c: (c.subject_type, c.subject_id, c.kind.value, c.due_date),
+        )
+        for start in range(0, len(found), BATCH):
+            made += _insert(session, found[start : start + BATCH], now, claim)
         if session.get_bind().dialect.name == "sqlite":
             # Keeps the query planner's statistics fresh as the tables grow; cheap when not.
             session.execute(text("PRAGMA optimize"))
-    return found
+    return made
 
 
-def claim(*, deps: Deps, now: datetime, limit: int = 200) -> tuple[str, list[int]]:
-    """Take up to `limit` pending reminders for this worker; no two workers get the same one."""
+def _found(deps: Deps, session: Session, today: date) -> Iterable[Candidate]:
+    """What the rules find. PostgreSQL runs them on two connections at once (each rule is
+    one query, most of its time spent in the server); SQLite, one writer, runs them in turn."""
+    if session.get_bind().dialect.name != "postgresql":
+        return candidates(session, deps.settings, today)
+    since = today - timedelta(days=deps.settings.reminder_lookback_days)
+
+    def run(rule: Rule) -> list[Candidate]:
+        with deps.db() as own:
+            return list(rule(own, deps.settings, since, today))
+
+    with ThreadPoolExecutor(max_workers=RULE_THREADS, thread_name_prefix="rules") as pool:
+        return [c for found in pool.map(run, RULES) for c in found]
+
+
+def claim(*, deps: Deps, now: datetime, limit: int = CHUNK) -> tuple[str, list[int]]:
+    """Take up to `limit` reminders nobody holds: left pending, or claimed by a sweep that
+    died long ago. No two workers get the same one."""
     token = secrets.token_hex(8)
-    ready = or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now)
     with deps.db.begin() as session:
         # Two plain queries, each on the status index: an OR over both would scan the table.
         ids = list(
             session.scalars(
                 select(Reminder.id)
-                .where(Reminder.status == ReminderStatus.PENDING, ready)
+                .where(Reminder.status == ReminderStatus.PENDING)
                 .order_by(Reminder.due_date, Reminder.id)
                 .limit(limit)
             )
         )
-        if len(ids) < limit:  # claims of a worker that died long ago are free again
+        if len(ids) < limit:
             ids += session.scalars(
                 select(Reminder.id)
                 .where(
@@ -120,109 +147,115 @@ def claim(*, deps: Deps, now: datetime, limit: int = 200) -> tuple[str, list[int
                 ),
             )
             .values(status=ReminderStatus.CLAIMED, claim=token, claimed_at=now)
+            .execution_options(synchronize_session=False)
         )
-        mine = list(session.scalars(select(Reminder.id).where(Reminder.claim == token)))
+        mine = list(
+            session.scalars(
+                select(Reminder.id)
+                .where(Reminder.claim == token, Reminder.status == ReminderStatus.CLAIMED)
+                .order_by(Reminder.due_date, Reminder.id)
+            )
+        )
     return token, mine
 
 
-def sweep(*, deps: Deps, now: datetime, send: Callable[[Delivery], None]) -> SweepReport:
-    """One pass: find, claim, deliver. Safe to run twice at once and after any downtime."""
+def sweep(*, deps: Deps, now: datetime) -> SweepReport:
+    """One pass: find what is due, write its e-mails into the mail queue (or flag it, or
+    cancel it) and mark it. Safe to run twice at once and after any downtime. The mail queue
+    (`mail_queue.deliver`) hands the e-mails to the SMTP server."""
     today = now.astimezone(deps.settings.zone).date()
-    found = find_due(deps=deps, today=today, now=now)
-    counts = {"sent": 0, "flagged": 0, "cancelled": 0, "failed": 0}
-    while True:
-        token, ids = claim(deps=deps, now=now)
+    token = secrets.token_hex(8)
+    mine = sorted(find_due(deps=deps, today=today, now=now, claim=token))
+    counts: Counter[str] = Counter()
+    for start in range(0, len(mine), CHUNK):
+        counts.update(_queue_batch(deps, mine[start : start + CHUNK], token, today, now))
+    while True:  # left pending (an older version) or held by a sweep that died
+        other, ids = claim(deps=deps, now=now)
         if not ids:
             break
-        for outcome, n in _deliver_batch(deps, ids, token, today, now, send).items():
-            counts[outcome] += n
+        counts.update(_queue_batch(deps, sorted(ids), other, today, now))
     report = SweepReport(
-        found, counts["sent"], counts["flagged"], counts["cancelled"], counts["failed"]
+        len(mine), counts["queued"], counts["messages"], counts["flagged"], counts["cancelled"]
     )
     log.info("reminders.swept", extra=report.__dict__)
     return report
 
 
-def _deliver_batch(
-    deps: Deps,
-    ids: list[int],
-    token: str,
-    today: date,
-    now: datetime,
-    send: Callable[[Delivery], None],
-) -> dict[str, int]:
-    """Write every message of a claimed batch in one transaction, then send them one by one."""
-    plan: list[tuple[int, list[Delivery]]] = []
-    done: dict[ReminderStatus, list[int]] = {
-        ReminderStatus.CANCELLED: [],
-        ReminderStatus.FLAGGED: [],
-    }
+class _TakenOver(Exception):
+    pass
+
+
+def _queue_batch(
+    deps: Deps, ids: list[int], token: str, today: date, now: datetime
+) -> Counter[str]:
+    try:
+        return _compose_and_queue(deps, ids, token, today, now)
+    except _TakenOver:
+        log.warning("reminders.taken_over", extra={"claim": token, "reminders": len(ids)})
+        return Counter()
+
+
+def _compose_and_queue(
+    deps: Deps, ids: list[int], token: str, today: date, now: datetime
+) -> Counter[str]:
+    """`ids`: sorted, and every row claimed by `token` between the first and the last.
+
+    One transaction: compose the e-mails of a claimed batch, queue them and mark each
+    reminder sent, flagged or cancelled. A crash leaves the whole batch claimed (and free
+    again after CLAIM_STALE), never half of it queued."""
+    queued: list[int] = []
+    flagged: list[int] = []
+    cancelled: list[int] = []
+    outgoing: list[mail_queue.Outgoing] = []
+    late = deps.settings.reminder_max_late_days
     with deps.db.begin() as session:
-        rows = list(
-            session.scalars(select(Reminder).where(Reminder.id.in_(ids), Reminder.claim == token))
-        )
-        prefetch(session, rows)
-        for reminder in rows:
+        batch = session.execute(select_due(token, ids[0], ids[-1])).all()
+        facts = Facts.load(session, batch)
+        for due in batch:
             try:
-                deliveries = deliver(session, deps, reminder)
+                body = text_of(session, deps, due)
             except Gone:  # the review was recorded, the request voided...: nothing to remind of
-                done[ReminderStatus.CANCELLED].append(reminder.id)
+                cancelled.append(due.id)
                 continue
-            if (today - reminder.due_date).days > deps.settings.reminder_max_late_days:
-                done[ReminderStatus.FLAGGED].append(reminder.id)
-            else:
-                plan.append((reminder.id, deliveries))
-        for status, finished in done.items():
-            if finished:
-                session.execute(
-                    update(Reminder)
-                    .where(Reminder.id.in_(finished))
-                    .values(status=status, claim=None)
-                )
-    counts = {
-        "sent": 0,
-        "failed": 0,
-        "cancelled": len(done[ReminderStatus.CANCELLED]),
-        "flagged": len(done[ReminderStatus.FLAGGED]),
-    }
-    sent: list[int] = []
-    for reminder_id, deliveries in plan:
-        try:
-            for delivery in deliveries:
-                send(delivery)
-        except Exception as exc:  # SMTP down: try again later, with backoff
-            _failed(deps, reminder_id, exc, now)
-            counts["failed"] += 1
-            continue
-        sent.append(reminder_id)
-        # Marked in small groups: a crash in between re-sends at most this many.
-        if len(sent) >= MARK_EVERY:
-            counts["sent"] += _mark_sent(deps, sent, token, now)
-            sent = []
-    counts["sent"] += _mark_sent(deps, sent, token, now)
-    return counts
-
-
-def _mark_sent(deps: Deps, ids: list[int], token: str, now: datetime) -> int:
-    if ids:
-        with deps.db.begin() as session:
-            # Only rows this sweep still holds: a claim taken over as stale is the other's.
-            session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(ids), Reminder.claim == token)
-                .values(status=ReminderStatus.SENT, claim=None, sent_at=now)
+            if (today - due.due_date).days > late:
+                flagged.append(due.id)
+                continue
+            queued.append(due.id)
+            outgoing += (
+                mail_queue.Outgoing(d.to, d.subject, d.body, due.id)
+                for d in deliveries(session, deps, facts, due, body)
             )
-    return len(ids)
-
-
-def _failed(deps: Deps, reminder_id: int, exc: Exception, now: datetime) -> None:
-    with deps.db.begin() as session:
-        reminder = session.get(Reminder, reminder_id)
-        assert reminder is not None
-        reminder.attempts += 1
-        backoff = timedelta(minutes=min(2**reminder.attempts, 240))
-        reminder.status, reminder.claim = ReminderStatus.PENDING, None
-        reminder.next_attempt_at, reminder.last_error = now + backoff, str(exc)[:500]
+        messages = mail_queue.enqueue(session, outgoing, now)
+        for status, chosen in (
+            (ReminderStatus.FLAGGED, flagged),
+            (ReminderStatus.CANCELLED, cancelled),
+            (ReminderStatus.SENT, queued),
+        ):
+            if not chosen:
+                continue
+            # The rest of the batch is the queued ones: no list of thousands of ids needed.
+            which = (
+                Reminder.id.between(ids[0], ids[-1])
+                if status is ReminderStatus.SENT
+                else Reminder.id.in_(chosen)
+            )
+            result = session.execute(
+                update(Reminder)
+                .where(which, Reminder.claim == token, Reminder.status == ReminderStatus.CLAIMED)
+                .values(
+                    status=status,
+                    claim=None,
+                    sent_at=now if status is ReminderStatus.SENT else None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", len(chosen)) != len(chosen):
+                # Another sweep took these over as stale while this one was slow: undo all,
+                # e-mails included; the other sweep sends them.
+                raise _TakenOver
+    return Counter(
+        queued=len(queued), messages=messages, flagged=len(flagged), cancelled=len(cancelled)
+    )
 
 
 def due_on(day: date, *, deps: Deps) -> list[tuple[ReminderKind, str, date, str]]:
