@@ -10,7 +10,6 @@ sending the first one again."""
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from agreements.db.bulk import insert_rows
+from agreements.db.claims import claim_rows
 from agreements.db.models import QueuedMail
 from agreements.domain.enums import MailStatus
 from agreements.services.context import Deps
@@ -69,49 +69,20 @@ def enqueue(session: Session, messages: Iterable[Outgoing], now: datetime) -> in
 
 
 def claim(*, deps: Deps, now: datetime, limit: int = BATCH) -> tuple[str, list[int]]:
-    """Take up to `limit` ready messages for this worker; no two workers get the same one."""
-    token = secrets.token_hex(8)
+    """Take up to `limit` ready messages for this worker; no two workers get the same one.
+    Messages held by a worker that died long ago are free again."""
     with deps.db.begin() as session:
-        ids = list(
-            session.scalars(
-                select(QueuedMail.id)
-                .where(QueuedMail.status == MailStatus.QUEUED, QueuedMail.next_attempt_at <= now)
-                .order_by(QueuedMail.next_attempt_at, QueuedMail.id)
-                .limit(limit)
-            )
+        return claim_rows(
+            session,
+            QueuedMail,
+            free=MailStatus.QUEUED,
+            held=MailStatus.SENDING,
+            ready=QueuedMail.next_attempt_at <= now,
+            now=now,
+            stale=CLAIM_STALE,
+            limit=limit,
+            order_by=(QueuedMail.next_attempt_at, QueuedMail.id),
         )
-        if len(ids) < limit:  # messages held by a worker that died long ago are free again
-            ids += session.scalars(
-                select(QueuedMail.id)
-                .where(
-                    QueuedMail.status == MailStatus.SENDING,
-                    QueuedMail.claimed_at < now - CLAIM_STALE,
-                )
-                .limit(limit - len(ids))
-            )
-        if not ids:
-            return token, []
-        session.execute(
-            update(QueuedMail)
-            .where(
-                QueuedMail.id.in_(ids),
-                or_(
-                    QueuedMail.status == MailStatus.QUEUED,
-                    (QueuedMail.status == MailStatus.SENDING)
-                    & (QueuedMail.claimed_at < now - CLAIM_STALE),
-                ),
-            )
-            .values(status=MailStatus.SENDING, claim=token, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        mine = list(
-            session.scalars(
-                select(QueuedMail.id)
-                .where(QueuedMail.status == MailStatus.SENDING, QueuedMail.claim == token)
-                .order_by(QueuedMail.id)
-            )
-        )
-    return token, mine
 
 
 def deliver(

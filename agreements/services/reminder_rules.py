@@ -254,7 +254,12 @@ RULES: list[Rule] = [
 ]
 
 
+def window_start(settings: Settings, today: date) -> date:
+    """The first day whose reminders are still made (missed ones further back are not)."""
+    return today - timedelta(days=settings.reminder_lookback_days)
+
+
 def candidates(session: Session, settings: Settings, today: date) -> Iterator[Candidate]:
-    since = today - timedelta(days=settings.reminder_lookback_days)
+    since = window_start(settings, today)
     for rule in RULES:
         yield from rule(session, settings, since, today)

@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from agreements.db.bulk import insert_rows
+from agreements.db.claims import claim_rows
 from agreements.db.models import Case, MissedInstalment, PaymentArrangement, Reminder
 from agreements.domain.enums import ReminderKind, ReminderStatus, Role
 from agreements.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -24,7 +25,7 @@ from agreements.domain.policy import Action, Actor, Resource, allowed, authorize
 from agreements.services import audit, mail_queue
 from agreements.services.context import Deps
 from agreements.services.reminder_delivery import Facts, Gone, deliveries, select_due, text_of
-from agreements.services.reminder_rules import RULES, Candidate, Rule, candidates
+from agreements.services.reminder_rules import RULES, Candidate, Rule, candidates, window_start
 from agreements.services.scope import case_for, restrict_to_visible
 
 log = logging.getLogger("agreements.reminders")
@@ -101,7 +102,7 @@ def _found(deps: Deps, session: Session, today: date) -> Iterable[Candidate]:
     one query, most of its time spent in the server); SQLite, one writer, runs them in turn."""
     if session.get_bind().dialect.name != "postgresql":
         return candidates(session, deps.settings, today)
-    since = today - timedelta(days=deps.settings.reminder_lookback_days)
+    since = window_start(deps.settings, today)
 
     def run(rule: Rule) -> list[Candidate]:
         with deps.db() as own:
@@ -114,49 +115,17 @@ def _found(deps: Deps, session: Session, today: date) -> Iterable[Candidate]:
 def claim(*, deps: Deps, now: datetime, limit: int = CHUNK) -> tuple[str, list[int]]:
     """Take up to `limit` reminders nobody holds: left pending, or claimed by a sweep that
     died long ago. No two workers get the same one."""
-    token = secrets.token_hex(8)
     with deps.db.begin() as session:
-        # Two plain queries, each on the status index: an OR over both would scan the table.
-        ids = list(
-            session.scalars(
-                select(Reminder.id)
-                .where(Reminder.status == ReminderStatus.PENDING)
-                .order_by(Reminder.due_date, Reminder.id)
-                .limit(limit)
-            )
+        return claim_rows(
+            session,
+            Reminder,
+            free=ReminderStatus.PENDING,
+            held=ReminderStatus.CLAIMED,
+            now=now,
+            stale=CLAIM_STALE,
+            limit=limit,
+            order_by=(Reminder.due_date, Reminder.id),
         )
-        if len(ids) < limit:
-            ids += session.scalars(
-                select(Reminder.id)
-                .where(
-                    Reminder.status == ReminderStatus.CLAIMED,
-                    Reminder.claimed_at < now - CLAIM_STALE,
-                )
-                .limit(limit - len(ids))
-            )
-        if not ids:
-            return token, []
-        session.execute(
-            update(Reminder)
-            .where(
-                Reminder.id.in_(ids),
-                or_(
-                    Reminder.status == ReminderStatus.PENDING,
-                    (Reminder.status == ReminderStatus.CLAIMED)
-                    & (Reminder.claimed_at < now - CLAIM_STALE),
-                ),
-            )
-            .values(status=ReminderStatus.CLAIMED, claim=token, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        mine = list(
-            session.scalars(
-                select(Reminder.id)
-                .where(Reminder.claim == token, Reminder.status == ReminderStatus.CLAIMED)
-                .order_by(Reminder.due_date, Reminder.id)
-            )
-        )
-    return token, mine
 
 
 def sweep(*, deps: Deps, now: datetime) -> SweepReport:
@@ -173,7 +142,7 @@ def sweep(*, deps: Deps, now: datetime) -> SweepReport:
         other, ids = claim(deps=deps, now=now)
         if not ids:
             break
-        counts.update(_queue_batch(deps, sorted(ids), other, today, now))
+        counts.update(_queue_batch(deps, ids, other, today, now))
     report = SweepReport(
         len(mine), counts["queued"], counts["messages"], counts["flagged"], counts["cancelled"]
     )

@@ -228,18 +228,7 @@ def test_a_recorded_review_stops_its_overdue_reminders(trajectory):
 def test_breach_goes_to_corporation_and_legal(trajectory):
     deps, agreement_id = trajectory
     _only_first_case(deps)
-    with deps.db() as session:
-        review_id = session.scalar(
-            select(Review.id).where(Review.agreement_id == agreement_id, Review.number == 1)
-        )
-    agreements.record_review(
-        review_id,
-        ReviewPatch(held_date=date(2026, 4, 30), outcome="breach"),
-        deps=deps,
-        actor=SYSTEM,
-        now=at(date(2026, 4, 30)),
-        today=date(2026, 4, 30),
-    )
+    _breach(deps, agreement_id)
     out = Outbox()
     run(deps, now=at(date(2026, 4, 30), 15), send=out)
     breach = sorted(d.to for d in out.sent if d.subject.startswith("Afspraken niet"))
