@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
+from agreements import logs
 from agreements.db.engine import make_database, make_engine
 from agreements.services.context import Deps
 from agreements.settings import Settings
@@ -16,6 +15,5 @@ def build_deps(settings: Settings | None = None) -> Deps:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    """One format for the service and uvicorn, with tokens redacted from every line."""
+    logs.configure(settings.log_level)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
@@ -65,6 +66,14 @@ class Settings(BaseSettings):
         "whether cookies are marked Secure (https).",
     )
     host: str = Field("127.0.0.1", description="Address `serve` and `up` listen on.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (`10.0.0.0/8`) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed. Empty (the default): "
+        "none, so the client address that rate limits and signing evidence record is the "
+        "connecting peer and a forged header changes nothing. Behind a load balancer, list "
+        'its address; as JSON in the environment: ["127.0.0.1"].',
+    )
     port: int = Field(8000, description="Port `serve` and `up` listen on.")
     smtp_host: str = Field("127.0.0.1", description="SMTP server for invitations and reminders.")
     smtp_port: int = Field(25, description="SMTP server port.")
@@ -196,6 +205,19 @@ class Settings(BaseSettings):
     grace_days: int = Field(
         14, description="Days a missed instalment may be late before it counts as missed."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; trusting every sender "
+                    "('*') would let any client forge its address"
+                ) from None
+        return [item.strip() for item in value]
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -37,3 +42,28 @@ def require_chromium() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require("Chromium", os.path.exists(path), "no /usr/bin/chromium")
     return path
+
+
+@contextmanager
+def uvicorn_thread(config: Any) -> Iterator[str]:
+    """A real uvicorn server for `config` in a thread on loopback; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://{config.host}:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -164,15 +164,12 @@ def serve(
     import uvicorn
 
     from agreements.web.app import create_app
+    from agreements.web.server import uvicorn_config
 
     settings = Settings()
     configure_logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-    )
+    config = uvicorn_config(create_app(settings), settings, host=host, port=port)
+    uvicorn.Server(config).run()
 
 
 @app.command()

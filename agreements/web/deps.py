@@ -30,6 +30,16 @@ def get_now() -> datetime:
     return datetime.now(UTC)
 
 
+def client_address(request: Request) -> str:
+    """The address rate limits, audit entries and signing evidence record for a request.
+
+    The connecting peer, unless it is one of `settings.trusted_proxies`: then uvicorn has put
+    the client named in X-Forwarded-For in its place (`web.server`). Never read the header
+    here: without a trusted proxy in front, anyone can write it.
+    """
+    return request.client.host if request.client else "unknown"
+
+
 def credential(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
     if bearer is not None:
         return bearer.credentials

@@ -11,6 +11,10 @@ from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from agreements.web.deps import client_address
+
+__all__ = ["PostLimiter", "client_address", "limiter_for"]
+
 
 class PostLimiter:
     """Counts posts per (route, client) in a one-minute moving window, in this process.
@@ -43,7 +47,3 @@ def limiter_for(request: Request, per_minute: int) -> PostLimiter:
             limiter = PostLimiter(per_minute)
             state.signing_post_limiter = limiter
         return limiter
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

@@ -12,7 +12,7 @@ from agreements.db.models import User
 from agreements.domain.enums import Role
 from agreements.services import auth
 from agreements.services.inputs import Email, Id, Input, Name, Short
-from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep
+from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep, client_address
 from agreements.web.pages.ratelimit import PostLimiter
 from agreements.web.schemas import TokenOut, UserOut
 
@@ -69,7 +69,7 @@ def login(
     body: LoginIn, request: Request, response: Response, deps: DepsDep, now: NowDep
 ) -> TokenOut:
     """Log in with e-mail and password; sets the session cookie and returns the token too."""
-    client = request.client.host if request.client else ""
+    client = client_address(request)
     wait = _login_limiter(request, deps.settings.login_attempts_per_minute).retry_after(
         "login", client
     )

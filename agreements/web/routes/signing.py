@@ -13,7 +13,7 @@ from agreements.db.models import SignatureRequest
 from agreements.domain.enums import RequestStatus
 from agreements.services import documents, finishing, signing
 from agreements.services.inputs import Input, LongText, Name
-from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
+from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, client_address
 from agreements.web.routes.documents import EngineDep
 
 router = APIRouter(tags=["signing"])
@@ -138,7 +138,7 @@ def staff_sign(
     data = signing.SignInput(
         typed_name=body.typed_name,
         consent_version=body.consent_version,
-        ip=request.client.host if request.client else None,
+        ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
     outcome = signing.sign_as_staff(
