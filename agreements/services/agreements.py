@@ -139,14 +139,18 @@ def update_agreement(
 
 
 def _load(session: Session, agreement_id: int, actor: Actor, action: Action) -> Agreement:
-    authorize(actor, action, Resource.AGREEMENT)
+    # case_for asks the role only once the agreement is known to be in the actor's scope.
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound("agreement", agreement_id)
-    try:
-        case_for(session, actor, agreement.case_id, action, Resource.AGREEMENT)
-    except NotFound:
-        raise NotFound("agreement", agreement_id) from None
+    case_for(
+        session,
+        actor,
+        agreement.case_id,
+        action,
+        Resource.AGREEMENT,
+        reported_as=("agreement", agreement_id),
+    )
     return agreement
 
 
@@ -220,7 +224,6 @@ def list_reviews(
 
 
 def _load_review(session: Session, review_id: int, actor: Actor, action: Action) -> Review:
-    authorize(actor, action, Resource.REVIEW)
     review = session.get(Review, review_id)
     if review is None:
         raise NotFound("review", review_id)
@@ -228,6 +231,7 @@ def _load_review(session: Session, review_id: int, actor: Actor, action: Action)
         _load(session, review.agreement_id, actor, Action.READ)
     except NotFound:
         raise NotFound("review", review_id) from None
+    authorize(actor, action, Resource.REVIEW)  # only for a review the actor may see
     return review
 
 

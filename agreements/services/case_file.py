@@ -169,14 +169,13 @@ class CaseFileKind(Generic[M]):
             return paginate(session, query, limit, offset)
 
     def load(self, session: Session, row_id: int, actor: Actor, action: Action) -> M:
-        authorize(actor, action, self.resource)
+        # case_for asks the role only once the row is known to be in the actor's scope.
         row = session.get(self.model, row_id)
         if row is None:
             raise NotFound(self.name, row_id)
-        try:
-            case_for(session, actor, row.case_id, action, self.resource)
-        except NotFound:
-            raise NotFound(self.name, row_id) from None
+        case_for(
+            session, actor, row.case_id, action, self.resource, reported_as=(self.name, row_id)
+        )
         return row
 
 

@@ -41,11 +41,11 @@ def create_organisation(
 def update_organisation(
     org_id: int, data: OrganisationPatch, *, deps: Deps, actor: Actor, now: datetime
 ) -> Organisation:
-    authorize(actor, Action.WRITE, Resource.ORGANISATION)
     with deps.db.begin() as session:
         org = session.get(Organisation, org_id)
-        if org is None:
+        if org is None:  # before the role: what does not exist is not found for anyone
             raise NotFound("organisation", org_id)
+        authorize(actor, Action.WRITE, Resource.ORGANISATION)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("name") and changes["name"] != org.name:
             _refuse_duplicate_name(session, changes["name"])
@@ -112,6 +112,19 @@ def _visible_people(actor: Actor):  # type: ignore[no-untyped-def]
     )
 
 
+def _person_for(session: Session, actor: Actor, person_id: int, action: Action) -> Person:
+    """A person the actor may see, then the role's say: outside the scope is not found."""
+    query = select(Person).where(Person.id == person_id)
+    visible = _visible_people(actor)
+    if visible is not None:
+        query = query.where(visible)
+    person = session.scalar(query)
+    if person is None:
+        raise NotFound("person", person_id)
+    authorize(actor, action, Resource.PERSON)
+    return person
+
+
 def _apply_person(person: Person, changes: dict[str, object], deps: Deps) -> None:
     if "bsn" in changes:
         bsn = changes.pop("bsn")
@@ -163,11 +176,8 @@ def add_person(
 def update_person(
     person_id: int, data: PersonPatch, *, deps: Deps, actor: Actor, now: datetime
 ) -> Person:
-    authorize(actor, Action.WRITE, Resource.PERSON)
     with deps.db.begin() as session:
-        person = session.get(Person, person_id)
-        if person is None:
-            raise NotFound("person", person_id)
+        person = _person_for(session, actor, person_id, Action.WRITE)
         changes = data.model_dump(exclude_unset=True)
         _check_organisation(session, changes.get("organisation_id"))
         fields = sorted(changes)
@@ -187,15 +197,8 @@ def update_person(
 
 def get_person(person_id: int, *, deps: Deps, actor: Actor, now: datetime) -> Person:
     """A person's record; reading it is personal data, so it is logged."""
-    authorize(actor, Action.READ, Resource.PERSON)
     with deps.db.begin() as session:
-        query = select(Person).where(Person.id == person_id)
-        visible = _visible_people(actor)
-        if visible is not None:
-            query = query.where(visible)
-        person = session.scalar(query)
-        if person is None:
-            raise NotFound("person", person_id)
+        person = _person_for(session, actor, person_id, Action.READ)
         audit.record(
             session,
             deps,

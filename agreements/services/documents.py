@@ -81,7 +81,9 @@ def request_document(
             case_id = agreement.case_id
         else:
             case_id = subject.case_id
-        case = case_for(session, actor, case_id, Action.WRITE, resource)
+        case = case_for(
+            session, actor, case_id, Action.WRITE, resource, reported_as=(subject_type, subject_id)
+        )
         data = build(session, subject, deps.settings, today)
         problems = data_problems(chosen.schema, data)
         if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway
@@ -328,10 +330,14 @@ def get_version(version_id: int, *, deps: Deps, actor: Actor) -> tuple[DocumentV
             raise NotFound("document version", version_id)
         document = session.get(Document, version.document_id)
         assert document is not None
-        try:
-            case_for(session, actor, document.case_id, Action.READ, Resource.AGREEMENT)
-        except NotFound:
-            raise NotFound("document version", version_id) from None
+        case_for(
+            session,
+            actor,
+            document.case_id,
+            Action.READ,
+            Resource.AGREEMENT,
+            reported_as=("document version", version_id),
+        )
         return version, document
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -42,10 +43,20 @@ Postcode = Annotated[str, AfterValidator(values.normalise_postcode)]
 Ecli = Annotated[str, AfterValidator(values.normalise_ecli)]
 Bsn = Annotated[str, AfterValidator(values.normalise_bsn)]
 Money = Annotated[Decimal, AfterValidator(values.money)]
-# Ids fit a 32-bit integer column on every database; larger ones cannot exist.
+# Ids fit a 32-bit integer column on every database; larger ones cannot exist. Numbers
+# and flags are strict: JSON `true`, `1.0` or `"7"` is not an id (lax pydantic took `true`
+# as 1). HTML forms send only text, so their pages validate with `strict=False`.
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+Id = Annotated[int, Field(strict=True, gt=0, le=MAX_ID)]
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _date_text(value: Any) -> Any:
+    # Lax pydantic reads a number as seconds since 1970: `"start_date": 1700000000` is a
+    # typing error, not 14 November 2023.
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date written as YYYY-MM-DD")
+    return value
 
 
 def _plausible_day(value: date) -> date:
@@ -55,7 +66,7 @@ def _plausible_day(value: date) -> date:
     return value
 
 
-Day = Annotated[date, AfterValidator(_plausible_day)]
+Day = Annotated[date, BeforeValidator(_date_text), AfterValidator(_plausible_day)]
 
 
 def _check_text(value: Any) -> Any:
@@ -222,7 +233,7 @@ class PaymentArrangementIn(Input):
     instalment: Money
     frequency: PaymentFrequency = PaymentFrequency.MONTHLY
     start_date: Day
-    number_of_terms: Annotated[int, Field(ge=1, le=260)]
+    number_of_terms: Annotated[int, Field(strict=True, ge=1, le=260)]
     iban: Iban
     creditor_id: Id
 
@@ -232,7 +243,7 @@ class PaymentArrangementPatch(Patch):
     instalment: Money | None = None
     frequency: PaymentFrequency | None = None
     start_date: Day | None = None
-    number_of_terms: Annotated[int, Field(ge=1, le=260)] | None = None
+    number_of_terms: Annotated[int, Field(strict=True, ge=1, le=260)] | None = None
     iban: Iban | None = None
     creditor_id: Id | None = None
 

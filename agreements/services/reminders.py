@@ -263,7 +263,14 @@ def report_missed_instalment(
         arrangement = session.get(PaymentArrangement, arrangement_id)
         if arrangement is None:
             raise NotFound("payment arrangement", arrangement_id)
-        case_for(session, actor, arrangement.case_id, Action.READ, Resource.PAYMENT_ARRANGEMENT)
+        case_for(
+            session,
+            actor,
+            arrangement.case_id,
+            Action.READ,
+            Resource.PAYMENT_ARRANGEMENT,
+            reported_as=("payment arrangement", arrangement_id),
+        )
         creditor = actor.role is Role.PARTNER and actor.organisation_id == arrangement.creditor_id
         if not (creditor or allowed(actor.role, Action.WRITE, Resource.PAYMENT_ARRANGEMENT)):
             raise Forbidden("only the creditor or the coordinator reports missed instalments")

@@ -28,16 +28,25 @@ def restrict_to_visible(query: Select[Any], case_id_column: Any, actor: Actor) -
 
 
 def case_for(
-    session: Session, actor: Actor, case_id: int, action: Action, resource: Resource = Resource.CASE
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    action: Action,
+    resource: Resource = Resource.CASE,
+    *,
+    reported_as: tuple[str, object] | None = None,
 ) -> Case:
-    """The case, if the actor's role allows the action and the case is within its scope.
+    """The case, if it is within the actor's scope and the actor's role allows the action.
 
-    A case outside the scope is reported as not found: its existence is not the actor's
-    business either."""
-    authorize(actor, action, resource)
+    A case outside the scope is reported as not found whatever the action, before the role
+    is asked: its existence is not the actor's business either. Forbidden is only for a
+    case the actor may see but not act on in this way. `reported_as` names the record that
+    was asked for (a review, say), so that the answer is word for word the one for a
+    record that does not exist and never gives away the case's id."""
     case = session.get(Case, case_id)
     if case is None or not _in_scope(session, actor, case_id):
-        raise NotFound("case", case_id)
+        raise NotFound(*(reported_as or ("case", case_id)))
+    authorize(actor, action, resource)
     return case
 
 

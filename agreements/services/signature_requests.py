@@ -171,17 +171,24 @@ def send_for_signature(
 
 
 def version_for(
-    session: Session, version_id: int, actor: Actor, action: Action
+    session: Session,
+    version_id: int,
+    actor: Actor,
+    action: Action,
+    *,
+    reported_as: tuple[str, object] | None = None,
 ) -> tuple[DocumentVersion, Document, Case]:
+    """The version, its document and case; outside the actor's scope it is not found, as
+    `reported_as` (the record asked for) or as the version."""
+    reported_as = reported_as or ("document version", version_id)
     version = session.get(DocumentVersion, version_id)
     if version is None:
-        raise NotFound("document version", version_id)
+        raise NotFound(*reported_as)
     document = session.get(Document, version.document_id)
     assert document is not None
-    try:
-        case = case_for(session, actor, document.case_id, action, Resource.AGREEMENT)
-    except NotFound:
-        raise NotFound("document version", version_id) from None
+    case = case_for(
+        session, actor, document.case_id, action, Resource.AGREEMENT, reported_as=reported_as
+    )
     return version, document, case
 
 
@@ -256,7 +263,13 @@ def manage_request(
         request = session.get(SignatureRequest, request_id)
         if request is None:
             raise NotFound("signature request", request_id)
-        version_for(session, request.version_id, actor, Action.WRITE)
+        version_for(
+            session,
+            request.version_id,
+            actor,
+            Action.WRITE,
+            reported_as=("signature request", request_id),
+        )
         if request.status is not RequestStatus.PENDING:
             raise Conflict(f"this request is {request.status.label}; nothing to change")
         detail: dict[str, Any] = {}

@@ -215,7 +215,13 @@ def sign_as_staff(
         )
         if request is None:
             raise NotFound("signature request", request_id)
-        version_for(session, request.version_id, actor, Action.READ)
+        version_for(
+            session,
+            request.version_id,
+            actor,
+            Action.READ,
+            reported_as=("signature request", request_id),
+        )
         if witness:
             if actor.role is not Role.COORDINATOR:
                 raise Forbidden("only a coordinator can witness an in-person signing")

@@ -140,8 +140,8 @@ def _agreement_form(
 @router.get("/zaken/{case_id}/overeenkomst")
 def new_agreement(case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep) -> Response:
     """Draft an agreement: the links to the contract and judgment, the term, the promises."""
-    require_write(staff, Resource.AGREEMENT)
     case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, Resource.AGREEMENT)  # after the lookup: not found beats forbidden
     form = {
         "start_date": case.start_date.isoformat(),
         "end_date": case.planned_end_date.isoformat(),
@@ -186,8 +186,8 @@ def create_agreement(
     case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Save the new draft, validated exactly as the API validates it."""
-    require_write(staff, Resource.AGREEMENT)
     case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, Resource.AGREEMENT)
     return _save_agreement(case, None, staff, deps, now, data)
 
 
@@ -200,8 +200,8 @@ def _loaded(agreement_id: int, staff: Staff, deps: Any, now: Any) -> tuple[Agree
 @router.get("/overeenkomsten/{agreement_id}/bewerken")
 def edit_agreement(agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep) -> Response:
     """Change a draft; what was signed is never changed here."""
-    require_write(staff, Resource.AGREEMENT)
     agreement, case = _loaded(agreement_id, staff, deps, now)
+    require_write(staff, Resource.AGREEMENT)
     form = {
         "tenancy_contract_id": str(agreement.tenancy_contract_id),
         "eviction_judgment_id": str(agreement.eviction_judgment_id),
@@ -220,8 +220,8 @@ def update_agreement(
     agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Save the changed draft (AgreementPatch)."""
-    require_write(staff, Resource.AGREEMENT)
     agreement, case = _loaded(agreement_id, staff, deps, now)
+    require_write(staff, Resource.AGREEMENT)
     return _save_agreement(case, agreement, staff, deps, now, data)
 
 

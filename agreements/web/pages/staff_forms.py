@@ -88,7 +88,8 @@ def money_text(value: str) -> str:
 def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Errors]:
     """The model the API uses, or the Dutch errors per field."""
     try:
-        return model.model_validate(data), {}
+        # A form sends only text ("12"), which the API's strict numbers would refuse.
+        return model.model_validate(data, strict=False), {}
     except ValidationError as exc:
         return None, pydantic_errors(exc.errors())
 

@@ -143,8 +143,8 @@ def record_form(
 ) -> Response:
     """A form for the tenancy contract, the judgment or the payment arrangement."""
     _known(kind)
-    require_write(staff, _RECORDS[kind][3])
     case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, _RECORDS[kind][3])  # after the lookup: not found beats forbidden
     form = {"frequency": "monthly"}
     if kind == "huurovereenkomst":  # usually the same address as the case
         form |= {
@@ -170,7 +170,8 @@ def save_record(
     """Validate as the API does; keep what was typed when something is wrong."""
     _known(kind)
     _, model, use_case, resource = _RECORDS[kind]
-    require_write(staff, resource)
+    cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, resource)  # after the lookup: not found beats forbidden
     check_csrf(staff, str(data.get("csrf", "")), deps)
     fields = _record_fields(kind, deps)
     form = typed(data, [f.name for f in fields])

@@ -138,9 +138,9 @@ def record_review(
     review_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Record the review with the API's ReviewPatch; keep what was typed on errors."""
-    require_write(staff, Resource.REVIEW)
     check_csrf(staff, str(data.get("csrf", "")), deps)
     review = agreements.get_review(review_id, deps=deps, actor=staff.actor)
+    require_write(staff, Resource.REVIEW)  # after the lookup: not found beats forbidden
     agreement = agreements.get_agreement(review.agreement_id, deps=deps, actor=staff.actor, now=now)
     names = _names(agreement)
     form = typed(data, names)

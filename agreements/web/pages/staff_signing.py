@@ -110,9 +110,9 @@ def send(
 ) -> Response:
     """Ask every party the template names to sign this exact version; invitations follow."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    if not staff.may_send:
-        raise Forbidden("only coordinators send documents for signature")
     version, _ = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    if not staff.may_send:  # after the lookup: not found beats forbidden
+        raise Forbidden("only coordinators send documents for signature")
     roles = engine.catalogue.get(version.template_name, version.template_version).parties
     invite = signing.send_for_signature(
         version_id,

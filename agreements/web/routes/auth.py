@@ -26,7 +26,7 @@ class LoginIn(Input):
 
 class TokenIn(Input):
     name: Short
-    days: Annotated[int, Field(ge=1, le=366)] = 90
+    days: Annotated[int, Field(strict=True, ge=1, le=366)] = 90
 
 
 class UserIn(Input):

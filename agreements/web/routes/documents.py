@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agreements import tasks
 from agreements.db.models import Document, DocumentVersion
@@ -14,6 +14,7 @@ from agreements.domain.enums import DocumentStatus
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services import case_file, documents
 from agreements.services.context import Deps
+from agreements.services.inputs import MAX_ID, Input
 from agreements.services.rendering import DocumentEngine
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
 
@@ -76,9 +77,9 @@ class TemplateOut(BaseModel):
     builtin: bool
 
 
-class RequestIn(BaseModel):
-    template: str | None = None
-    template_version: int | None = None
+class RequestIn(Input):
+    template: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    template_version: Annotated[int, Field(strict=True, ge=1, le=MAX_ID)] | None = None
 
 
 def _request(

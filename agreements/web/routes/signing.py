@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from agreements import tasks
 from agreements.db.models import SignatureRequest
@@ -20,7 +20,9 @@ router = APIRouter(tags=["signing"])
 
 
 class SendIn(Input):
-    ordered: bool = Field(False, description="Sign one after the other, in the template's order")
+    ordered: StrictBool = Field(
+        False, description="Sign one after the other, in the template's order"
+    )
 
 
 class RequestOut(BaseModel):
@@ -45,14 +47,14 @@ class RequestOut(BaseModel):
 
 class ManageIn(Input):
     action: Literal["resend", "revoke", "extend", "contact"]
-    days: Annotated[int, Field(ge=0, le=90)] = 0
+    days: Annotated[int, Field(strict=True, ge=0, le=90)] = 0
     email: Annotated[str, Field(max_length=254)] | None = None
 
 
 class StaffSignIn(Input):
     typed_name: Name
     consent_version: Annotated[str, Field(max_length=20)]
-    witness: bool = Field(False, description="In person: a coordinator witnesses the signing")
+    witness: StrictBool = Field(False, description="In person: a coordinator witnesses the signing")
     decline_reason: LongText | None = None
 
 
