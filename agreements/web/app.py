@@ -9,7 +9,7 @@ from agreements.bootstrap import build_deps
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
-from agreements.web import problems
+from agreements.web import docs, problems
 from agreements.web.limits import BodyLimit
 from agreements.web.pages import outbox
 from agreements.web.pages import signing as signing_pages
@@ -26,6 +26,7 @@ from agreements.web.routes import (
     reminders,
     signing,
 )
+from agreements.web.security import ServiceApp
 
 API = "/api/v1"
 
@@ -47,13 +48,16 @@ def create_app(
     engine: DocumentEngine | None = None,
 ) -> FastAPI:
     deps = deps or build_deps(settings)
-    app = FastAPI(
+    app = ServiceApp(
         title="Woonbegeleidingsovereenkomsten",
         version="0.1.0",
         description="Housing support agreements for the Utrecht Laatste Kansbeleid: cases, "
         "tenancy contracts, eviction judgments, payment arrangements, agreements and reviews. "
         "Errors are RFC 9457 problem details (application/problem+json).",
+        docs_url=None,  # served by `docs` from local files instead of a CDN
+        redoc_url=None,
     )
+    app.https = deps.settings.secure_cookies
     app.state.deps = deps
     app.state.engine = engine or DocumentEngine(deps.settings)
     problems.install(app)
@@ -74,6 +78,7 @@ def create_app(
     app.include_router(legal_pages.router)
     app.include_router(reminders.feeds)
     app.include_router(outbox.router)
+    app.include_router(docs.router)
     app.add_middleware(
         BodyLimit, max_json=deps.settings.max_body_bytes, max_upload=deps.settings.max_upload_bytes
     )
@@ -81,6 +86,10 @@ def create_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
         return _HOME
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return docs.page(app.title)
 
     @app.get("/healthz", tags=["health"])
     def health() -> dict[str, str]:

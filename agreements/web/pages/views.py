@@ -18,19 +18,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
+from agreements.web import security
 from templates.filters import datum, datum_kort, euro
 
 WEB = Path(__file__).resolve().parent.parent
 # The token in the URL is the only secret: keep it out of Referer headers, caches and frames.
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-}
+# The middleware adds these to every response as well; pages name them to be explicit.
+HEADERS = security.HEADERS
 # Where each error in the summary at the top of the form links to.
 _ANCHORS = {"drawn": "drawn-canvas", "consent_version": "toestemming", "signature": "typed_name"}
 
