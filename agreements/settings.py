@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     converter_recycle_after: int = Field(
         200, description="Restart a converter after this many conversions (LibreOffice grows)."
     )
+    render_time_limit: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds one template render may take; the render's child process is "
+        "then stopped and the version fails with that reason.",
+    )
     templates_dir: Path | None = Field(
         None, description="Where added template versions are kept. Empty: `templates` in data_dir."
     )

@@ -2,56 +2,61 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lxml import etree
 
-from templates.errors import TemplateInvalid
-from templates.render import (
-    EACH,
-    DataPath,
-    format_path,
-    read_usage,
-    template_parts,
-)
+from templates.errors import DocumentError, TemplateInvalid
+from templates.package import Entries, parse_xml, read_package, repack, xml_problems
+from templates.render import render_docx
+from templates.usage import EACH, DataPath, format_path, read_usage, template_parts
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-# Read from the zip directory before anything is decompressed: a 1 MB DOCX that expands to
-# 1 GiB ran docxtpl out of memory, and Python never inflates past the declared sizes.
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_ENTRIES = 1000
-
+# A template is tried with sample data at upload; far longer than a real render takes.
+CHECK_TIME_LIMIT = 10.0
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Hyperlinks are clicked by a reader, never fetched by the converter; everything else is.
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
 # Word fields that make the converter read another file or program.
 _FETCHING_FIELDS = re.compile(r"\b(INCLUDETEXT|INCLUDEPICTURE|INCLUDE|LINK|DDE|DDEAUTO|IMPORT)\b")
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_WORD_PART = re.compile(r"word/(document|header\d*|footer\d*)\.xml$")
+_SAMPLES = {
+    "str": "Voorbeeld & Zn <BV>",
+    "text": "Eerste regel & <tweede>\nTweede regel",
+    "date": "2024-06-12",
+    "datetime": "2024-06-12T14:03:09+00:00",
+    "money": "1234.56",
+    "int": 3,
+    "iban": "NL91ABNA0417164300",
+}
 
 Known = set[str] | frozenset[str] | Mapping[str, Any]
 
 
 def check_template(docx_bytes: bytes, known_variables: Known) -> list[str]:
-    """Every reason the template is unusable, cheapest checks first; [] when it is fine."""
-    if len(docx_bytes) > MAX_FILE_BYTES:
-        return [f"the file is {len(docx_bytes):,} bytes; the limit is {MAX_FILE_BYTES:,}"]
+    """Every reason the template is unusable, cheapest checks first; [] when it is fine.
+
+    Every entry is inflated under hard limits (templates.package) before anything reads it;
+    with a data schema the template is finally rendered once with sample data, under the
+    same time and size limits as a real render.
+    """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(docx_bytes))
-    except (zipfile.BadZipFile, ValueError, EOFError):
-        return ["this is not a Word document (.docx): it is not a zip archive"]
-    with archive:
-        problems = _directory_problems(archive.infolist())
-        if problems:
-            return problems
-        problems = _reference_problems(archive)
+        entries = read_package(docx_bytes)
+    except TemplateInvalid as exc:
+        return exc.problems
+    missing = [name for name in ("[Content_Types].xml", "word/document.xml") if name not in entries]
+    if missing:
+        return [f"this is not a Word document: {', '.join(missing)} is missing"]
+    problems = xml_problems(entries) or _reference_problems(entries)
     if problems:
         return problems
-    return _jinja_problems(docx_bytes, known_variables)
+    docx = repack(entries)
+    problems = _jinja_problems(docx, known_variables)
+    if problems or not isinstance(known_variables, Mapping):
+        return problems
+    return _trial_problems(docx, known_variables)
 
 
 def ensure_valid_template(docx_bytes: bytes, known_variables: Known) -> None:
@@ -61,44 +66,19 @@ def ensure_valid_template(docx_bytes: bytes, known_variables: Known) -> None:
         raise TemplateInvalid(problems)
 
 
-def _directory_problems(entries: list[zipfile.ZipInfo]) -> list[str]:
-    if len(entries) > MAX_ENTRIES:
-        return [f"the archive holds {len(entries):,} files; the limit is {MAX_ENTRIES:,}"]
-    unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > MAX_UNPACKED_BYTES:
-        return [
-            f"the archive would unpack to {unpacked:,} bytes; the limit is "
-            f"{MAX_UNPACKED_BYTES:,} (a zip bomb or a document with huge images)"
-        ]
-    names = {entry.filename for entry in entries}
-    missing = [name for name in ("[Content_Types].xml", "word/document.xml") if name not in names]
-    if missing:
-        return [f"this is not a Word document: {', '.join(missing)} is missing"]
-    return []
-
-
-def _reference_problems(archive: zipfile.ZipFile) -> list[str]:
+def _reference_problems(entries: Entries) -> list[str]:
     problems: list[str] = []
-    for name in archive.namelist():
-        if not name.endswith((".xml", ".rels")):
-            continue
-        with archive.open(name) as entry:
-            head = entry.read(2048)
-        if b"<!DOCTYPE" in head:
-            problems.append(f"{name} declares a DOCTYPE, which Word never writes")
-            continue
+    for name, content in entries.items():
         if name.endswith(".rels"):
-            problems.extend(_relationship_problems(name, archive.read(name)))
-        elif name.startswith("word/") and re.match(
-            r"word/(document|header\d*|footer\d*)\.xml$", name
-        ):
-            problems.extend(_field_problems(name, archive.read(name)))
+            problems.extend(_relationship_problems(name, content))
+        elif _WORD_PART.match(name):
+            problems.extend(_field_problems(name, content))
     return problems
 
 
 def _parse(name: str, xml: bytes) -> etree._Element | str:
     try:
-        return etree.fromstring(xml, _XML_PARSER)
+        return parse_xml(xml)
     except etree.XMLSyntaxError as exc:
         return f"{name} is not well-formed XML: {exc}"
 
@@ -142,21 +122,53 @@ def _jinja_problems(docx_bytes: bytes, known_variables: Known) -> list[str]:
     usage, problems = read_usage(parts)
     if problems:
         return problems
-    known = (
-        schema_paths(known_variables) if isinstance(known_variables, Mapping) else known_variables
-    )
-    # A private attribute is reported once below, as what it is, not as an unknown variable.
+    # A public path; a private attribute is reported once below, as what it is.
     public = (p for p in usage.required if not any(str(s).startswith("_") for s in p))
-    unknown = sorted({format_path(path, indexes=False) for path in public})
-    unknown = [name for name in unknown if not _is_known(name, known)]
+    names = sorted({format_path(path, indexes=False) for path in public})
+    if isinstance(known_variables, Mapping):
+        leaves = schema_paths(known_variables)
+        not_data = [name for name in names if _beyond_leaf(name, leaves)]
+        unknown = [n for n in names if n not in not_data and not _is_known(n, leaves)]
+    else:  # a set of top-level names: only the first segment can be checked
+        not_data = []
+        unknown = [n for n in names if re.split(r"[.\[]", n, maxsplit=1)[0] not in known_variables]
     if unknown:
         problems.append("unknown variables (not in this kind's data): " + ", ".join(unknown))
-    if usage.private:
-        names = ", ".join(sorted(usage.private))
+    for name in not_data:
+        attribute = name.rsplit(".", 1)[-1]
         problems.append(
-            f"the template reads private attributes ({names}); the sandbox refuses them"
+            f"{name} is not data: {attribute!r} is not a field of this kind's data (a method of "
+            f"the value prints as a function; call it as {attribute}() or name a field)"
+        )
+    if usage.private:
+        names = sorted(usage.private)
+        problems.append(
+            f"the template reads private attributes ({', '.join(names)}); the sandbox refuses them"
         )
     return problems
+
+
+def _trial_problems(docx_bytes: bytes, schema: Mapping[str, Any]) -> list[str]:
+    try:
+        render_docx(docx_bytes, sample_data(schema), time_limit=CHECK_TIME_LIMIT)
+    except TemplateInvalid as exc:
+        return exc.problems
+    except DocumentError as exc:
+        return [f"rendering with sample data failed: {exc}"]
+    return []
+
+
+def sample_data(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Data in the schema's shape: every optional key given, every list with three items."""
+    return {key.rstrip("?"): _sample(shape) for key, shape in schema.items()}
+
+
+def _sample(shape: Any) -> Any:
+    if isinstance(shape, Mapping):
+        return sample_data(shape)
+    if isinstance(shape, list):
+        return [_sample(shape[0]) for _ in range(3)] if shape else []
+    return _SAMPLES.get(shape, "Voorbeeld")
 
 
 def schema_paths(schema: Mapping[str, Any], prefix: DataPath = ()) -> set[str]:
@@ -176,13 +188,10 @@ def _shape_paths(shape: Any, path: DataPath) -> Iterable[str]:
 
 
 def _is_known(name: str, known: set[str] | frozenset[str]) -> bool:
-    if name in known:
-        return True
-    for leaf in known:
-        # A container of known leaves (`tenant` in `{% if tenant %}`) ...
-        if leaf.startswith((name + ".", name + "[")):
-            return True
-        # ... or an attribute of a known value (`tenant.name.upper()`).
-        if name.startswith((leaf + ".", leaf + "[")):
-            return True
-    return False
+    # A leaf, or a container of known leaves (`tenant` in `{% if tenant %}`).
+    return name in known or any(leaf.startswith((name + ".", name + "[")) for leaf in known)
+
+
+def _beyond_leaf(name: str, known: set[str] | frozenset[str]) -> bool:
+    # `tenant.name.upper` without (): an attribute of a value, which prints as a function.
+    return not _is_known(name, known) and any(name.startswith(leaf + ".") for leaf in known)

@@ -53,9 +53,9 @@ def templates_check(
         fail(f"unknown kind {kind!r}; {KIND_HELP}", 2)
     problems = check_template(_read(file), kinds()[kind].schema)
     if problems:
-        err.print(f"{file}: the template cannot be used:", highlight=False)
+        # One line per problem, each naming the file, so a shell loop over files stays readable.
         for problem in problems:
-            err.print(f"  - {problem}", highlight=False, soft_wrap=True)
+            err.print(f"{file}: {problem}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(1)
     out.print(f"{file}: usable as a {kind} template.")
 
@@ -106,7 +106,7 @@ def render(
     with _progress() as progress:
         step = progress.add_task("Rendering", total=None)
         try:
-            docx = render_docx(template_bytes, data)
+            docx = render_docx(template_bytes, data, time_limit=Settings().render_time_limit)
         except MissingVariables as exc:
             progress.stop()
             err.print("The data lacks these variables:", highlight=False)

@@ -205,7 +205,9 @@ def render_version(
             annexes = _annexes(session, engine, document)
             reference = case.reference or str(case.id)
         template = engine.catalogue.get(version.template_name, version.template_version)
-        docx = render_docx(template.read_bytes(), version.data)
+        docx = render_docx(
+            template.read_bytes(), version.data, time_limit=engine.settings.render_time_limit
+        )
         pdf = engine.converter.convert(docx)
         manifest = {
             "document": {

@@ -18,25 +18,20 @@ SCHEMA = {"tenant": {"name": "str"}, "obligations": [{"text": "text"}], "start":
 RELS = "word/_rels/document.xml.rels"
 
 
-def deflate_bomb_zip(gib: int = 1) -> bytes:
-    """A zip whose word/document.xml inflates to `gib` GiB of zeros, built in a split second.
+def zeros_stream(mebibytes: int, prefix: bytes = b"") -> bytes:
+    """A raw deflate stream of `prefix` then `mebibytes` MiB of zeros, built in a split second.
 
-    A full flush ends the deflate stream byte-aligned with an empty dictionary, so one
+    A full flush ends a deflate segment byte-aligned with an empty dictionary, so one
     compressed MiB repeated verbatim is a valid stream of many MiB.
     """
-    zeros = bytes(1 << 20)
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
-    mebibytes = 1024 * gib
-    stream = block * mebibytes + compressor.flush()
-    crc = 0
-    for _ in range(mebibytes):
-        crc = zlib.crc32(zeros, crc)
-    types = b'<?xml version="1.0"?><Types/>'
-    entries = [
-        ("[Content_Types].xml", zlib.compress(types)[2:-4], zlib.crc32(types), len(types)),
-        ("word/document.xml", stream, crc, mebibytes << 20),
-    ]
+    head = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(bytes(1 << 20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return head + block * mebibytes + compressor.flush()
+
+
+def forged_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of (name, raw deflate stream, CRC-32, declared size), whatever they are."""
     local, central = b"", b""
     for name, data, checksum, size in entries:
         encoded = name.encode()
@@ -45,8 +40,45 @@ def deflate_bomb_zip(gib: int = 1) -> bytes:
         local += struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + encoded + data
         central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0, offset)
         central += encoded
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, len(central), len(local), 0)
+    count = len(entries)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), len(local), 0)
     return local + central + end
+
+
+def honest(name: str, content: bytes) -> tuple[str, bytes, int, int]:
+    return name, zlib.compress(content)[2:-4], zlib.crc32(content), len(content)
+
+
+def deflate_bomb_zip(gib: int = 1) -> bytes:
+    """A zip whose word/document.xml inflates to `gib` GiB of zeros, and says so."""
+    mebibytes = 1024 * gib
+    crc = 0
+    for _ in range(mebibytes):
+        crc = zlib.crc32(bytes(1 << 20), crc)
+    types = b'<?xml version="1.0"?><Types/>'
+    stream = zeros_stream(mebibytes)
+    return forged_zip(
+        [honest("[Content_Types].xml", types), ("word/document.xml", stream, crc, mebibytes << 20)]
+    )
+
+
+def lying_bomb_docx(*, bad_crc: bool = False, gib: int = 1) -> bytes:
+    """A real template whose word/document.xml declares its true size but inflates to 1 GiB.
+
+    The stream starts with the real document.xml, whose size and checksum the directory
+    gives: zipfile then reads it as that document, after inflating the whole GiB.
+    """
+    entries = []
+    with zipfile.ZipFile(io.BytesIO(make_docx("Beste {{ tenant.name }},"))) as archive:
+        for info in archive.infolist():
+            content = archive.read(info)
+            if info.filename != "word/document.xml":
+                entries.append(honest(info.filename, content))
+                continue
+            crc = zlib.crc32(content) ^ (1 if bad_crc else 0)
+            stream = zeros_stream(1024 * gib, prefix=content)
+            entries.append((info.filename, stream, crc, len(content)))
+    return forged_zip(entries)
 
 
 def with_entry(docx_bytes: bytes, name: str, change: str, replace: str) -> bytes:
@@ -87,6 +119,45 @@ def test_a_docx_bomb_is_refused_from_the_zip_directory_in_milliseconds() -> None
     assert problems[0].startswith("the archive would unpack to 1,073,741,")
     assert "zip bomb" in problems[0]
     assert elapsed < 0.1
+
+
+def test_a_docx_that_lies_about_its_size_is_refused_while_inflating() -> None:
+    bomb = lying_bomb_docx()
+    assert 1_000_000 < len(bomb) < 1_200_000
+    started = time.perf_counter()
+    problems = check_template(bomb, SCHEMA)
+    assert time.perf_counter() - started < 1.0
+    assert len(problems) == 1
+    assert problems[0].startswith("word/document.xml inflates to more than the ")
+    assert problems[0].endswith("bytes it declares (a zip bomb); the archive is refused")
+
+
+def test_the_lying_bomb_is_a_real_one() -> None:
+    bomb = lying_bomb_docx()
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
+        info = archive.getinfo("word/document.xml")
+        # zipfile believes the directory: it yields the declared document, checksum and all ...
+        with archive.open(info) as entry:
+            assert len(entry.read(1 << 20)) == info.file_size
+    # ... while the stream goes on far past it (64 MiB looked at here, 1 GiB in all).
+    start = bomb.index(b"word/document.xml") + len("word/document.xml")
+    inflater = zlib.decompressobj(-15)
+    produced = len(inflater.decompress(bomb[start : start + info.compress_size], 64 << 20))
+    assert produced == 64 << 20 > 1000 * info.file_size
+
+
+def test_a_bad_checksum_is_a_reason_not_an_exception() -> None:
+    bomb = lying_bomb_docx(bad_crc=True)
+    assert check_template(bomb, SCHEMA)[0].startswith("word/document.xml inflates to more")
+    plain = with_entry(make_docx("x"), "word/document.xml", "<w:body>", "<w:body>")
+    damaged = bytearray(plain)
+    name = b"word/document.xml"
+    at = damaged.index(name) + len(name)
+    damaged[at + 200] ^= 0xFF  # inside the compressed data of document.xml
+    problems = check_template(bytes(damaged), SCHEMA)
+    assert len(problems) == 1 and problems[0].startswith(
+        "the archive is damaged: word/document.xml"
+    )
 
 
 def test_the_bomb_is_a_real_one() -> None:
@@ -146,6 +217,22 @@ def test_fields_that_fetch_files_are_refused() -> None:
     )
     problems = check_template(template, SCHEMA)
     assert problems == ["word/document.xml: the field INCLUDEPICTURE would fetch outside content"]
+
+
+def test_a_doctype_is_refused_wherever_it_is() -> None:
+    late = with_entry(
+        make_docx("x"),
+        "word/document.xml",
+        "<w:document",
+        "<!--" + "x" * 4096 + '--><!DOCTYPE w:document [<!ENTITY a "b">]><w:document',
+    )
+    assert check_template(late, SCHEMA) == [
+        "word/document.xml declares a DOCTYPE (a DTD), which Word never writes"
+    ]
+    in_styles = with_entry(
+        make_docx("x"), "word/styles.xml", "<w:styles", "<!DOCTYPE w:styles><w:styles"
+    )
+    assert "word/styles.xml declares a DOCTYPE" in check_template(in_styles, SCHEMA)[0]
 
 
 def test_a_doctype_is_refused() -> None:
