@@ -176,6 +176,7 @@ def rebuild_pdf(data: bytes, *, max_pages: int = MAX_UPLOAD_PAGES) -> bytes:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         raise PdfRejected("the PDF is encrypted / password protected")
+    reader = _flatten_form(reader)
     count = len(reader.pages)
     if count == 0:
         raise PdfRejected("the PDF has no pages")
@@ -192,6 +193,35 @@ def rebuild_pdf(data: bytes, *, max_pages: int = MAX_UPLOAD_PAGES) -> bytes:
     if len(PdfReader(io.BytesIO(rebuilt)).pages) != count:
         raise PdfRejected("the PDF could not be rebuilt")
     return rebuilt
+
+
+def _flatten_form(reader: PdfReader) -> PdfReader:
+    """The filled-in form values drawn into the pages, so dropping the widgets keeps them.
+
+    A filled-in annex (a signed form, a tenancy contract with its fields) is a legal text:
+    losing its values while keeping the labels would change it silently.
+    """
+    fields = reader.get_fields() or {}
+    values: dict[str, str | None] = {}
+    for name, field in fields.items():
+        value, kind = field.get("/V"), field.get("/FT")
+        if value in (None, "") or kind not in {"/Tx", "/Ch", "/Btn"}:
+            continue  # nothing filled in, or a signature, which the seal replaces
+        # None keeps a text's value and draws it anew; a button is drawn in its own state.
+        values[name] = str(value) if kind == "/Btn" else None
+    if not values:
+        return reader
+    writer = PdfWriter(clone_from=reader)
+    try:
+        writer.update_page_form_field_values(None, values, auto_regenerate=False, flatten=True)
+    except Exception as exc:  # pypdf raises many kinds on an unusual form
+        raise PdfRejected(
+            "the filled-in form in this PDF cannot be kept as page content "
+            f"({type(exc).__name__}); print it to a new PDF first"
+        ) from exc
+    output = io.BytesIO()
+    writer.write(output)
+    return PdfReader(output)
 
 
 def _strip_actions(page: DictionaryObject) -> None:

@@ -154,3 +154,84 @@ def test_too_many_pages_are_refused() -> None:
 def test_a_reader_that_runs_past_the_time_limit_is_stopped() -> None:
     with pytest.raises(PdfRejected, match="took longer than"):
         sanitize_pdf(make_pdf("Traag"), time_limit=0.001)
+
+
+def filled_form_pdf() -> bytes:
+    """A page with the labels "Naam:" and "Akkoord:", a filled-in text field and a ticked box."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Naam:          Akkoord:"))))
+    helvetica = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    fonts = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): helvetica})}
+    )
+
+    def appearance(content: bytes) -> PdfObject:
+        stream = DecodedStreamObject()
+        stream.set_data(content)
+        stream[NameObject("/Type")] = NameObject("/XObject")
+        stream[NameObject("/Subtype")] = NameObject("/Form")
+        stream[NameObject("/BBox")] = ArrayObject([FloatObject(v) for v in (0, 0, 16, 16)])
+        stream[NameObject("/Resources")] = fonts
+        return writer._add_object(stream)
+
+    text = _annotation(
+        "/Widget",
+        FT=NameObject("/Tx"),
+        T=TextStringObject("naam"),
+        V=TextStringObject("Jansen & Zn"),
+        DA=TextStringObject("/Helv 12 Tf 0 g"),
+    )
+    box = _annotation(
+        "/Widget",
+        FT=NameObject("/Btn"),
+        T=TextStringObject("akkoord"),
+        V=NameObject("/Yes"),
+        AS=NameObject("/Yes"),
+        AP=DictionaryObject(
+            {
+                NameObject("/N"): DictionaryObject(
+                    {
+                        NameObject("/Yes"): appearance(b"BT /Helv 12 Tf 2 4 Td (JA) Tj ET"),
+                        NameObject("/Off"): appearance(b""),
+                    }
+                )
+            }
+        ),
+    )
+    box[NameObject("/Rect")] = ArrayObject([FloatObject(v) for v in (300, 755, 316, 771)])
+    for widget in (text, box):
+        widget.pop(NameObject("/Contents"))
+    refs = [writer._add_object(text), writer._add_object(box)]
+    writer.pages[0][NameObject("/Annots")] = ArrayObject(refs)
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject(refs), NameObject("/DR"): fonts}
+    )
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def poppler_text(pdf: bytes) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True, timeout=30
+    )
+    return done.stdout.decode("utf-8")
+
+
+def test_a_filled_in_form_keeps_its_values_as_page_content() -> None:
+    original = filled_form_pdf()
+    assert "Jansen & Zn" not in PdfReader(io.BytesIO(original)).pages[0].extract_text()
+    clean = sanitize_pdf(original)
+    reader = PdfReader(io.BytesIO(clean))
+    assert "/Annots" not in reader.pages[0]
+    assert "/AcroForm" not in reader.trailer["/Root"]
+    for text in (reader.pages[0].extract_text(), poppler_text(clean)):
+        assert "Naam:" in text and "Akkoord:" in text
+        assert "Jansen & Zn" in text and "JA" in text
