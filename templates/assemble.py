@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
@@ -202,7 +203,8 @@ def _flatten_form(reader: PdfReader) -> PdfReader:
     losing its values while keeping the labels would change it silently.
     """
     fields = reader.get_fields() or {}
-    values: dict[str, str | None] = {}
+    # pypdf's hints omit None, which its code reads as "keep the value, only draw it".
+    values: dict[str, Any] = {}
     for name, field in fields.items():
         value, kind = field.get("/V"), field.get("/FT")
         if value in (None, "") or kind not in {"/Tx", "/Ch", "/Btn"}:
