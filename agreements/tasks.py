@@ -211,10 +211,19 @@ def retry_mail() -> None:
     mail_queue.forget_sent(deps=deps, before=_now() - timedelta(days=deps.settings.mail_keep_days))
 
 
+@huey.periodic_task(crontab(minute="*"), name="audit.chain")  # type: ignore[untyped-decorator]
+def chain_audit_reads() -> None:
+    """Move the staged read entries into the audit chain (each minute: the window for them)."""
+    chained = audit.chain_staged(runtime().deps)
+    if chained:
+        log.info("audit.chained", extra={"entries": chained})
+
+
 @huey.periodic_task(crontab(minute="0"), name="audit.checkpoint")  # type: ignore[untyped-decorator]
 def checkpoint_audit_head() -> None:
     """Seal the audit chain's head hourly, outside the database, so truncation shows."""
     deps = runtime().deps
+    audit.chain_staged(deps)
     seq, digest = audit.write_checkpoint(
         deps, deps.settings.data_dir / "audit-checkpoints.jsonl", _now()
     )

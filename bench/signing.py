@@ -125,6 +125,7 @@ def make_settings(root: Path) -> Settings:
         mode="test",
         data_dir=root / "data",
         secret_key="x" * 40,
+        seal_password="bench-seal-password",  # noqa: S106 - only development has a built-in one
         sign_attempts_per_minute=100_000,
         mail_outbox=root / "outbox",
         converters=1,

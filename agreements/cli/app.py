@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -25,6 +26,7 @@ from agreements.domain.enums import Role
 from agreements.domain.errors import DomainError
 from agreements.domain.policy import SYSTEM
 from agreements.services import audit, auth, demo
+from agreements.services import audit_verify as audit_verify_service
 from agreements.services.context import Deps
 from agreements.settings import ConfigurationError, Settings
 from signing.certs import ensure_dev_certificate
@@ -285,18 +287,38 @@ def users_add(
 def audit_verify() -> None:
     """Check the audit chain: exit 0 when intact, 1 naming the first broken entry."""
     deps = _deps()
-    report = audit.verify_chain(deps, _checkpoints(deps))
+    with Progress(
+        TextColumn("Checking the audit log"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("verify", total=None)
+        report = audit_verify_service.verify_chain(
+            deps,
+            _checkpoints(deps),
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     if not report.ok:
-        fail(f"audit chain broken at entry {report.broken_seq}: {report.reason}")
-    out.print(f"Audit chain intact: {report.entries} entries.")
+        where = f"entry {report.broken_seq}" if report.broken_seq else "a staged entry"
+        fail(f"audit chain broken at {where}: {report.reason}")
+    out.print(
+        f"Audit chain intact: {report.entries} entries chained, {report.staged} reads "
+        "staged (each with its own HMAC) and waiting to be chained.",
+        soft_wrap=True,
+    )
 
 
 @audit_app.command("seal")
 def audit_seal() -> None:
-    """Record the chain's head outside the database (the worker does this every hour)."""
+    """Chain the staged reads, then record the head outside the database (hourly by the worker)."""
     deps = _deps()
+    chained = audit.chain_staged(deps)
     seq, digest = audit.write_checkpoint(deps, _checkpoints(deps), _now())
-    out.print(f"Checkpoint written: entry {seq}, {digest[:16]}…")
+    out.print(f"Checkpoint written: entry {seq}, {digest[:16]}… ({chained} reads chained first).")
 
 
 def main() -> None:

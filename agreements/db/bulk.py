@@ -7,13 +7,14 @@ placeholder per value, and psycopg re-parses that long text for every batch: mea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import JSON, String
 from sqlalchemy import Enum as Enum_
-from sqlalchemy import String
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,10 +28,12 @@ def insert_rows(
     rows: Sequence[dict[str, Any]],
     *,
     skip_conflicts_on: Sequence[str] = (),
+    returning: str | None = "id",
 ) -> list[int]:
     """Insert `rows` (all with the same keys) in the caller's transaction and return the
-    new rows' ids. With `skip_conflicts_on`, a row clashing with one there already on that
-    unique key is left out (and its id is not returned)."""
+    new rows' ids (the `returning` column's values; none when it is None). With
+    `skip_conflicts_on`, a row clashing with one there already on that unique key is left
+    out (and its id is not returned)."""
     if not rows:
         return []
     columns = list(rows[0])
@@ -38,7 +41,10 @@ def insert_rows(
         statement = sqlite_insert(table)
         if skip_conflicts_on:
             statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
-        return list(session.scalars(statement.returning(table.c.id), list(rows)))
+        if returning is None:
+            session.execute(statement, list(rows))
+            return []
+        return list(session.scalars(statement.returning(table.c[returning]), list(rows)))
     # A column with one value in every row (a status, a time) goes as one value, not an
     # array: psycopg writes arrays element by element in Python. The first column is always
     # an array (unless there is one row), so that the SELECT makes as many rows as given.
@@ -46,19 +52,22 @@ def insert_rows(
     values = []
     for position, name in enumerate(columns):
         first = rows[0][name]
-        cast = _cast(table.c[name].type)
+        kind = table.c[name].type
+        cast = _cast(kind)
         if (position or len(rows) == 1) and all(row[name] == first for row in rows):
-            params[name] = _plain(first)
+            params[name] = _plain(first, kind)
             values.append(f"%({name})s::{cast}")
         else:
-            params[name] = [_plain(row[name]) for row in rows]
+            params[name] = [_plain(row[name], kind) for row in rows]
             values.append(f"unnest(%({name})s::{cast}[])")
     names = ", ".join(f'"{name}"' for name in columns)
     conflict = (
         f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
     )
-    sql = f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(values)}{conflict} RETURNING id'
-    return [row[0] for row in session.connection().exec_driver_sql(sql, params)]
+    back = f' RETURNING "{returning}"' if returning else ""
+    sql = f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(values)}{conflict}{back}'
+    result = session.connection().exec_driver_sql(sql, params)
+    return [row[0] for row in result] if returning else []
 
 
 def _cast(kind: Any) -> str:
@@ -67,7 +76,9 @@ def _cast(kind: Any) -> str:
     return "text" if isinstance(kind, String | Enum_) else str(kind.compile(dialect=_PG))
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, kind: Any) -> Any:
+    if isinstance(kind, JSON):  # psycopg adapts no dict: the JSON text, cast by the server
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("naive datetime given; pass an aware one")
     return value.value if isinstance(value, Enum) else value

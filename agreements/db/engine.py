@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 Database = sessionmaker[Session]
+
+_READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
+
+
+@contextmanager
+def read_only(reading: bool = True) -> Iterator[None]:
+    """Transactions begun inside only read. On SQLite they begin DEFERRED, so they run beside
+    a writer instead of queueing for the one write lock; a write in one fails at once
+    (`PRAGMA query_only`) rather than now and then, when another writer got in between.
+    `read_only(False)` lifts it for a write made on the side (another database file)."""
+    token = _READ_ONLY.set(reading)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,7 +60,11 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = _READ_ONLY.get()
+        if connection.info.get("query_only", False) is not reading:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+            connection.info["query_only"] = reading
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _lower(value: object) -> object:

@@ -448,6 +448,30 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Set when the entry came from the staging table (a read): the staged entry's own id.
+    staged_uid: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
+
+
+class AuditStaged(Base):
+    """A read's entry waiting to be chained; its own HMAC guards it until then.
+
+    Reads append here without the head's lock, so readers never wait for each other or for
+    a writer; the worker moves the entries into the chain in order (`audit.chain_staged`).
+    Triggers refuse updates, and deletes of an entry that is not in the chain yet. On a
+    SQLite file these rows are kept in a second file next to the database instead (see
+    `agreements.services.audit_staging`), so that a read never needs the database's one
+    write lock; this table then stays empty."""
+
+    __tablename__ = "audit_staged"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from agreements.db.engine import read_only
 from agreements.db.models import Case, CaseParty, CaseRepresentative, Organisation, Person, User
 from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, RepresentativeKind, Role
 from agreements.domain.errors import ValidationFailed
@@ -185,7 +186,7 @@ def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor, now:
 
 def get_case(case_id: int, *, deps: Deps, actor: Actor, now: datetime, log: bool = True) -> Case:
     """A case with its parties; each read of a case's personal data is logged."""
-    with deps.db.begin() as session:
+    with read_only(), deps.db.begin() as session:
         case = case_for(session, actor, case_id, Action.READ)
         if log:
             audit.record(
@@ -234,7 +235,7 @@ def list_cases(
                 func.lower(Case.postcode).contains(needle, autoescape=True),
             )
         )
-    with deps.db.begin() as session:
+    with read_only(), deps.db.begin() as session:
         page = paginate(session, query, limit, offset)
         audit.record(
             session,
@@ -251,7 +252,7 @@ def list_cases(
 
 def read_care_notes(case_id: int, *, deps: Deps, actor: Actor, now: datetime) -> str:
     """Special-category data: only roles that need it, decrypted on read, always logged."""
-    with deps.db.begin() as session:
+    with read_only(), deps.db.begin() as session:
         case = case_for(session, actor, case_id, Action.READ, Resource.CARE_NOTES)
         audit.record(
             session,

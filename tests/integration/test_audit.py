@@ -1,4 +1,6 @@
-"""The audit chain on SQLite and PostgreSQL: appends, tamper detection, concurrency."""
+"""The audit chain on SQLite and PostgreSQL: appends, tamper detection, concurrency.
+
+Reads are staged and chained later: tests/integration/test_audit_reads.py."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from agreements.db.models import AuditEntry, AuditHead
 from agreements.domain.policy import SYSTEM
 from agreements.services import audit
+from agreements.services.audit_verify import verify_chain
 from tests.conftest import NOW
 
 
@@ -41,7 +44,7 @@ def _drop_triggers(deps) -> None:
 
 def test_intact_chain_verifies(fresh_deps):
     _append(fresh_deps, 5)
-    report = audit.verify_chain(fresh_deps)
+    report = verify_chain(fresh_deps)
     assert report.ok and report.entries == 5
 
 
@@ -53,7 +56,7 @@ def test_rows_cannot_be_updated_or_deleted(fresh_deps):
     ):
         with pytest.raises(DBAPIError, match="append-only"), fresh_deps.db.begin() as session:
             session.execute(text(statement))
-    assert audit.verify_chain(fresh_deps).ok
+    assert verify_chain(fresh_deps).ok
 
 
 def test_edited_row_is_named(fresh_deps):
@@ -61,7 +64,7 @@ def test_edited_row_is_named(fresh_deps):
     _drop_triggers(fresh_deps)
     with fresh_deps.db.begin() as session:
         session.execute(text("UPDATE audit_entries SET actor = 'user:99' WHERE seq = 3"))
-    report = audit.verify_chain(fresh_deps)
+    report = verify_chain(fresh_deps)
     assert not report.ok and report.broken_seq == 3 and "altered" in report.reason
 
 
@@ -70,7 +73,7 @@ def test_deleted_middle_row_is_named(fresh_deps):
     _drop_triggers(fresh_deps)
     with fresh_deps.db.begin() as session:
         session.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
-    report = audit.verify_chain(fresh_deps)
+    report = verify_chain(fresh_deps)
     assert not report.ok and report.broken_seq == 2 and "missing" in report.reason
 
 
@@ -79,7 +82,7 @@ def test_cut_off_tail_is_detected_by_the_head(fresh_deps):
     _drop_triggers(fresh_deps)
     with fresh_deps.db.begin() as session:
         session.execute(text("DELETE FROM audit_entries WHERE seq > 3"))
-    report = audit.verify_chain(fresh_deps)
+    report = verify_chain(fresh_deps)
     assert not report.ok and "tail" in report.reason
 
 
@@ -94,9 +97,9 @@ def test_rewritten_tail_is_detected_by_the_checkpoint(fresh_deps, tmp_path):
         session.execute(text("DELETE FROM audit_entries WHERE seq > 3"))
         head = session.get(AuditHead, 1)
         head.seq, head.hash = 3, entry3.hash
-    report = audit.verify_chain(fresh_deps, checkpoints)
+    report = verify_chain(fresh_deps, checkpoints)
     assert not report.ok and report.broken_seq == 5 and "checkpoint" in report.reason
-    assert audit.verify_chain(fresh_deps).ok  # without the checkpoint it would pass
+    assert verify_chain(fresh_deps).ok  # without the checkpoint it would pass
 
 
 def test_forged_entry_without_the_key_is_detected(fresh_deps):
@@ -122,7 +125,7 @@ def test_forged_entry_without_the_key_is_detected(fresh_deps):
             )
         )
         session.get(AuditHead, 1).seq, session.get(AuditHead, 1).hash = 3, forged
-    report = audit.verify_chain(fresh_deps)
+    report = verify_chain(fresh_deps)
     assert not report.ok and report.broken_seq == 3
 
 
@@ -141,5 +144,5 @@ def test_concurrent_appends_keep_one_chain(fresh_deps):
     for t in threads:
         t.join()
     assert not errors
-    report = audit.verify_chain(fresh_deps)
+    report = verify_chain(fresh_deps)
     assert report.ok and report.entries == 40
