@@ -118,3 +118,47 @@ def test_cli_render_refuses_the_bomb_and_the_loops_in_one_line(tmp_path: Path) -
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), lines
         assert not (tmp_path / "o.docx").exists()
+
+
+@pytest.fixture
+def slow_worker_client(world, monkeypatch):
+    """The API with the worker run inline, a 2 s render limit, and a template an older check
+    let in: it loops for ever (stored as such templates were before the check rendered)."""
+    from fastapi.testclient import TestClient
+
+    from agreements import tasks
+    from agreements.services.rendering import DocumentEngine
+    from agreements.web.app import create_app
+
+    settings = world.deps.settings.model_copy(update={"render_time_limit": 2.0})
+    engine = DocumentEngine(settings)
+    monkeypatch.setattr("templates.catalogue.ensure_valid_template", lambda *_: None)
+    engine.catalogue.add(f"forever_{world.backend}", make_docx(LOOPS), kind="agreement")
+    monkeypatch.undo()
+    tasks.huey.immediate = True
+    tasks.use_runtime(tasks.Runtime(world.deps, engine))
+    try:
+        with TestClient(
+            create_app(deps=world.deps, engine=engine), raise_server_exceptions=False
+        ) as client:
+            yield client
+    finally:
+        tasks.use_runtime(None)
+        tasks.huey.immediate = False
+        engine.close()
+
+
+def test_the_worker_stops_a_render_at_its_time_limit(slow_worker_client, world) -> None:
+    client, h = slow_worker_client, world.headers("coordinator")
+    agreement = client.get(f"/api/v1/agreements?case_id={world.case_portaal}", headers=h)
+    started = time.perf_counter()
+    made = client.post(
+        f"/api/v1/agreements/{agreement.json()['items'][0]['id']}/documents",
+        headers=h,
+        json={"template": f"forever_{world.backend}"},
+    )
+    assert made.status_code == 202, made.text
+    version = client.get(f"/api/v1/document-versions/{made.json()['id']}", headers=h).json()
+    assert time.perf_counter() - started < 10
+    assert version["status"] == "failed", version
+    assert "took longer than 2 s" in version["error"], version
