@@ -27,12 +27,18 @@ from agreements.db.engine import make_database, make_engine  # noqa: E402
 from agreements.db.models import Base  # noqa: E402
 from agreements.services.context import Deps  # noqa: E402
 from agreements.settings import Settings  # noqa: E402
+from tests import contract  # noqa: E402
 from tests.support import port_open, require  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "AGREEMENTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every answer a test gets from a TestClient is checked against /openapi.json.
+    contract.install()
 
 
 def make_test_settings(**overrides: object) -> Settings:

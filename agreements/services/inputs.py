@@ -12,10 +12,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from agreements.domain import values
 from agreements.domain.enums import (
@@ -100,6 +103,24 @@ class Patch(Input):
         if value is None and info.field_name not in cls.nullable:
             raise ValueError("cannot be emptied; leave it out to keep it")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The fields are `X | None = None` so that they may be left out; the schema says
+        # what `_no_null` enforces: optional, and nullable only where listed.
+        schema = handler(core_schema)
+        for name, prop in handler.resolve_ref_schema(schema).get("properties", {}).items():
+            if name in cls.nullable:
+                continue
+            prop.pop("default", None)
+            options = [o for o in prop.pop("anyOf", []) if o != {"type": "null"}]
+            if len(options) == 1:
+                prop.update(options[0])
+            elif options:
+                prop["anyOf"] = options
+        return schema
 
 
 class AddressIn(Input):

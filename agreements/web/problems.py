@@ -31,6 +31,108 @@ from templates.errors import (
 
 log = logging.getLogger("agreements.web")
 MEDIA_TYPE = "application/problem+json"
+_SCHEMA = "#/components/schemas/"
+
+# What each problem status means here; the OpenAPI document and the handlers below agree.
+_MEANING = {
+    400: "The body could not be read: not valid JSON (or UTF-8), or broken form data",
+    401: "Not logged in: no valid session cookie or bearer token",
+    403: "Logged in, and the record is visible, but the role may not do this",
+    404: "Not found, or outside what the actor may see (the same answer for both)",
+    409: "Clashes with the record's current state (a duplicate, not ready, already done)",
+    413: "The request body is larger than the limit",
+    422: "Invalid input: `errors` names each field and the reason",
+    429: "Too many attempts; try again after `Retry-After` seconds",
+    502: "The document converter failed on this document",
+    503: "No document converter is available right now",
+}
+_HEADERS = {
+    401: {"WWW-Authenticate": "Bearer"},
+    429: {"Retry-After": "Seconds to wait before trying again"},
+}
+# RFC 9457 problem details as this service writes them (see `problem` below).
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Problem": {
+        "title": "Problem",
+        "description": "An error as RFC 9457 problem details (application/problem+json).",
+        "type": "object",
+        "required": ["type", "title", "status"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {
+                "type": "string",
+                "description": "The kind of problem, e.g. /problems/validation",
+            },
+            "title": {"type": "string", "description": "A short summary of the kind"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "What went wrong this time"},
+            "instance": {"type": "string", "description": "The path that was asked for"},
+            "errors": {
+                "type": "array",
+                "description": "Per field: which one, and why (validation problems)",
+                "items": {"$ref": f"{_SCHEMA}FieldProblem"},
+            },
+        },
+    },
+    "FieldProblem": {
+        "title": "FieldProblem",
+        "type": "object",
+        "required": ["field", "reason"],
+        "additionalProperties": False,
+        "properties": {
+            "field": {
+                "type": "string",
+                "description": "Dotted path, e.g. parties.0.organisation_id",
+            },
+            "reason": {"type": "string"},
+        },
+    },
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for a route's problems beyond the ones every route of its shape
+    can give (401 with a login, 404 with an id in the path, 400 and 413 with a body, 422),
+    which `describe` adds by itself."""
+    return {status: _response(status) for status in statuses}
+
+
+def _response(status: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "description": _MEANING[status],
+        "content": {MEDIA_TYPE: {"schema": {"$ref": f"{_SCHEMA}Problem"}}},
+    }
+    if status in _HEADERS:
+        out["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in _HEADERS[status].items()
+        }
+    return out
+
+
+def describe(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the handlers answer: problem+json, not FastAPI's
+    application/json validation errors, with the statuses each operation can give."""
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            answers = operation.setdefault("responses", {})
+            statuses = {int(s) for s in answers if s.isdigit() and int(s) >= 400}
+            if operation.get("security"):
+                statuses.add(401)  # every route with a login refuses a missing one
+            if "{" in path:
+                statuses.add(404)
+            if method in {"post", "put", "patch", "delete"}:
+                statuses.add(413)  # web.limits.BodyLimit, before any handler
+            if "requestBody" in operation:
+                statuses.add(400)
+            for status in sorted(statuses):
+                answers[str(status)] = _response(status)
+            operation["responses"] = dict(sorted(answers.items()))
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    components.update(SCHEMAS)
+    return schema
 
 
 def problem(
@@ -66,7 +168,18 @@ def _reason(error: dict[str, Any]) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn exceptions into problems."""
+    """Register the handlers that turn exceptions into problems, and describe them in the
+    app's OpenAPI document."""
+    generate = app.openapi
+    described: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI's, cached until the routes change
+        if not described or described[0] is not schema:
+            described[:] = [describe(schema)]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

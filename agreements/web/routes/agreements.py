@@ -11,6 +11,7 @@ from agreements.domain.enums import AgreementStatus
 from agreements.services import agreements
 from agreements.services.inputs import AgreementIn, AgreementPatch, ReviewIn, ReviewPatch
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
+from agreements.web.problems import responses
 from agreements.web.schemas import AgreementOut, PageOut, ReviewOut
 
 router = APIRouter()
@@ -37,6 +38,7 @@ def list_agreements(
     response_model=AgreementOut,
     status_code=status.HTTP_201_CREATED,
     tags=["agreements"],
+    responses=responses(403, 404),
 )
 def create_agreement(body: AgreementIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> Agreement:
     """Draft an agreement linked to a tenancy contract and a judgment of the same case;
@@ -50,7 +52,12 @@ def get_agreement(agreement_id: PathId, actor: ActorDep, deps: DepsDep, now: Now
     return agreements.get_agreement(agreement_id, deps=deps, actor=actor, now=now)
 
 
-@router.patch("/agreements/{agreement_id}", response_model=AgreementOut, tags=["agreements"])
+@router.patch(
+    "/agreements/{agreement_id}",
+    response_model=AgreementOut,
+    tags=["agreements"],
+    responses=responses(403, 409),
+)
 def update_agreement(
     agreement_id: PathId, body: AgreementPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Agreement:
@@ -86,7 +93,11 @@ def list_reviews(
 
 
 @router.post(
-    "/reviews", response_model=ReviewOut, status_code=status.HTTP_201_CREATED, tags=["reviews"]
+    "/reviews",
+    response_model=ReviewOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["reviews"],
+    responses=responses(403, 404),
 )
 def add_review(body: ReviewIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> Review:
     """Plan an extra review within the agreement's term."""
@@ -99,7 +110,9 @@ def get_review(review_id: PathId, actor: ActorDep, deps: DepsDep) -> Review:
     return agreements.get_review(review_id, deps=deps, actor=actor)
 
 
-@router.patch("/reviews/{review_id}", response_model=ReviewOut, tags=["reviews"])
+@router.patch(
+    "/reviews/{review_id}", response_model=ReviewOut, tags=["reviews"], responses=responses(403)
+)
 def record_review(
     review_id: PathId, body: ReviewPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Review:

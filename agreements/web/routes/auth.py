@@ -14,6 +14,7 @@ from agreements.services import auth
 from agreements.services.inputs import Email, Id, Input, Name, Short
 from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep, client_address
 from agreements.web.pages.ratelimit import PostLimiter
+from agreements.web.problems import responses
 from agreements.web.schemas import TokenOut, UserOut
 
 router = APIRouter(tags=["auth"])
@@ -64,7 +65,7 @@ def _token_out(issued: auth.IssuedToken) -> TokenOut:
     )
 
 
-@router.post("/auth/login", response_model=TokenOut)
+@router.post("/auth/login", response_model=TokenOut, responses=responses(401, 429))
 def login(
     body: LoginIn, request: Request, response: Response, deps: DepsDep, now: NowDep
 ) -> TokenOut:
@@ -120,13 +121,18 @@ def create_token(body: TokenIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> 
     )
 
 
-@router.get("/users", response_model=list[UserOut])
+@router.get("/users", response_model=list[UserOut], responses=responses(403))
 def list_users(actor: ActorDep, deps: DepsDep) -> list[User]:
     """Staff accounts (admins only)."""
     return auth.list_users(deps=deps, actor=actor)
 
 
-@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 409),
+)
 def create_user(body: UserIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> User:
     """Add a staff account (admins only)."""
     return auth.create_user(

@@ -18,6 +18,7 @@ from agreements.services.inputs import (
     TenancyContractPatch,
 )
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
+from agreements.web.problems import responses
 from agreements.web.schemas import (
     JudgmentOut,
     PageOut,
@@ -86,6 +87,7 @@ def _routes(
         tags=[tag],
         status_code=status.HTTP_201_CREATED,
         summary=f"Add a {what} to a case",
+        responses=responses(403, 404),
         operation_id=f"create_{tag}",
     )
     router.add_api_route(
@@ -104,6 +106,7 @@ def _routes(
         response_model=out,
         tags=[tag],
         summary=f"Change a {what}",
+        responses=responses(403),
         operation_id=f"update_{tag}",
     )
 

@@ -8,6 +8,7 @@ from agreements.domain.enums import CaseStatus
 from agreements.services import cases
 from agreements.services.inputs import CareNotesIn, CaseIn, CasePatch
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId, Search
+from agreements.web.problems import responses
 from agreements.web.schemas import CareNotesOut, CaseOut, PageOut
 
 router = APIRouter(tags=["cases"])
@@ -40,7 +41,12 @@ def list_cases(
     return PageOut.of(page, CaseOut.of)
 
 
-@router.post("/cases", response_model=CaseOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/cases",
+    response_model=CaseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403),
+)
 def create_case(body: CaseIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> CaseOut:
     """Register a case with its tenant, address, parties and representatives."""
     return CaseOut.of(cases.create_case(body, deps=deps, actor=actor, now=now))
@@ -52,7 +58,7 @@ def get_case(case_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> Ca
     return CaseOut.of(cases.get_case(case_id, deps=deps, actor=actor, now=now))
 
 
-@router.patch("/cases/{case_id}", response_model=CaseOut)
+@router.patch("/cases/{case_id}", response_model=CaseOut, responses=responses(403))
 def update_case(
     case_id: PathId, body: CasePatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> CaseOut:
@@ -60,14 +66,14 @@ def update_case(
     return CaseOut.of(cases.update_case(case_id, body, deps=deps, actor=actor, now=now))
 
 
-@router.get("/cases/{case_id}/care-notes", response_model=CareNotesOut)
+@router.get("/cases/{case_id}/care-notes", response_model=CareNotesOut, responses=responses(403))
 def read_care_notes(case_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> CareNotesOut:
     """Care notes: special-category data, for coordinators only (the read is logged)."""
     text = cases.read_care_notes(case_id, deps=deps, actor=actor, now=now)
     return CareNotesOut(case_id=case_id, text=text)
 
 
-@router.put("/cases/{case_id}/care-notes", response_model=CareNotesOut)
+@router.put("/cases/{case_id}/care-notes", response_model=CareNotesOut, responses=responses(403))
 def write_care_notes(
     case_id: PathId, body: CareNotesIn, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> CareNotesOut:

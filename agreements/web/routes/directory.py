@@ -9,6 +9,7 @@ from agreements.domain.enums import OrganisationKind
 from agreements.services import directory
 from agreements.services.inputs import OrganisationIn, OrganisationPatch, PersonIn, PersonPatch
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId, Search
+from agreements.web.problems import responses
 from agreements.web.schemas import OrganisationOut, PageOut, PersonOut
 
 router = APIRouter()
@@ -35,6 +36,7 @@ def list_organisations(
     response_model=OrganisationOut,
     status_code=status.HTTP_201_CREATED,
     tags=["organisations"],
+    responses=responses(403, 409),
 )
 def create_organisation(
     body: OrganisationIn, actor: ActorDep, deps: DepsDep, now: NowDep
@@ -49,7 +51,12 @@ def get_organisation(org_id: PathId, actor: ActorDep, deps: DepsDep) -> Organisa
     return directory.get_organisation(org_id, deps=deps, actor=actor)
 
 
-@router.patch("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
+@router.patch(
+    "/organisations/{org_id}",
+    response_model=OrganisationOut,
+    tags=["organisations"],
+    responses=responses(403, 409),
+)
 def update_organisation(
     org_id: PathId, body: OrganisationPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Organisation:
@@ -81,7 +88,11 @@ def list_people(
 
 
 @router.post(
-    "/people", response_model=PersonOut, status_code=status.HTTP_201_CREATED, tags=["people"]
+    "/people",
+    response_model=PersonOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["people"],
+    responses=responses(403),
 )
 def create_person(body: PersonIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> PersonOut:
     """Register a person: a tenant, a representative or a contact person."""
@@ -94,7 +105,9 @@ def get_person(person_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -
     return PersonOut.of(directory.get_person(person_id, deps=deps, actor=actor, now=now))
 
 
-@router.patch("/people/{person_id}", response_model=PersonOut, tags=["people"])
+@router.patch(
+    "/people/{person_id}", response_model=PersonOut, tags=["people"], responses=responses(403)
+)
 def update_person(
     person_id: PathId, body: PersonPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> PersonOut:

@@ -17,8 +17,10 @@ from agreements.services.context import Deps
 from agreements.services.inputs import MAX_ID, Input
 from agreements.services.rendering import DocumentEngine
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
+from agreements.web.problems import responses
 
 router = APIRouter(tags=["documents"])
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def get_engine(request: Request) -> DocumentEngine:
@@ -111,6 +113,7 @@ def _request(
     "/agreements/{agreement_id}/documents",
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(403),
 )
 def render_agreement(
     agreement_id: PathId,
@@ -128,6 +131,7 @@ def render_agreement(
     "/payment-arrangements/{row_id}/documents",
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(403),
 )
 def render_arrangement(
     row_id: PathId,
@@ -168,11 +172,7 @@ def _file(
     data, version, document = documents.read_file(
         version_id, which, deps=deps, engine=engine, actor=actor, now=now
     )
-    media = (
-        "application/pdf"
-        if which == "pdf"
-        else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    )
+    media = "application/pdf" if which == "pdf" else DOCX
     name = f"{document.kind}-{document.case_id}-v{version.number}.{which}"
     return Response(
         data,
@@ -187,7 +187,7 @@ def _file(
 @router.get(
     "/document-versions/{version_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **responses(409)},
 )
 def download_pdf(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
@@ -196,7 +196,11 @@ def download_pdf(
     return _file(version_id, "pdf", actor, deps, engine, now)
 
 
-@router.get("/document-versions/{version_id}/docx", response_class=Response)
+@router.get(
+    "/document-versions/{version_id}/docx",
+    response_class=Response,
+    responses={200: {"content": {DOCX: {}}}, **responses(409)},
+)
 def download_docx(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
@@ -228,6 +232,7 @@ def list_templates(actor: ActorDep, engine: EngineDep) -> list[TemplateOut]:
     response_model=TemplateOut,
     status_code=status.HTTP_201_CREATED,
     tags=["templates"],
+    responses=responses(403),
 )
 def add_template(
     actor: ActorDep,
@@ -266,7 +271,10 @@ class AttachedOut(BaseModel):
 
 
 @router.put(
-    "/tenancy-contracts/{row_id}/pdf", response_model=AttachedOut, tags=["tenancy_contracts"]
+    "/tenancy-contracts/{row_id}/pdf",
+    response_model=AttachedOut,
+    tags=["tenancy_contracts"],
+    responses=responses(403),
 )
 def attach_contract_pdf(
     row_id: PathId,
@@ -280,7 +288,12 @@ def attach_contract_pdf(
     return _attach(case_file.tenancy_contracts, row_id, file, actor, deps, engine, now)
 
 
-@router.put("/judgments/{row_id}/pdf", response_model=AttachedOut, tags=["judgments"])
+@router.put(
+    "/judgments/{row_id}/pdf",
+    response_model=AttachedOut,
+    tags=["judgments"],
+    responses=responses(403),
+)
 def attach_judgment_pdf(
     row_id: PathId,
     file: Annotated[UploadFile, File()],
@@ -313,6 +326,7 @@ def _attach(
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
     tags=["reviews"],
+    responses=responses(403, 409),
 )
 def render_minutes(
     review_id: PathId,

@@ -18,6 +18,7 @@ from agreements.services import dossier, legal
 from agreements.services.inputs import Id, Input
 from agreements.services.scope import case_for
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, Search
+from agreements.web.problems import responses
 from agreements.web.routes.documents import EngineDep
 
 router = APIRouter(tags=["legal"])
@@ -120,7 +121,7 @@ def integrity_csv(
 @router.get(
     "/cases/{case_id}/dossier.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **responses(409, 502, 503)},
 )
 def case_dossier(
     case_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
@@ -200,7 +201,12 @@ class JobOut(BaseModel):
     error: str = ""
 
 
-@router.post("/legal/dossiers", response_model=list[JobOut], status_code=202)
+@router.post(
+    "/legal/dossiers",
+    response_model=list[JobOut],
+    status_code=202,
+    responses=responses(403, 404),
+)
 def queue_dossiers(body: BatchIn, actor: ActorDep, deps: DepsDep) -> list[JobOut]:
     """Queue dossiers for many cases at once; poll each job, then download it."""
     with deps.db() as session:
@@ -232,7 +238,11 @@ def _job(case_id: int, task_id: str, deps: DepsDep, actor: ActorDep) -> JobOut:
     return JobOut(case_id=case_id, task_id=task_id, status="done", sha256=value["sha256"])
 
 
-@router.get("/legal/dossiers/{case_id}/{task_id}.pdf", response_class=Response)
+@router.get(
+    "/legal/dossiers/{case_id}/{task_id}.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(409)},
+)
 def dossier_job_pdf(
     case_id: PathId,
     task_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],

@@ -11,6 +11,7 @@ from agreements.domain.enums import ReminderKind, ReminderStatus
 from agreements.services import calendar, reminders
 from agreements.services.inputs import Day, Input
 from agreements.web.deps import ActorDep, DepsDep, NowDep, OptId, PathId
+from agreements.web.problems import responses
 
 router = APIRouter(tags=["reminders"])
 feeds = APIRouter(tags=["reminders"])
@@ -77,6 +78,7 @@ def list_reminders(
     response_model=MissedOut,
     status_code=status.HTTP_201_CREATED,
     tags=["payment_arrangements"],
+    responses=responses(403, 409),
 )
 def report_missed(
     row_id: PathId, body: MissedIn, actor: ActorDep, deps: DepsDep, now: NowDep
@@ -88,14 +90,23 @@ def report_missed(
     return MissedOut(id=report.id, arrangement_id=report.arrangement_id, due_date=report.due_date)
 
 
-@router.post("/auth/calendar-feed", response_model=FeedOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/auth/calendar-feed",
+    response_model=FeedOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403),
+)
 def calendar_feed(actor: ActorDep, deps: DepsDep, now: NowDep) -> FeedOut:
     """A personal iCalendar link (for Outlook) with your cases' reviews and expiring terms."""
     token = calendar.new_feed_token(deps=deps, actor=actor, now=now)
     return FeedOut(url=f"{deps.settings.public_base_url.rstrip('/')}/calendar/{token}.ics")
 
 
-@feeds.get("/calendar/{token}.ics", response_class=Response, include_in_schema=True)
+@feeds.get(
+    "/calendar/{token}.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, **responses(401)},
+)
 def calendar_ics(token: str, deps: DepsDep, now: NowDep) -> Response:
     """The feed itself; the token in the link is the key."""
     return Response(

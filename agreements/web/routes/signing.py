@@ -14,6 +14,7 @@ from agreements.domain.enums import RequestStatus
 from agreements.services import documents, finishing, signing
 from agreements.services.inputs import Input, LongText, Name
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, client_address
+from agreements.web.problems import responses
 from agreements.web.routes.documents import EngineDep
 
 router = APIRouter(tags=["signing"])
@@ -81,6 +82,7 @@ class VerifyOut(BaseModel):
     "/document-versions/{version_id}/signature-requests",
     response_model=list[RequestOut],
     status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 409),
 )
 def send_for_signature(
     version_id: PathId,
@@ -107,7 +109,11 @@ def list_requests(version_id: PathId, actor: ActorDep, deps: DepsDep) -> list[Re
     return [RequestOut.of(r) for r in signing.requests_for(version_id, deps=deps, actor=actor)]
 
 
-@router.post("/signature-requests/{request_id}/manage", response_model=RequestOut)
+@router.post(
+    "/signature-requests/{request_id}/manage",
+    response_model=RequestOut,
+    responses=responses(403, 409),
+)
 def manage(
     request_id: PathId, body: ManageIn, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> RequestOut:
@@ -127,7 +133,11 @@ def manage(
     return RequestOut.of(request)
 
 
-@router.post("/signature-requests/{request_id}/sign", response_model=SignedOut)
+@router.post(
+    "/signature-requests/{request_id}/sign",
+    response_model=SignedOut,
+    responses=responses(403, 409),
+)
 def staff_sign(
     request_id: PathId,
     body: StaffSignIn,
@@ -156,7 +166,11 @@ def staff_sign(
     return SignedOut(**outcome.__dict__)
 
 
-@router.get("/document-versions/{version_id}/sealed.pdf", response_class=Response)
+@router.get(
+    "/document-versions/{version_id}/sealed.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(409)},
+)
 def sealed_pdf(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
