@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -99,7 +100,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def _response(status: int) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "description": _MEANING[status],
+        "description": _MEANING.get(status) or HTTPStatus(status).phrase,
         "content": {MEDIA_TYPE: {"schema": {"$ref": f"{_SCHEMA}Problem"}}},
     }
     if status in _HEADERS:

@@ -195,3 +195,11 @@ def test_a_body_unlike_its_schema_names_the_place(app: Any) -> None:
 def test_pages_and_unknown_paths_are_not_checked(app: Any) -> None:
     contract.check(app, _request("GET", "/zaken"), httpx.Response(200, text="<html>"))
     contract.check(app, _request("GET", f"{API}/bestaat-niet"), httpx.Response(404))
+
+
+def test_any_declared_status_is_described() -> None:
+    """A route may declare a status the table has no words for; the document still builds."""
+    from agreements.web.problems import responses
+
+    assert responses(418)[418]["description"] == "I'm a Teapot"
+    assert responses(409)[409]["content"] == {MEDIA_TYPE: {"schema": PROBLEM_REF}}
