@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -162,3 +163,39 @@ def test_the_worker_stops_a_render_at_its_time_limit(slow_worker_client, world) 
     assert time.perf_counter() - started < 10
     assert version["status"] == "failed", version
     assert "took longer than 2 s" in version["error"], version
+
+
+def test_the_render_child_ends_with_its_parent_even_when_killed(tmp_path: Path) -> None:
+    template = tmp_path / "t.docx"
+    template.write_bytes(make_docx("{{ x }}"))
+    code = (
+        "import sys, time\n"
+        "from templates import isolation\n"
+        "from templates.render import render_docx\n"
+        "render_docx(open(sys.argv[1], 'rb').read(), {'x': 'y'})\n"
+        "print(isolation._idle[0].process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code, str(template)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # the warm child is there
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        _reap(child)
+        time.sleep(0.05)
+    pytest.fail(f"the render child {child} outlived its killed parent")
+
+
+def _reap(pid: int) -> None:
+    # An orphan is reparented to init (or to this test process if it is a subreaper).
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
