@@ -195,9 +195,9 @@ class StageClock:
         original_render, original_assemble = service.render_docx, service.assemble
         pool = engine.converter
 
-        def render(template_bytes: bytes, data: Any) -> bytes:
+        def render(template_bytes: bytes, data: Any, **limits: Any) -> bytes:
             self.template_bytes, self.data = template_bytes, dict(data)
-            self.docx = original_render(template_bytes, data)
+            self.docx = original_render(template_bytes, data, **limits)
             return self.docx
 
         def assemble(main_pdf: bytes, annexes: Any, **kwargs: Any) -> bytes:
