@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         "where a law gives a basis for it.",
     )
     session_hours: int = Field(12, description="How long a staff login (session cookie) lasts.")
+    integration_token_days: int = Field(
+        90,
+        ge=1,
+        le=366,
+        description="Longest life of an integration token (made by an admin, independent of "
+        "any login). Other bearer tokens end with the login they were made from.",
+    )
     max_body_bytes: int = Field(
         1_048_576, description="Largest JSON request body accepted; larger bodies get 413."
     )

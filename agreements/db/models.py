@@ -134,17 +134,22 @@ class User(Base):
 
 
 class AuthToken(Base):
-    """A session (cookie) or bearer token; only its HMAC is stored."""
+    """A login (session), bearer, integration or calendar token; only its HMAC is stored."""
 
     __tablename__ = "auth_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # "session" or "bearer"
+    # "session", "bearer" (ends with its parent), "integration" (an admin's) or "calendar".
+    kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100), default="")
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # The login a bearer token was made from: it ends when that login ends.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("auth_tokens.id"), index=True)
+    # Who made it: the owner, or the admin who made an integration token for the owner.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Case(AddressMixin, Base):

@@ -1,4 +1,4 @@
-"""Staff accounts and logins: argon2 password hashes, session and bearer tokens (HMAC only)."""
+"""Staff accounts and logins: argon2 password hashes, login tokens (HMAC only) and logout."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from agreements.db.models import AuthToken, Organisation, User
 from agreements.domain.enums import OrganisationKind, Role
@@ -23,8 +24,9 @@ _hasher = PasswordHasher()
 # Verifying against a dummy hash when the account is unknown keeps the timing the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 10
+SESSION, BEARER, INTEGRATION = "session", "bearer", "integration"
 # A calendar link's token opens the feed only: it must never count as a login.
-LOGIN_KINDS = ("session", "bearer")
+LOGIN_KINDS = (SESSION, BEARER, INTEGRATION)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class IssuedToken:
     token: str
     expires_at: datetime
     user: User
+    id: int
+    kind: str
 
 
 def token_digest(deps: Deps, token: str) -> str:
@@ -122,11 +126,11 @@ def login(email: str, password: str, *, deps: Deps, now: datetime, client: str =
             failed = False
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
-            issued = _issue(
+            issued = issue(
                 session,
                 deps,
                 user,
-                "session",
+                SESSION,
                 "login",
                 now,
                 now + timedelta(hours=deps.settings.session_hours),
@@ -153,15 +157,19 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def _issue(
-    session: object,
+def issue(
+    session: Session,
     deps: Deps,
     user: User,
     kind: str,
     name: str,
     now: datetime,
     expires_at: datetime,
+    *,
+    parent_id: int | None = None,
+    created_by: int | None = None,
 ) -> IssuedToken:
+    """A new token row (its HMAC only); the token itself is returned once, here."""
     token = secrets.token_urlsafe(32)
     row = AuthToken(
         user_id=user.id,
@@ -170,46 +178,39 @@ def _issue(
         digest=token_digest(deps, token),
         created_at=now,
         expires_at=expires_at,
+        parent_id=parent_id,
+        created_by=user.id if created_by is None else created_by,
     )
-    session.add(row)  # type: ignore[attr-defined]
-    return IssuedToken(token=token, expires_at=expires_at, user=user)
+    session.add(row)
+    session.flush()
+    return IssuedToken(token=token, expires_at=expires_at, user=user, id=row.id, kind=kind)
 
 
-def create_bearer_token(
-    name: str, days: int, *, deps: Deps, actor: Actor, now: datetime
-) -> IssuedToken:
-    """A long-lived token for an integration, acting as the user who made it."""
-    if actor.user_id is None:
-        raise ValidationFailed.one("user", "only a staff user can own a token")
-    if not 1 <= days <= 366:
-        raise ValidationFailed.one("days", "between 1 and 366")
-    with deps.db.begin() as session:
-        user = session.get(User, actor.user_id)
-        assert user is not None
-        issued = _issue(session, deps, user, "bearer", name, now, now + timedelta(days=days))
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="auth.token_create",
-            subject_type="user",
-            subject_id=user.id,
-            now=now,
-            detail={"name": name},
+def live(row: AuthToken | None, parent: AuthToken | None, now: datetime) -> bool:
+    """A login token works while it and the login it was made from are neither ended."""
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return False
+    if row.kind == BEARER:
+        return parent is not None and live(parent, None, now)
+    return True
+
+
+def login_row(session: Session, deps: Deps, token: str) -> AuthToken | None:
+    return session.scalar(
+        select(AuthToken).where(
+            AuthToken.digest == token_digest(deps, token), AuthToken.kind.in_(LOGIN_KINDS)
         )
-    return issued
+    )
 
 
 def authenticate(token: str, *, deps: Deps, now: datetime) -> Actor:
-    """The actor behind a session or bearer token, or NotAuthenticated."""
+    """The actor behind a session, bearer or integration token, or NotAuthenticated."""
     with deps.db() as session:
-        row = session.scalar(
-            select(AuthToken).where(
-                AuthToken.digest == token_digest(deps, token), AuthToken.kind.in_(LOGIN_KINDS)
-            )
-        )
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
+        row = login_row(session, deps, token)
+        parent = session.get(AuthToken, row.parent_id) if row and row.parent_id else None
+        if not live(row, parent, now):
             raise NotAuthenticated("the login has expired or is not valid; log in again")
+        assert row is not None
         user = session.get(User, row.user_id)
         if user is None or not user.active:
             raise NotAuthenticated("this account is disabled")
@@ -217,14 +218,11 @@ def authenticate(token: str, *, deps: Deps, now: datetime) -> Actor:
 
 
 def logout(token: str, *, deps: Deps, now: datetime) -> None:
+    """End a login and every bearer token made from it."""
     with deps.db.begin() as session:
-        row = session.scalar(
-            select(AuthToken).where(
-                AuthToken.digest == token_digest(deps, token), AuthToken.kind.in_(LOGIN_KINDS)
-            )
-        )
+        row = login_row(session, deps, token)
         if row is not None and row.revoked_at is None:
-            row.revoked_at = now
+            ended = end(session, row, now)
             audit.record(
                 session,
                 deps,
@@ -233,7 +231,19 @@ def logout(token: str, *, deps: Deps, now: datetime) -> None:
                 subject_type="user",
                 subject_id=row.user_id,
                 now=now,
+                detail={"token": row.id, "kind": row.kind, "tokens_ended": ended},
             )
+
+
+def end(session: Session, row: AuthToken, now: datetime) -> int:
+    """Revoke a token and the live tokens made from it; how many children ended."""
+    row.revoked_at = now
+    children = session.scalars(
+        select(AuthToken).where(AuthToken.parent_id == row.id, AuthToken.revoked_at.is_(None))
+    ).all()
+    for child in children:
+        child.revoked_at = now
+    return len(children)
 
 
 def actor_by_id(user_id: int, *, deps: Deps) -> Actor:

@@ -17,7 +17,10 @@ from agreements.services.context import Deps
 from agreements.services.inputs import MAX_ID
 
 SESSION_COOKIE = "agreements_session"
-_bearer = HTTPBearer(auto_error=False, description="A bearer token from POST /api/v1/auth/tokens")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A login or bearer token from POST /api/v1/auth/login or /auth/tokens",
+)
 
 
 def get_deps(request: Request) -> Deps:
@@ -58,9 +61,18 @@ def current_actor(
     return auth.authenticate(token, deps=deps, now=now)
 
 
+def current_credential(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The token this request logged in with (after `current_actor` accepted it)."""
+    return credential(request, bearer) or ""
+
+
 DepsDep = Annotated[Deps, Depends(get_deps)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
+CredentialDep = Annotated[str, Depends(current_credential)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 

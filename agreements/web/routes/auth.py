@@ -1,18 +1,28 @@
-"""Logging in and out, bearer tokens for integrations, and staff accounts."""
+"""Logging in and out, bearer and integration tokens (made, listed, revoked), staff accounts."""
 
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from agreements.db.models import User
 from agreements.domain.enums import Role
-from agreements.services import auth
+from agreements.services import auth, tokens
 from agreements.services.inputs import Email, Id, Input, Name, Short
-from agreements.web.deps import SESSION_COOKIE, ActorDep, DepsDep, NowDep, client_address
+from agreements.web.deps import (
+    SESSION_COOKIE,
+    ActorDep,
+    CredentialDep,
+    DepsDep,
+    NowDep,
+    OptId,
+    PathId,
+    client_address,
+)
 from agreements.web.pages.ratelimit import PostLimiter
 from agreements.web.problems import responses
 from agreements.web.schemas import TokenOut, UserOut
@@ -27,7 +37,49 @@ class LoginIn(Input):
 
 class TokenIn(Input):
     name: Short
-    days: Annotated[int, Field(strict=True, ge=1, le=366)] = 90
+    days: Annotated[
+        int,
+        Field(
+            strict=True,
+            ge=1,
+            le=366,
+            description="Longest life; a bearer token also ends with the login it is made "
+            "from, an integration token lives at most `integration_token_days`.",
+        ),
+    ] = 90
+    integration: Annotated[
+        bool,
+        Field(
+            strict=True,
+            description="Admins only: a token for an integration that does not end with "
+            "this login.",
+        ),
+    ] = False
+    user_id: Annotated[
+        Id | None, Field(description="Admins, integration tokens: the user it acts as.")
+    ] = None
+
+
+TokenKind = Literal["session", "bearer", "integration"]
+
+
+class NewTokenOut(TokenOut):
+    id: int
+    kind: TokenKind
+
+
+class TokenInfoOut(BaseModel):
+    """A live token; the token itself is shown only once, when it is made."""
+
+    id: int
+    kind: TokenKind
+    name: str
+    user_id: int
+    created_by: int | None
+    parent_id: int | None = Field(description="The login a bearer token ends with.")
+    created_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="The token this request was made with.")
 
 
 class UserIn(Input):
@@ -59,16 +111,20 @@ def _login_limiter(request: Request, per_minute: int) -> PostLimiter:
         return limiter
 
 
-def _token_out(issued: auth.IssuedToken) -> TokenOut:
-    return TokenOut(
-        token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(issued.user)
+def _token_out(issued: auth.IssuedToken) -> NewTokenOut:
+    return NewTokenOut(
+        token=issued.token,
+        expires_at=issued.expires_at,
+        user=UserOut.model_validate(issued.user),
+        id=issued.id,
+        kind=issued.kind,
     )
 
 
-@router.post("/auth/login", response_model=TokenOut, responses=responses(401, 429))
+@router.post("/auth/login", response_model=NewTokenOut, responses=responses(401, 429))
 def login(
     body: LoginIn, request: Request, response: Response, deps: DepsDep, now: NowDep
-) -> TokenOut:
+) -> NewTokenOut:
     """Log in with e-mail and password; sets the session cookie and returns the token too."""
     client = client_address(request)
     wait = _login_limiter(request, deps.settings.login_attempts_per_minute).retry_after(
@@ -91,12 +147,8 @@ def login(
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, deps: DepsDep, now: NowDep) -> None:
-    """End the current session (or revoke the bearer token used)."""
-    header = request.headers.get("authorization", "")
-    token = (
-        header[7:] if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
-    )
+def logout(response: Response, deps: DepsDep, now: NowDep, token: CredentialDep) -> None:
+    """End the current login and the bearer tokens made from it (or revoke the token used)."""
     if token:
         auth.logout(token, deps=deps, now=now)
     response.delete_cookie(SESSION_COOKIE)
@@ -113,12 +165,47 @@ def me(actor: ActorDep) -> MeOut:
     )
 
 
-@router.post("/auth/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> TokenOut:
-    """Make a bearer token for an integration; it is shown once."""
+@router.post(
+    "/auth/tokens",
+    response_model=NewTokenOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403),
+)
+def create_token(
+    body: TokenIn, actor: ActorDep, deps: DepsDep, now: NowDep, via: CredentialDep
+) -> NewTokenOut:
+    """Make a bearer token (it ends with this login) or, as admin, an integration token."""
     return _token_out(
-        auth.create_bearer_token(body.name, body.days, deps=deps, actor=actor, now=now)
+        tokens.create_token(
+            body.name,
+            body.days,
+            via=via,
+            deps=deps,
+            actor=actor,
+            now=now,
+            integration=body.integration,
+            user_id=body.user_id,
+        )
     )
+
+
+@router.get("/auth/tokens", response_model=list[TokenInfoOut], responses=responses(403))
+def list_tokens(
+    actor: ActorDep,
+    deps: DepsDep,
+    now: NowDep,
+    via: CredentialDep,
+    user_id: OptId = None,
+) -> list[TokenInfoOut]:
+    """Your live logins and tokens; admins may ask for another user's with `user_id`."""
+    found = tokens.list_tokens(via=via, deps=deps, actor=actor, now=now, user_id=user_id)
+    return [TokenInfoOut.model_validate(info, from_attributes=True) for info in found]
+
+
+@router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> None:
+    """End one of your tokens (admins: anyone's) and the bearer tokens made from it."""
+    tokens.revoke_token(token_id, deps=deps, actor=actor, now=now)
 
 
 @router.get("/users", response_model=list[UserOut], responses=responses(403))
