@@ -5,7 +5,8 @@ to the one before and moves the head, in the caller's transaction. Reads are far
 frequent and must not queue behind one locked row: their entries are staged, each with an
 HMAC of its own, without any shared lock (`audit_staging` says where), and
 `chain_staged` (the worker, every minute; `audit seal`) moves them into the chain in order.
-`audit_verify` checks both. docs/audit.md describes the window before an entry is chained.
+`audit_verify` checks both. docs/benchmarks.md ("Audit") describes the window before an
+entry is chained.
 """
 
 from __future__ import annotations
