@@ -230,9 +230,23 @@ def checkpoint_audit_head() -> None:
     log.info("audit.checkpoint", extra={"seq": seq, "hash": digest})
 
 
+_worker_threads = 0  # consumer threads of this process that have started and not yet stopped
+
+
+@huey.on_startup()  # type: ignore[untyped-decorator]
+def _worker_started() -> None:
+    global _worker_threads
+    with _runtime_lock:
+        _worker_threads += 1
+
+
 @huey.on_shutdown()  # type: ignore[untyped-decorator]
 def _close_converters() -> None:
-    # Converters run in their own process groups; without this they would outlive the worker.
+    # Each worker thread calls this as it stops; only the last one closes the converters, so
+    # a render still running on another thread keeps its converter. (The pool closes at
+    # exit too, and its converters die with the process.)
+    global _worker_threads
     with _runtime_lock:
-        if _runtime is not None:
+        _worker_threads -= 1
+        if _worker_threads <= 0 and _runtime is not None:
             _runtime.engine.close()

@@ -62,15 +62,10 @@ from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
 from templates.assemble import Annex
-from templates.convert import (
-    convert_cold,
-    default_python,
-    end_process_group,
-    find_soffice,
-    remove_ipc_pipe,
-)
+from templates.convert import convert_cold, default_python, find_soffice, remove_ipc_pipe
 from templates.filters import FILTERS
 from templates.pool import ConverterPool
+from templates.processes import end_process_group
 
 GOAL_OVERHEAD = 1.15  # end to end at most this times the sum of the bare stages
 GOAL_COLD = 4.0  # end to end at least this many times faster than a cold soffice

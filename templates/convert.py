@@ -11,7 +11,6 @@ import logging
 import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from templates.errors import (
     ConverterLost,
     ConverterUnavailable,
 )
+from templates.processes import end_process_group, launch
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ _DOCX_MAGIC = b"PK\x03\x04"
 # unoserver's own limit is only a backstop for a client that went away mid-call; the
 # client-side socket timeout fires first and the pool replaces the converter.
 _SERVER_TIMEOUT_MARGIN = 10.0
+_PING_AFTER_FAULT = 5.0
 
 
 def log_event(logger: logging.Logger, level: int, event: str, **fields: object) -> None:
@@ -102,19 +103,6 @@ def check_python(python: str) -> None:
             "virtualenv from /usr/bin/python3 with --system-site-packages or set the converter "
             "interpreter"
         )
-
-
-def end_process_group(process: subprocess.Popen[bytes], grace: float) -> None:
-    """Stop a process started in its own session, and everything it started, leaving no zombie."""
-    if process.poll() is None and grace > 0:
-        # SIGTERM lets unoserver stop LibreOffice and reap it itself, so nothing is orphaned.
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(grace)
-    # Whatever is left (a hung soffice.bin) goes with the group.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def remove_ipc_pipe(profile: Path) -> None:
@@ -209,8 +197,13 @@ class Converter:
                 raise ConversionTimeout(
                     "the converter gave up: the conversion took too long"
                 ) from exc
-            if not self.alive():
-                raise ConverterLost(f"converter {self.name} died during the conversion") from exc
+            # LibreOffice can die (a crash, a kill) while its server lives on and reports the
+            # broken bridge as a fault: the document is to blame only if the converter still
+            # answers, which `info` checks by asking LibreOffice.
+            if not self.alive() or not self.ping(_PING_AFTER_FAULT):
+                raise ConverterLost(
+                    f"LibreOffice of converter {self.name} stopped during the conversion"
+                ) from exc
             reason = exc.faultString.strip().splitlines()[-1][:300]
             raise ConversionError(f"LibreOffice could not convert the document: {reason}") from exc
         except (OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
@@ -299,13 +292,10 @@ class LocalConverter(Converter):
         # LibreOffice puts its own temp files and IPC pipe in TMPDIR: keep them in our folder.
         env = {**os.environ, "TMPDIR": str(self._dir / "tmp")}
         with open(self._dir / "server.log", "wb") as output:
-            self._process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so a kill takes soffice too
-                env=env,
+            # Its own process group, so a kill takes soffice too; told to stop (and stop
+            # LibreOffice) when this process dies, even by SIGKILL.
+            self._process = launch(
+                command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env
             )
         try:
             super().start(timeout, cancel)
@@ -347,12 +337,12 @@ def convert_cold(docx: bytes, *, soffice: str = "soffice", timeout: float = 120.
             f"-env:UserInstallation={(root / 'profile').as_uri()}",
             "--convert-to", "pdf", "--outdir", str(root / "out"), str(source),
         ]  # fmt: skip
-        process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
+        # oosplash (what the soffice script becomes) takes soffice.bin down on SIGTERM.
+        process = launch(
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
             env={**os.environ, "TMPDIR": folder},
         )
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -68,6 +69,7 @@ class ConverterPool:
         start_timeout: float = 60.0,
         recycle_after: int = 200,
         health_interval: float = 30.0,
+        attempts: int = 3,
     ) -> None:
         """Configure the pool; nothing starts before `start()` or the first conversion.
 
@@ -79,9 +81,11 @@ class ConverterPool:
         start_timeout: how long a converter may take to answer after it starts.
         recycle_after: a local converter is restarted after this many conversions (memory).
         health_interval: seconds between health checks of idle and down converters.
+        attempts: tries of one conversion when converters die under it (a crash, a kill).
         """
-        if recycle_after < 1 or (size is not None and size < 1):
-            raise ValueError("size and recycle_after must be at least 1")
+        if recycle_after < 1 or attempts < 1 or (size is not None and size < 1):
+            raise ValueError("size, recycle_after and attempts must be at least 1")
+        self._attempts = attempts
         self._remote = [RemoteConverter.parse(address) for address in remote]
         self._size = size or len(os.sched_getaffinity(0)) or 1
         self._soffice = soffice
@@ -132,19 +136,26 @@ class ConverterPool:
             with self._lock:
                 running, reason = bool(self._idle), self._last_failure
             if not running:
-                self.close()
+                self._forget()  # a later conversion tries again: LibreOffice may be back
                 raise ConverterUnavailable(f"no LibreOffice converter could start: {reason}")
             self._started = True
+            # Our converters stop with this process however it ends normally; a SIGKILL is
+            # answered by their parent-death signal (templates.processes).
+            atexit.register(self.close)
             self._spawn(self._supervise)
 
     def convert(self, docx: bytes, timeout: float | None = None) -> bytes:
-        """Convert a DOCX to PDF on a free converter; retried once when the converter dies."""
+        """Convert a DOCX to PDF on a free converter; when one dies mid-way, again on another.
+
+        A document that makes LibreOffice crash every time fails after `attempts` tries,
+        saying so, rather than taking every converter down for ever.
+        """
         require_docx(docx)
         if not self._started:
             self.start()
         limit = timeout or self.conversion_timeout
         lost: ConverterLost | None = None
-        for _attempt in range(2):
+        for attempt in range(1, self._attempts + 1):
             converter = self._acquire()
             began = time.perf_counter()
             try:
@@ -152,7 +163,7 @@ class ConverterPool:
             except ConverterLost as exc:
                 self._replace(converter, "lost")
                 log_event(log, logging.WARNING, "conversion.retry", converter=converter.name,
-                          reason=str(exc))  # fmt: skip
+                          attempt=attempt, reason=str(exc))  # fmt: skip
                 lost = exc
                 continue
             except ConversionTimeout:
@@ -168,7 +179,10 @@ class ConverterPool:
             log_event(log, logging.DEBUG, "conversion.done", converter=converter.name,
                       seconds=f"{time.perf_counter() - began:.3f}", bytes=len(pdf))  # fmt: skip
             return pdf
-        raise ConversionError(f"the converter stopped twice during this conversion: {lost}")
+        raise ConversionError(
+            f"LibreOffice stopped {self._attempts} times while converting this document, each "
+            f"time on a fresh converter; the document itself makes it crash ({lost})"
+        )
 
     def status(self) -> list[ConverterStatus]:
         """A snapshot of every converter, in start order."""
@@ -191,7 +205,21 @@ class ConverterPool:
             thread.join()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        atexit.unregister(self.close)
         log_event(log, logging.INFO, "pool.closed", converters=len(converters))
+
+    def _forget(self) -> None:
+        """Undo a start in which no converter came up (each stopped itself already)."""
+        with self._lock:
+            converters, self._converters = self._converters, []
+            self._idle.clear()
+            self._starting.clear()
+            self._down.clear()
+        for converter in converters:
+            converter.stop(grace=0)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
 
     def _local_converters(self) -> list[Converter]:
         soffice = find_soffice(self._soffice)
@@ -225,6 +253,7 @@ class ConverterPool:
 
     def _acquire(self) -> Converter:
         deadline = time.monotonic() + self._acquire_timeout
+        revived = False
         with self._lock:
             while True:
                 if self._closing.is_set():
@@ -235,9 +264,15 @@ class ConverterPool:
                         self._busy.add(converter)
                         return converter
                     self._restart_locked(converter, "died while idle")
+                if self._down and not revived:
+                    # A caller who has to wait brings failed converters back now, not at the
+                    # next health check; once, so a LibreOffice that cannot start fails fast.
+                    revived = True
+                    for converter in list(self._down):
+                        self._restart_locked(converter, "needed now")
                 if not self._busy and not self._starting:
                     raise ConverterUnavailable(
-                        f"no LibreOffice converter is running: {self._last_failure}"
+                        f"no LibreOffice converter could be started: {self._last_failure}"
                     )
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

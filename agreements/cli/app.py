@@ -31,6 +31,7 @@ from agreements.services.context import Deps
 from agreements.settings import ConfigurationError, Settings
 from signing.certs import ensure_dev_certificate
 from templates.errors import DocumentError
+from templates.processes import launch
 
 app = typer.Typer(
     help="Housing support agreements (Laatste Kansbeleid): set up and run the service.",
@@ -176,7 +177,27 @@ def serve(
 
 @app.command()
 def worker(
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker threads.")] = 2,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker threads.")] = 2,
+    delay: Annotated[
+        float,
+        typer.Option(
+            "--delay", "-d", min=0.01, help="First wait (s) between polls of an idle queue."
+        ),
+    ] = 0.1,
+    max_delay: Annotated[
+        float,
+        typer.Option(
+            "--max-delay",
+            "-m",
+            min=0.01,
+            help="Longest wait (s) between polls of an empty queue, so the longest a new task "
+            "waits on a SQLite queue (Redis wakes the worker at once).",
+        ),
+    ] = 0.5,
+    backoff: Annotated[
+        float,
+        typer.Option("--backoff", "-b", min=1.0, help="Factor the wait grows by while idle."),
+    ] = 1.15,
 ) -> None:
     """Run the task worker (huey consumer)."""
     from huey.consumer import Consumer
@@ -184,18 +205,26 @@ def worker(
     from agreements.tasks import huey
 
     configure_logging(Settings())
-    Consumer(huey, workers=workers, worker_type="thread").run()
+    # huey's own default lets the wait grow to 10 s: a render asked after a quiet minute
+    # would sit in the queue for seconds.
+    Consumer(
+        huey,
+        workers=workers,
+        worker_type="thread",
+        initial_delay=delay,
+        max_delay=max(max_delay, delay),
+        backoff=backoff,
+    ).run()
 
 
 @app.command()
 def up() -> None:
     """Run everything on one machine: web app and worker, in the foreground; Ctrl-C stops all."""
     settings = Settings()
+    # Each in its own process group (stopped as a whole below), and sent SIGTERM by the kernel
+    # should this process die without stopping them.
     parts = {
-        name: subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "agreements", name], start_new_session=True
-        )
-        for name in ("serve", "worker")
+        name: launch([sys.executable, "-m", "agreements", name]) for name in ("serve", "worker")
     }
     out.print(
         f"Service at [bold]http://{settings.host}:{settings.port}[/bold] (API docs: /docs; "
@@ -321,8 +350,15 @@ def audit_seal() -> None:
     out.print(f"Checkpoint written: entry {seq}, {digest[:16]}… ({chained} reads chained first).")
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> NoReturn:
+    # SIGTERM's default ends the process on the spot, skipping atexit, which stops the
+    # converters (uvicorn raises SIGTERM again once its own graceful shutdown is done).
+    sys.exit(128 + signum)
+
+
 def main() -> None:
     """Entry point: one readable line and a non-zero exit for every expected failure."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         app()
     except ConfigurationError as exc:
