@@ -153,6 +153,15 @@ class Settings(BaseSettings):
     signature_days: int = Field(
         14, description="How many days a signing link stays valid (coordinators can extend)."
     )
+    signed_link_days: int = Field(
+        30,
+        ge=0,
+        le=366,
+        description="After a party signed or declined, its link still shows the document (and "
+        "the sealed copy once everyone signed) for this many days after the later of its own "
+        "answer and the seal. Then the page says to ask the coordinator for a copy. A pending "
+        "link shows the document until it expires (`signature_days`).",
+    )
     consent_version: str = Field(
         "2026-1", description="Version of the consent text shown on the signing page."
     )

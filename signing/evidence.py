@@ -12,11 +12,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from signing.text import text_problem
+
 EVIDENCE_FORMAT = "signing-evidence/1"
 EVIDENCE_FILENAME = "ondertekening.json"
 """Name of the embedded evidence file; `verify` looks for exactly this name."""
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Shown on the evidence page of the sealed PDF: text the renderer would refuse would make the
+# document unsealable for ever, so it is refused here, when the party signs.
+_ONE_LINE = ("party_role", "party_name", "typed_name", "consent_version", "witness_name")
+_MULTI_LINE = ("consent_text", "decline_reason")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -78,6 +84,11 @@ class SignatureEvidence:
 
     def __post_init__(self) -> None:
         # Evidence is written once and shown to a court later: refuse incoherent records now.
+        for name in (*_ONE_LINE, *_MULTI_LINE):
+            value = getattr(self, name)
+            problem = text_problem(value, multiline=name in _MULTI_LINE) if value else None
+            if problem:
+                raise ValueError(f"{name}: {problem}")
         _require_sha256(self.document_sha256, "document_sha256")
         if self.drawn_signature_sha256 is not None:
             _require_sha256(self.drawn_signature_sha256, "drawn_signature_sha256")

@@ -22,6 +22,7 @@ from templates.errors import (
 from templates.isolation import run_isolated
 from templates.package import MAX_FILE_BYTES, safe_docx
 from templates.sandbox import WordTemplate, make_environment
+from templates.text import text_problem
 from templates.usage import analyse, missing_variables
 
 # Generous for a document (a render takes tens of milliseconds), short enough for a worker.
@@ -29,11 +30,6 @@ RENDER_TIME_LIMIT = 30.0
 # The rendered DOCX may be no larger than a template may be.
 MAX_OUTPUT_BYTES = MAX_FILE_BYTES
 
-# Cc characters other than tab and newline, lone surrogates and the two XML non-characters:
-# Word drops or truncates on them, silently (DESIGN section 6).
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# docxtpl turns these into Jinja delimiters after rendering, so a value holding one would change.
-_DOCXTPL_ESCAPES = ("{_{", "}_}", "{_%", "%_}")
 _SCALARS = (str, int, float, Decimal, date, type(None))
 _MAX_DEPTH = 32
 
@@ -44,14 +40,11 @@ def check_data(data: Any, field: str = "", depth: int = 0) -> None:
     if depth > _MAX_DEPTH:
         raise UnsafeInput(where, f"nested deeper than {_MAX_DEPTH} levels")
     if isinstance(data, str):
-        bad = _FORBIDDEN.search(data)
-        if bad:
-            char = bad.group()
-            kind = "lone surrogate" if "\ud800" <= char <= "\udfff" else "control character"
-            raise UnsafeInput(where, f"{kind} U+{ord(char):04X} at position {bad.start()}")
-        for marker in _DOCXTPL_ESCAPES:
-            if marker in data:
-                raise UnsafeInput(where, f"the sequence {marker!r} would be changed by docxtpl")
+        # Word drops or truncates on control characters and the like, silently (DESIGN 6);
+        # the service's text policy refuses the same characters at the door.
+        problem = text_problem(data)
+        if problem:
+            raise UnsafeInput(where, problem)
     elif isinstance(data, Mapping):
         for key, value in data.items():
             if not isinstance(key, str):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
 from stdnum.nl import postcode as stdnum_postcode
+
+from agreements.domain import text
 
 # ECLI: "ECLI:" country ":" court code ":" year ":" ordinal (Council decision 2011/C 127/01).
 _ECLI = re.compile(r"ECLI:[A-Z]{2}:[A-Z0-9]{1,7}:\d{4}:[A-Z0-9.]{1,25}")
@@ -50,14 +51,9 @@ def normalise_ecli(value: str) -> str:
     return candidate
 
 
-def refuse_unsafe_text(value: str) -> str:
-    """Refuse lone surrogates and control characters: they silently corrupt documents."""
-    for ch in value:
-        if "\ud800" <= ch <= "\udfff":
-            raise ValueError("contains a lone surrogate (an invalid character)")
-        if ch not in "\n\t" and unicodedata.category(ch) in {"Cc", "Cs"}:
-            raise ValueError(f"contains a control character (U+{ord(ch):04X})")
-    return value
+def refuse_unsafe_text(value: str, *, multiline: bool = True) -> str:
+    """The text policy (`domain/text.py`): `value` with normalised line ends, or UnsafeText."""
+    return text.check(value, multiline=multiline)
 
 
 def money(value: Decimal | str | int) -> Decimal:

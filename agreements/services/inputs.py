@@ -18,9 +18,9 @@ from pydantic import (
     field_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
-from agreements.domain import values
+from agreements.domain import text, values
 from agreements.domain.enums import (
     AgreementStatus,
     CaseStatus,
@@ -31,15 +31,47 @@ from agreements.domain.enums import (
     ReviewOutcome,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+def policy_text(value: Any, *, multiline: bool = True) -> Any:
+    """The text policy on one string; its refusal becomes a field error with a Dutch reason."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return text.check(value, multiline=multiline)
+    except text.UnsafeText as exc:
+        # The API shows `reason`; the pages show `dutch` (see web/pages/staff_forms.py).
+        raise PydanticCustomError(
+            "unsafe_text", "{reason}", {"reason": str(exc), "dutch": exc.refusal.dutch()}
+        ) from None
+
+
+def _one_line(value: Any) -> Any:
+    return policy_text(value, multiline=False)
+
+
+# Text on one line (names, codes, addresses): no newline, no tab. Every other string is
+# multi-line text; `Input` applies the policy to all of them, so no field can forget it.
+OneLine = BeforeValidator(_one_line)
+Name = Annotated[
+    str, OneLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Short = Annotated[
+    str, OneLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+Code = Annotated[
+    str, OneLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+]
+Line = Annotated[str, OneLine, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    OneLine,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"),
 ]
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+() -]{6,40}$")
+    str,
+    OneLine,
+    StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+() -]{6,40}$"),
 ]
 Iban = Annotated[str, AfterValidator(values.normalise_iban)]
 Postcode = Annotated[str, AfterValidator(values.normalise_postcode)]
@@ -73,12 +105,9 @@ Day = Annotated[date, BeforeValidator(_date_text), AfterValidator(_plausible_day
 
 
 def _check_text(value: Any) -> Any:
-    if isinstance(value, str):
-        values.refuse_unsafe_text(value)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_text(item)
-    return value
+    if isinstance(value, list | tuple):
+        return type(value)(_check_text(item) for item in value)
+    return policy_text(value)
 
 
 class Input(BaseModel):
@@ -126,7 +155,7 @@ class Patch(Input):
 class AddressIn(Input):
     street: Name
     house_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+        str, OneLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
     ]
     postcode: Postcode
     city: Short
@@ -297,7 +326,7 @@ class AgreementPatch(Patch):
 class AttendeeIn(Input):
     name: Name
     role: Short
-    organisation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    organisation: Line = ""
 
 
 class ProgressIn(Input):
@@ -317,8 +346,8 @@ class ReviewPatch(Patch):
     held_date: Day | None = None
     outcome: ReviewOutcome | None = None
     summary: LongText | None = None
-    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    chair: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    location: Line | None = None
+    chair: Line | None = None
     attendees: list[AttendeeIn] | None = Field(None, max_length=30)
     progress: list[ProgressIn] | None = Field(None, max_length=100)
     actions: list[ActionIn] | None = Field(None, max_length=50)

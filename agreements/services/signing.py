@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from agreements.db.models import (
     Signature,
     SignatureRequest,
 )
+from agreements.domain import text
 from agreements.domain.enums import (
     FinishStatus,
     RequestStatus,
@@ -91,6 +92,23 @@ def open_link(token: str, *, deps: Deps, now: datetime) -> LinkView | None:
     """Read-only: opening a link (mail scanners do) changes nothing."""
     with deps.db() as session:
         return _view(session, deps, token, now)
+
+
+def readable_until(view: LinkView, *, deps: Deps) -> datetime | None:
+    """Until when a link shows its document: a pending link until it expires; a used one for
+    `signed_link_days` after the party's answer or, if later, the seal; None: not at all."""
+    if view.state is LinkState.VALID:
+        return view.request.expires_at
+    if view.state is not LinkState.USED or view.request.done_at is None:
+        return None
+    ended = max(view.request.done_at, view.version.sealed_at or view.request.done_at)
+    return ended + timedelta(days=deps.settings.signed_link_days)
+
+
+def link_coordinator(view: LinkView, *, deps: Deps) -> tuple[str, str] | None:
+    """The name and e-mail of the case's coordinator: whom a party asks for a copy."""
+    with deps.db() as session:
+        return coordinator_email(session, view.version.id)
 
 
 def _view(
@@ -269,6 +287,11 @@ def _record(
         raise ValidationFailed.one("reason", "say why you do not sign")
     if not declined and not data.typed_name.strip():
         raise ValidationFailed.one("typed_name", "type your full name")
+    # The text policy before anything is stored: the evidence page must always render.
+    field, value = ("reason", decline_reason) if declined else ("typed_name", data.typed_name)
+    refusal = text.find_refusal(value or "", multiline=declined)
+    if refusal is not None:
+        raise ValidationFailed.one(field, refusal.english())
     if data.consent_version != deps.settings.consent_version:
         raise ValidationFailed.one("consent_version", "the consent text has changed: reload")
     try:
@@ -358,10 +381,12 @@ __all__ = [
     "SignInput",
     "coordinator_email",
     "issue_link",
+    "link_coordinator",
     "manage_request",
     "new_link",
     "next_in_turn",
     "open_link",
+    "readable_until",
     "requests_for",
     "send_for_signature",
     "sign_as_staff",

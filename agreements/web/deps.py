@@ -78,7 +78,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 
 
 def _safe_search(value: str | None) -> str | None:
-    return None if value is None else refuse_unsafe_text(value)
+    return None if value is None else refuse_unsafe_text(value, multiline=False)
 
 
 PathId = Annotated[int, Path(gt=0, le=MAX_ID, description="An id")]

@@ -12,17 +12,19 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from agreements import tasks
+from agreements.domain import text
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.domain.errors import Conflict, ValidationFailed
 from agreements.services import signing
 from agreements.services.context import Deps
 from agreements.web.deps import DepsDep, NowDep
 from agreements.web.pages.ratelimit import client_address, limiter_for
+from agreements.web.pages.textguard import CheckedRoute, own_text_checks
 from agreements.web.pages.views import HEADERS, WEB, html, page_png, pdf
 from agreements.web.routes.documents import EngineDep
 from signing.tokens import LinkState
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 _ASSETS = {"signing.css": "text/css", "signing.js": "text/javascript"}
 MAX_DRAWING = 200_000
@@ -56,7 +58,11 @@ def _open(token: str, deps: Deps, now: datetime) -> signing.LinkView | None:
     return signing.open_link(token, deps=deps, now=now)
 
 
-def _state_page(token: str, view: signing.LinkView | None, deps: Deps) -> HTMLResponse:
+def _state_page(
+    token: str, view: signing.LinkView | None, deps: Deps, now: datetime
+) -> HTMLResponse:
+    if view is not None and (closed := _reading_over(view, deps, now)):
+        return closed
     state = view.state if view is not None else LinkState.UNKNOWN
     status, heading = _GONE[state]
     if view is not None and state is LinkState.USED:
@@ -66,6 +72,18 @@ def _state_page(token: str, view: signing.LinkView | None, deps: Deps) -> HTMLRe
         "link_state.html", status, deps, token=token, view=view, state=state, heading=heading,
         signed=view is not None and view.request.status is RequestStatus.SIGNED,
         sealed=view is not None and _sealed(view),
+    )  # fmt: skip
+
+
+def _reading_over(view: signing.LinkView, deps: Deps, now: datetime) -> HTMLResponse | None:
+    """For a used link whose reading time is over: the page that says how to get a copy."""
+    until = signing.readable_until(view, deps=deps)
+    if view.state is not LinkState.USED or until is None or now < until:
+        return None
+    return html(
+        "read_closed.html", 410, deps, view=view, until=until,
+        declined=view.request.status is RequestStatus.DECLINED,
+        coordinator=signing.link_coordinator(view, deps=deps),
     )  # fmt: skip
 
 
@@ -178,16 +196,18 @@ def _submit(
     try:
         outcome = signing.sign_with_link(token, data, deps=deps, now=now, decline_reason=reason)
     except signing.LinkUnusable:
-        return _state_page(token, _open(token, deps, now), deps)
+        return _state_page(token, _open(token, deps, now), deps, now)
     except ValidationFailed as exc:
         view = _open(token, deps, now)
         if view is None or view.state is not LinkState.VALID:
-            return _state_page(token, view, deps)
+            return _state_page(token, view, deps, now)
         form.errors = _errors_nl(exc)
         return _form_page(token, view, deps, form)
     except Conflict:
         view = _open(token, deps, now)
-        return _waiting_page(token, view, deps, 409) if view else _state_page(token, None, deps)
+        if view is None:
+            return _state_page(token, None, deps, now)
+        return _waiting_page(token, view, deps, 409)
     tasks.after_signing(outcome)
     return RedirectResponse(f"/s/{token}/klaar", status_code=303, headers=HEADERS)
 
@@ -198,7 +218,7 @@ def _usable(
     """The view of a link that can be signed now, or the page that says why not."""
     view = _open(token, deps, now)
     if view is None or view.state is not LinkState.VALID:
-        return _state_page(token, view, deps)
+        return _state_page(token, view, deps, now)
     if view.waiting_for_others:
         return _waiting_page(token, view, deps, waiting)
     return view
@@ -215,6 +235,7 @@ def signing_page(token: str, deps: DepsDep, now: NowDep) -> Response:
 
 
 @router.post("/s/{token}/sign", response_class=HTMLResponse)
+@own_text_checks("typed_name", "consent", "consent_version", "drawn")
 def sign(
     token: str,
     request: Request,
@@ -233,10 +254,13 @@ def sign(
     if isinstance(view, Response):
         return view
     form = FormState(typed_name=typed_name[:300], consent=consent == "ja", drawn=drawn)
+    typed_name = text.normalise_line_ends(typed_name)
     if not typed_name.strip():
         form.errors["typed_name"] = _ERRORS_NL["typed_name"]
     elif len(typed_name) > 200:
         form.errors["typed_name"] = "Uw naam is te lang. Gebruik hoogstens 200 tekens."
+    elif refusal := text.find_refusal(typed_name, multiline=False):
+        form.errors["typed_name"] = refusal.dutch()
     if not form.consent:
         form.errors["consent"] = "Zet een vinkje als u akkoord gaat. Anders kunt u niet tekenen."
     png, problem = _drawing(drawn)
@@ -255,6 +279,7 @@ def sign(
 
 
 @router.post("/s/{token}/decline", response_class=HTMLResponse)
+@own_text_checks("reason", "consent_version")
 def decline(
     token: str,
     request: Request,
@@ -269,11 +294,14 @@ def decline(
     view = _usable(token, deps, now)
     if isinstance(view, Response):
         return view
+    reason = text.normalise_line_ends(reason)
     form = FormState(reason=reason[:2000])
     if not reason.strip():
         form.errors["reason"] = _ERRORS_NL["reason"]
     elif len(reason) > 2000:
         form.errors["reason"] = "Uw uitleg is te lang. Gebruik hoogstens 2000 tekens."
+    elif refusal := text.find_refusal(reason):
+        form.errors["reason"] = refusal.dutch()
     if form.errors:
         return _form_page(token, view, deps, form)
     data = signing.SignInput(
@@ -292,7 +320,9 @@ def done(token: str, deps: DepsDep, now: NowDep) -> Response:
     if view is not None and view.state is LinkState.VALID:
         return RedirectResponse(f"/s/{token}", status_code=303, headers=HEADERS)
     if view is None or view.state is not LinkState.USED:
-        return _state_page(token, view, deps)
+        return _state_page(token, view, deps, now)
+    if closed := _reading_over(view, deps, now):
+        return closed
     declined = view.request.status is RequestStatus.DECLINED
     return html(
         "done.html", 200, deps, token=token, view=view, declined=declined, sealed=_sealed(view)
@@ -312,7 +342,9 @@ def document_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> R
     """The exact PDF version this link is for."""
     view = _readable(token, deps, now)
     if view is None:
-        return _state_page(token, _open(token, deps, now), deps)
+        return _state_page(token, _open(token, deps, now), deps, now)
+    if closed := _reading_over(view, deps, now):
+        return closed
     return pdf(engine, view.request.document_sha256, f"{view.document.kind}.pdf")
 
 
@@ -320,6 +352,8 @@ def document_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> R
 def signed_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> Response:
     """The sealed copy, only for a party who signed and only once it is sealed."""
     view = _open(token, deps, now)
+    if view is not None and (closed := _reading_over(view, deps, now)):
+        return closed
     if view is None or view.state is not LinkState.USED or not _sealed(view):
         return html("not_ready.html", 404, deps)
     assert view.version.sealed_sha256 is not None
@@ -332,6 +366,8 @@ def page_image(token: str, number: int, deps: DepsDep, engine: EngineDep, now: N
     view = _readable(token, deps, now)
     if view is None or not 1 <= number <= (view.version.pages or 0):
         return Response(status_code=404, headers=HEADERS)
+    if closed := _reading_over(view, deps, now):
+        return closed
     path = page_png(engine, view.request.document_sha256, number)
     return FileResponse(path, media_type="image/png", headers=HEADERS)
 

@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse
 
+from agreements.domain import text
 from agreements.domain.errors import NotAuthenticated
 from agreements.services import auth
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
 from agreements.web.pages import staff_cases, staff_drafting, staff_queries
 from agreements.web.pages.ratelimit import PostLimiter, client_address
 from agreements.web.pages.staff_base import StaffDep, StaffRoute, check_csrf, page, see_other
+from agreements.web.pages.textguard import own_text_checks
 from agreements.web.pages.views import WEB
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -43,6 +45,7 @@ def login_form(deps: DepsDep, volgende: str = "/werk") -> Response:
 
 
 @router.post("/login")
+@own_text_checks("email", "password")  # the password is only hashed, never stored or searched
 def login(
     request: Request,
     deps: DepsDep,
@@ -53,6 +56,10 @@ def login(
 ) -> Response:
     """Check the password, set the session cookie and go where the user was heading."""
     email = email[:254]
+    if refusal := text.find_refusal(email, multiline=False):
+        return page("login.html", deps, None, 422, email=email, volgende=_next(volgende),
+                    error="Dit e-mailadres kunnen wij niet gebruiken.",
+                    email_error=refusal.dutch())  # fmt: skip
     limit = getattr(deps.settings, "login_attempts_per_minute", 10)
     wait = _login_limiter(request, limit).retry_after("staff-login", client_address(request))
     if wait is not None:

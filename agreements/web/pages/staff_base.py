@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from agreements.domain.enums import Role
@@ -27,6 +26,7 @@ from agreements.services.context import Deps
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
 from agreements.web.pages import csrf
 from agreements.web.pages.staff_forms import missing_nl
+from agreements.web.pages.textguard import CheckedRoute
 from agreements.web.pages.views import HEADERS, html
 
 
@@ -34,8 +34,11 @@ class BadCsrf(Exception):
     """A POST without the session's CSRF token: perhaps another site's form."""
 
 
-class StaffRoute(APIRoute):
+class StaffRoute(CheckedRoute):
     """Turns the service's errors into HTML pages (the API keeps its problem+json)."""
+
+    def refused(self, request: Request, status: int, heading: str, reason: str) -> Response:
+        return _problem(request, status, heading, f"{reason} Ga terug en pas het aan.")
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

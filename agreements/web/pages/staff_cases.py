@@ -11,7 +11,7 @@ from agreements.domain.enums import (
     ReminderStatus,
     RepresentativeKind,
 )
-from agreements.domain.errors import ValidationFailed
+from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import (
     agreements,
@@ -36,6 +36,7 @@ from agreements.web.pages.staff_base import (
     see_other,
 )
 from agreements.web.pages.staff_forms import Errors, Field, nested, service_errors, typed, validate
+from agreements.web.pages.textguard import ALL_FIELDS, own_text_checks
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 router.include_router(staff_records.router)
@@ -203,6 +204,7 @@ def _new_case_page(
 
 
 @router.post("/zaken/nieuw")
+@own_text_checks(ALL_FIELDS)  # through PersonIn and CaseIn, the API's models
 def create_case(staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep) -> Response:
     """Create the tenant and the case in one go; nothing is made unless both are valid."""
     require_write(staff, Resource.CASE)
@@ -223,13 +225,17 @@ def create_case(staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep) -> R
     case_in, case_errors = validate(i.CaseIn, {k: v for k, v in case_values.items() if v})
     errors |= case_errors
     rep = values.get("representative", {})
+    guardian_in = None
     if bool(rep.get("name")) != bool(rep.get("kind")):
         field = "representative.kind" if rep.get("name") else "representative.name"
         errors[field] = "Vul de naam én de soort vertegenwoordiger in, of laat beide leeg."
+    elif rep.get("name"):
+        guardian_in, rep_errors = validate(i.PersonIn, {"name": rep["name"]})
+        errors |= {f"representative.{k}": v for k, v in rep_errors.items()}
     if errors or person is None or case_in is None:
         return _new_case_page(staff, deps, form, errors, chosen)
     try:
-        guardian = (i.PersonIn(name=rep["name"]), rep["kind"]) if rep.get("name") else None
+        guardian = (guardian_in, rep["kind"]) if guardian_in is not None else None
         case = cases.register_case(
             person, case_in, deps=deps, actor=staff.actor, now=now, representative=guardian
         )
@@ -249,13 +255,19 @@ def case_page(
 
 
 @router.post("/zaken/{case_id}/zorgnotities")
+@own_text_checks(ALL_FIELDS)  # through CareNotesIn, the API's model
 def save_care_notes(
     case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Care notes: special-category data, written and read only by coordinators."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    notes, errors = validate(i.CareNotesIn, {"text": str(data.get("text", ""))})
-    if notes is None:
-        raise ValidationFailed.one("text", next(iter(errors.values())))
+    typed_text = str(data.get("text", ""))
+    notes, errors = validate(i.CareNotesIn, {"text": typed_text})
+    if notes is None:  # the case page again, the error at the notes and the text kept
+        context = _case_context(case_id, staff, deps, now)
+        if context["care_notes"] is None:
+            raise Forbidden("care notes are for coordinators")
+        context["care_notes"] = typed_text[:20_000]
+        return page("zaak.html", deps, staff, 422, notes_error=errors.get("text"), **context)
     cases.write_care_notes(case_id, notes, deps=deps, actor=staff.actor, now=now)
     return see_other(f"/zaken/{case_id}?gelukt=notities#zorgnotities")

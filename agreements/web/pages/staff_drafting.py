@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from agreements import tasks
 from agreements.db.models import Agreement
+from agreements.domain import text
 from agreements.domain.enums import PartyRole
 from agreements.domain.errors import NotFound, ValidationFailed
 from agreements.domain.policy import Resource
@@ -34,6 +35,7 @@ from agreements.web.pages.staff_forms import (
     typed,
     validate,
 )
+from agreements.web.pages.textguard import ALL_FIELDS, own_text_checks
 from agreements.web.routes.documents import EngineDep
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -97,7 +99,10 @@ def _agreement_data(
     values = {k: v for k, v in nested(form).items() if k != "obligations"}
     obligations, origin = [], []
     for role in roles:
-        for line in form.get(f"obligations.{role.value}", "").splitlines():
+        # Only newlines split: splitlines() would also take U+2028 and control characters,
+        # which the text policy refuses rather than silently reading as line ends.
+        typed_lines = text.normalise_line_ends(form.get(f"obligations.{role.value}", ""))
+        for line in typed_lines.split("\n"):
             if line.strip():
                 obligations.append({"party": role.value, "text": line.strip()})
                 origin.append(f"obligations.{role.value}")
@@ -107,12 +112,12 @@ def _agreement_data(
 
 def _obligation_errors(errors: Errors, origin: list[str], roles: list[PartyRole]) -> Errors:
     out: Errors = {}
-    for name, text in errors.items():
+    for name, message in errors.items():
         parts = name.split(".")
         if parts[0] == "obligations":
             index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
             name = origin[index] if 0 <= index < len(origin) else f"obligations.{roles[0].value}"
-        out.setdefault(name, text)
+        out.setdefault(name, message)
     return out
 
 
@@ -182,6 +187,7 @@ def _save_agreement(
 
 
 @router.post("/zaken/{case_id}/overeenkomst")
+@own_text_checks(ALL_FIELDS)  # through AgreementIn or AgreementPatch
 def create_agreement(
     case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
@@ -216,6 +222,7 @@ def edit_agreement(agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: No
 
 
 @router.post("/overeenkomsten/{agreement_id}/bewerken")
+@own_text_checks(ALL_FIELDS)  # through AgreementIn or AgreementPatch
 def update_agreement(
     agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:

@@ -106,6 +106,8 @@ def _pydantic_nl(detail: ErrorDetails, name: str) -> str:
     kind, ctx = detail["type"], detail.get("ctx") or {}
     last = name.rsplit(".", 1)[-1]
     message = str(detail.get("msg", ""))
+    if kind == "unsafe_text":  # the text policy says itself what is wrong, in Dutch
+        return str(ctx.get("dutch", ""))
     if kind in {"missing", "string_too_short"}:
         return "Vul dit in."
     if kind == "too_short":
@@ -138,8 +140,6 @@ def _pydantic_nl(detail: ErrorDetails, name: str) -> str:
                 return text
         if "between 1900" in message:
             return "Deze datum klopt niet: kies een jaar tussen 1900 en 2199."
-        if "character" in message or "surrogate" in message:
-            return "Hier staan tekens in die wij niet kunnen verwerken. Typ het opnieuw."
     return "Dit klopt niet. Controleer wat u invulde."
 
 

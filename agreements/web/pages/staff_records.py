@@ -30,6 +30,7 @@ from agreements.web.pages.staff_base import (
     see_other,
 )
 from agreements.web.pages.staff_forms import Errors, Field, nested, service_errors, typed, validate
+from agreements.web.pages.textguard import ALL_FIELDS, own_text_checks
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 
@@ -164,6 +165,7 @@ def record_form(
 
 
 @router.post("/zaken/{case_id}/dossier/{kind}")
+@own_text_checks(ALL_FIELDS)  # through the API's model of the record
 def save_record(
     case_id: PathId, kind: str, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:

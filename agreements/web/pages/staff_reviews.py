@@ -24,6 +24,7 @@ from agreements.web.pages.staff_base import (
     see_other,
 )
 from agreements.web.pages.staff_forms import Errors, remap, service_errors, typed, validate
+from agreements.web.pages.textguard import ALL_FIELDS, own_text_checks
 from agreements.web.routes.documents import EngineDep
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -134,6 +135,7 @@ def review_page(
 
 
 @router.post("/evaluaties/{review_id}")
+@own_text_checks(ALL_FIELDS)  # through ReviewPatch
 def record_review(
     review_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:

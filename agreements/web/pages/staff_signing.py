@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from agreements import tasks
+from agreements.domain import text
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, NotFound, ValidationFailed
 from agreements.services import documents, signing
@@ -24,6 +25,7 @@ from agreements.web.pages.staff_base import (
     see_other,
 )
 from agreements.web.pages.staff_forms import Errors, typed
+from agreements.web.pages.textguard import own_text_checks
 from agreements.web.pages.views import HEADERS, page_png
 from agreements.web.routes.documents import EngineDep
 
@@ -177,6 +179,7 @@ def _sign_page(
 
 
 @router.post("/verzoeken/{request_id}/tekenen")
+@own_text_checks("typed_name", "consent", "consent_version")
 def sign(
     request_id: PathId, http: Request, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
@@ -190,6 +193,8 @@ def sign(
         errors["typed_name"] = "Typ de volledige naam van wie tekent."
     elif len(name) > 200:
         errors["typed_name"] = "De naam is te lang: hoogstens 200 tekens."
+    elif refusal := text.find_refusal(text.normalise_line_ends(name), multiline=False):
+        errors["typed_name"] = refusal.dutch()
     if form["consent"] != "ja":
         errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
     if errors:
