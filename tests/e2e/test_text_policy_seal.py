@@ -1,0 +1,93 @@
+"""The reproduction of issue 10, item 2: a bad typed name is refused, so sealing always works."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from agreements.db.models import DocumentVersion, Signature, SignatureRequest
+from agreements.domain.enums import FinishStatus
+from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.integration.test_signing_flow import (  # noqa: F401 - fixtures
+    _link,
+    _render_agreement,
+    _send,
+    _sign,
+    flow,
+    smtp,
+)
+
+pytestmark = pytest.mark.libreoffice
+
+
+def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
+    flow: Any,  # noqa: F811
+    world: Any,
+) -> None:
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_mitros)
+    requests = _send(client, world, version["id"])
+    by_role = {r["party_role"]: r for r in requests}
+    tokens = {r["party_role"]: _link(inbox.to(r["email"])[0]) for r in requests}
+    consent = deps.settings.consent_version
+    form = {"consent": "ja", "consent_version": consent}
+
+    # The issue's exact request: control character U+0001 and a right-to-left override.
+    bad = client.post(
+        f"/s/{tokens['tenant']}/sign", data={**form, "typed_name": "Zo\x01\u202e kooH"}
+    )
+    assert bad.status_code == 422 and 'id="typed_name-error"' in bad.text
+    nul = client.post(f"/s/{tokens['tenant']}/sign", data={**form, "typed_name": "Zo\x00"})
+    assert nul.status_code == 422  # on PostgreSQL this was a 500
+    good = client.post(f"/s/{tokens['tenant']}/sign", data={**form, "typed_name": "Zo kooH"},
+                       follow_redirects=False)  # fmt: skip
+    assert good.status_code == 303, good.text
+
+    # The API and the use case refuse the same, with the field and the reason.
+    coordinator = f"/api/v1/signature-requests/{by_role['coordinator']['id']}/sign"
+    h = world.headers("coordinator")
+    refused = client.post(coordinator, headers=h,
+                          json={"typed_name": "Coo\u200b", "consent_version": consent})  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "typed_name"
+    assert "U+200B" in refused.json()["errors"][0]["reason"]
+    with pytest.raises(Exception, match="typed_name"):
+        _sign(deps, tokens["representative"], "Bewind\ufeff")
+    signed = client.post(
+        coordinator, headers=h, json={"typed_name": "Coo", "consent_version": consent}
+    )
+    assert signed.status_code == 200, signed.text
+    corporation = f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign"
+    assert client.post(corporation, headers=world.headers("mitros"),
+                       json={"typed_name": "M. Jansen", "consent_version": consent},
+                       ).status_code == 200  # fmt: skip
+    _sign(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    last = _sign(deps, tokens["municipality"], "R. Öztürk")
+    assert last.complete
+
+    with deps.db() as session:  # the worker ran at once (huey immediate): sealed
+        row = session.get(DocumentVersion, version["id"])
+        assert row is not None
+        assert row.finish_status is FinishStatus.DONE, row.finish_error
+        names = set(
+            session.scalars(
+                select(Signature.evidence["typed_name"].as_string())
+                .join(SignatureRequest, Signature.request_id == SignatureRequest.id)
+                .where(SignatureRequest.version_id == version["id"])
+            )
+        )
+    assert names == {"Zo kooH", "Coo", "M. Jansen", "Mr. J. de Bewindvoerder", "R. Öztürk"}
+    sealed = client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf", headers=h)
+    assert sealed.status_code == 200 and sealed.content.startswith(b"%PDF")
+    upload = {"file": ("s.pdf", sealed.content, "application/pdf")}
+    verified = client.post("/api/v1/verify", headers=h, files=upload)
+    assert verified.status_code == 200 and verified.json()["outcome"] == "authentic"
+    reader = PdfReader(io.BytesIO(sealed.content))
+    bundle = json.loads(reader.attachments["ondertekening.json"][0])
+    assert len(bundle["signatures"]) == 5
+    assert "Zo kooH" in reader.pages[-1].extract_text() + reader.pages[-2].extract_text()
