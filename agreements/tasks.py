@@ -115,19 +115,13 @@ def send_invitation(request_id: int) -> None:
 
 @huey.task(retries=5, retry_delay=60, name="signing.finish")  # type: ignore[untyped-decorator]
 def finish_document(version_id: int) -> str:
-    """Seal a fully signed version once, then send every party its copy."""
+    """Seal a fully signed version once. Its signed copies were queued with the seal, one
+    e-mail per party: the mail queue sends them, each retried on its own."""
     rt = runtime()
     status = finishing.finish_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
     if status is FinishStatus.DONE:
-        send_signed_copies(version_id)
+        deliver_mail()
     return status.value
-
-
-@huey.task(retries=5, retry_delay=60, name="signing.copies")  # type: ignore[untyped-decorator]
-def send_signed_copies(version_id: int) -> None:
-    rt = runtime()
-    for to, message in finishing.signed_copy_mails(version_id, deps=rt.deps, engine=rt.engine):
-        mail.send(rt.deps.settings, replace(message, to=to))
 
 
 @huey.task(retries=5, retry_delay=30, name="signing.declined")  # type: ignore[untyped-decorator]

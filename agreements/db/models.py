@@ -430,6 +430,9 @@ class QueuedMail(Base):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # A signed copy's PDF, by its SHA-256 in the blob store: attached when sent.
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

@@ -29,6 +29,11 @@ from agreements.services import audit, document_data, signing
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.services.scope import case_for
+from agreements.services.signing_state import (
+    MAX_FINISH_ATTEMPTS,
+    lock_document,
+    refuse_while_sealing,
+)
 from templates.assemble import Annex, assemble
 from templates.catalogue import data_problems
 from templates.errors import DocumentError
@@ -95,7 +100,11 @@ def request_document(
                 Document.kind == kind,
             )
         )
-        if document is None:
+        if document is not None:
+            # A fully signed version is sealed first; its signatures are never voided.
+            lock_document(session, document.id)
+            refuse_while_sealing(session, document.id, now, "a new version can be made")
+        else:
             document = Document(
                 case_id=case.id,
                 kind=kind,
@@ -394,7 +403,6 @@ def list_documents(
 def unfinished(*, deps: Deps, now: datetime) -> tuple[list[int], list[int]]:
     """Versions the queue lost (a worker died, Redis was flushed): to render, and to seal."""
     from agreements.domain.enums import FinishStatus
-    from agreements.services.finishing import MAX_FINISH_ATTEMPTS
 
     stale = now - timedelta(seconds=STALE_AFTER_SECONDS)
     with deps.db() as session:

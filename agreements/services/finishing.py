@@ -7,13 +7,14 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agreements.db.models import (
     Agreement,
@@ -25,10 +26,16 @@ from agreements.db.models import (
     SignatureRequest,
 )
 from agreements.domain.enums import AgreementStatus, FinishStatus, RequestStatus
-from agreements.services import audit, document_data, mail
+from agreements.services import audit, document_data, mail, mail_queue
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.services.signing import CONSENT_TEXT
+from agreements.services.signing_state import (
+    FINISH_STALE,
+    MAX_FINISH_ATTEMPTS,
+    lock_document,
+    signed_requests,
+)
 from signing.certs import load_pkcs12_certificate
 from signing.evidence import DocumentIdentity, SignatureEvidence, attach_evidence, evidence_bundle
 from signing.seal import seal_pdf
@@ -36,7 +43,6 @@ from signing.verify import VerificationReport, verify_pdf
 from templates.render import render_docx
 
 log = logging.getLogger("agreements.finishing")
-MAX_FINISH_ATTEMPTS = 5
 ROLE_NL = {
     "tenant": "Huurder",
     "representative": "Vertegenwoordiger",
@@ -51,108 +57,112 @@ _METHOD_NL = {
 }
 
 
-FINISH_STALE = timedelta(minutes=10)  # a seal "running" this long belonged to a dead worker
-
-
-def _claim(deps: Deps, version_id: int, now: datetime) -> bool:
-    """Take the version for sealing, atomically: one worker seals it, never two."""
+def _claim(deps: Deps, version_id: int, now: datetime) -> int | None:
+    """Take the version for sealing if every party signed it: the attempt number (this
+    seal's claim), or None. One worker seals it, never two; and the check is made here,
+    under the document's lock, whatever the caller believed."""
     with deps.db.begin() as session:
-        claimed = session.execute(  # type: ignore[attr-defined]
-            update(DocumentVersion)
-            .where(
-                DocumentVersion.id == version_id,
-                DocumentVersion.finish_attempts < MAX_FINISH_ATTEMPTS,
-                (DocumentVersion.finish_status.in_([FinishStatus.PENDING, FinishStatus.FAILED]))
-                | (
-                    (DocumentVersion.finish_status == FinishStatus.RUNNING)
-                    & (DocumentVersion.finish_started_at < now - FINISH_STALE)
-                ),
-            )
-            .values(
-                finish_status=FinishStatus.RUNNING,
-                finish_started_at=now,
-                finish_attempts=DocumentVersion.finish_attempts + 1,
-            )
-        ).rowcount
-        return bool(claimed)
+        version = session.get(DocumentVersion, version_id)
+        if version is None:
+            return None
+        lock_document(session, version.document_id)
+        session.refresh(version)
+        if version.finish_status is FinishStatus.DONE:
+            return None
+        if signed_requests(session, version_id) is None:
+            _not_fully_signed(session, deps, version, now)
+            return None
+        stale = version.finish_status is FinishStatus.RUNNING and (
+            version.finish_started_at is None or version.finish_started_at < now - FINISH_STALE
+        )
+        if version.finish_attempts >= MAX_FINISH_ATTEMPTS or not (
+            version.finish_status in (FinishStatus.PENDING, FinishStatus.FAILED) or stale
+        ):
+            return None
+        version.finish_status, version.finish_started_at = FinishStatus.RUNNING, now
+        version.finish_attempts += 1
+        return version.finish_attempts
+
+
+def _not_fully_signed(
+    session: Session, deps: Deps, version: DocumentVersion, now: datetime
+) -> None:
+    """A version waiting for its seal that some party has not signed: it is not sealed."""
+    if version.finish_status is FinishStatus.NOT_READY:
+        return
+    version.finish_status = FinishStatus.NOT_READY
+    version.finish_error = "not every party has signed this version: it is not sealed"
+    audit.record(
+        session,
+        deps,
+        actor="system:worker",
+        action="document.finish_refused",
+        subject_type="document_version",
+        subject_id=version.id,
+        now=now,
+        detail={"reason": version.finish_error},
+    )
+
+
+def _still_ours(
+    session: Session, document_id: int, version_id: int, attempt: int
+) -> DocumentVersion | None:
+    """The version, with its document locked, if this seal's claim still holds (a claim
+    that looked stale may have been taken over: then the other seal counts)."""
+    lock_document(session, document_id)
+    return session.scalar(
+        select(DocumentVersion)
+        .where(
+            DocumentVersion.id == version_id,
+            DocumentVersion.finish_attempts == attempt,
+            DocumentVersion.finish_status == FinishStatus.RUNNING,
+        )
+        .execution_options(populate_existing=True)
+    )
 
 
 def finish_version(
     version_id: int, *, deps: Deps, engine: DocumentEngine, clock: Callable[[], datetime]
 ) -> FinishStatus:
-    """Add the evidence page, embed the evidence and seal; idempotent and retried on failure."""
-    if not _claim(deps, version_id, clock()):
+    """Add the evidence page, embed the evidence and seal; idempotent and retried on failure.
+    The signed copies are queued in the transaction that marks the version sealed."""
+    now = clock()
+    attempt = _claim(deps, version_id, now)
+    if attempt is None:
         with deps.db() as session:
             version = session.get(DocumentVersion, version_id)
             return version.finish_status if version else FinishStatus.FAILED
-    now = clock()
+    with deps.db() as session:
+        version = session.get(DocumentVersion, version_id)
+        assert version is not None and version.pdf_sha256 is not None
+        document = session.get(Document, version.document_id)
+        case = session.get(Case, document.case_id) if document else None
+        assert document is not None and case is not None
+        # A fully signed version's requests no longer change (nothing voids them).
+        rows = signed_requests(session, version_id) or []
+        orgs = {o.id: o.name for o in session.scalars(select(Organisation))}
     try:
-        with deps.db() as session:
-            version = session.get(DocumentVersion, version_id)
-            assert version is not None and version.pdf_sha256 is not None
-            document = session.get(Document, version.document_id)
-            case = session.get(Case, document.case_id) if document else None
-            assert document is not None and case is not None
-            rows = list(
-                session.execute(
-                    select(SignatureRequest, Signature)
-                    .join(Signature, Signature.request_id == SignatureRequest.id)
-                    .where(
-                        SignatureRequest.version_id == version_id,
-                        SignatureRequest.status == RequestStatus.SIGNED,
-                    )
-                )
-            )
-            orgs = {o.id: o.name for o in session.scalars(select(Organisation))}
-        evidence = [SignatureEvidence.from_dict(sig.evidence) for _, sig in rows]
-        identity = DocumentIdentity(
-            document_id=str(document.id),
-            version=str(version.number),
-            sha256=version.pdf_sha256,
-            title=document.title,
-        )
-        page = _evidence_page(
-            engine, deps, case.reference or str(case.id), document, version, rows, orgs, now
-        )
-        original = engine.store.get(version.pdf_sha256)
-        combined = _append(original, page)
-        bundle = evidence_bundle(identity, evidence, generated_at=now)
-        sealed = seal_pdf(
-            attach_evidence(combined, bundle),
-            pkcs12_path=deps.settings.effective_seal_pkcs12,
-            password=deps.settings.effective_seal_password,
-            reason=f"{document.title} {case.reference}: door alle partijen ondertekend",
-            location=deps.settings.letterhead_city,
-            contact=deps.settings.letterhead_email,
-            timestamp_url=deps.settings.timestamp_url or None,
-        )
-        digest = engine.store.put(sealed)
+        digest = _seal(engine, deps, case, document, version, rows, orgs, now)
     except Exception as exc:  # every failure is visible on the version and retried
         log.exception("document.finish_failed", extra={"version": version_id})
-        with deps.db.begin() as session:
-            version = session.get(DocumentVersion, version_id)
-            assert version is not None
-            version.finish_status, version.finish_error = FinishStatus.FAILED, str(exc)[:1000]
-            audit.record(
-                session,
-                deps,
-                actor="system:worker",
-                action="document.finish_failed",
-                subject_type="document_version",
-                subject_id=version_id,
-                now=now,
-                detail={"reason": str(exc)[:300]},
-            )
+        _failed(deps, document.id, version_id, attempt, str(exc), now)
         raise
     with deps.db.begin() as session:
-        version = session.get(DocumentVersion, version_id)
-        assert version is not None
-        version.finish_status, version.finish_error = FinishStatus.DONE, ""
-        version.sealed_sha256, version.sealed_at = digest, now
+        mine = _still_ours(session, document.id, version_id, attempt)
+        if mine is None:
+            return FinishStatus.RUNNING
+        now_signed = signed_requests(session, version_id) or []
+        if [r.id for r, _ in now_signed] != [r.id for r, _ in rows]:
+            reason = "the signatures changed while the seal was made"
+            mine.finish_status, mine.finish_error = FinishStatus.FAILED, reason
+            return FinishStatus.FAILED
+        mine.finish_status, mine.finish_error = FinishStatus.DONE, ""
+        mine.sealed_sha256, mine.sealed_at = digest, now
         if document.subject_type == "agreement":
             agreement = session.get(Agreement, document.subject_id)
             if agreement is not None and agreement.status is AgreementStatus.OUT_FOR_SIGNATURE:
                 agreement.status = AgreementStatus.ACTIVE
+        copies = mail_queue.enqueue(session, _signed_copies(document, case, rows, digest), now)
         audit.record(
             session,
             deps,
@@ -161,9 +171,95 @@ def finish_version(
             subject_type="document_version",
             subject_id=version_id,
             now=now,
-            detail={"sealed_sha256": digest, "evidence": len(evidence)},
+            detail={"sealed_sha256": digest, "evidence": len(rows), "copies": copies},
         )
     return FinishStatus.DONE
+
+
+def _seal(
+    engine: DocumentEngine,
+    deps: Deps,
+    case: Case,
+    document: Document,
+    version: DocumentVersion,
+    rows: list[tuple[SignatureRequest, Signature]],
+    orgs: dict[int, str],
+    now: datetime,
+) -> str:
+    """The sealed PDF (the version, its evidence page and evidence JSON), stored; its hash."""
+    if not rows:  # the claim checked it; a seal without signatures must never exist
+        raise RuntimeError("no signatures to seal")
+    assert version.pdf_sha256 is not None
+    evidence = [SignatureEvidence.from_dict(sig.evidence) for _, sig in rows]
+    identity = DocumentIdentity(
+        document_id=str(document.id),
+        version=str(version.number),
+        sha256=version.pdf_sha256,
+        title=document.title,
+    )
+    page = _evidence_page(
+        engine, deps, case.reference or str(case.id), document, version, rows, orgs, now
+    )
+    combined = _append(engine.store.get(version.pdf_sha256), page)
+    bundle = evidence_bundle(identity, evidence, generated_at=now)
+    sealed = seal_pdf(
+        attach_evidence(combined, bundle),
+        pkcs12_path=deps.settings.effective_seal_pkcs12,
+        password=deps.settings.effective_seal_password,
+        reason=f"{document.title} {case.reference}: door alle partijen ondertekend",
+        location=deps.settings.letterhead_city,
+        contact=deps.settings.letterhead_email,
+        timestamp_url=deps.settings.timestamp_url or None,
+    )
+    return engine.store.put(sealed)
+
+
+def _failed(
+    deps: Deps, document_id: int, version_id: int, attempt: int, reason: str, now: datetime
+) -> None:
+    with deps.db.begin() as session:
+        version = _still_ours(session, document_id, version_id, attempt)
+        if version is None:
+            return
+        version.finish_status, version.finish_error = FinishStatus.FAILED, reason[:1000]
+        audit.record(
+            session,
+            deps,
+            actor="system:worker",
+            action="document.finish_failed",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=now,
+            detail={"reason": reason[:300]},
+        )
+
+
+def _signed_copies(
+    document: Document,
+    case: Case,
+    rows: list[tuple[SignatureRequest, Signature]],
+    sealed_sha256: str,
+) -> list[mail_queue.Outgoing]:
+    """Each signer's copy of the sealed document: one queued e-mail per address, the PDF
+    attached by the mail queue when it is sent (the queue holds its hash, not its bytes)."""
+    reference = case.reference or str(case.id)
+    copies = []
+    for request, _ in rows:
+        if not request.email:
+            continue
+        message = mail.signed_copy(
+            name=request.party_name, title=document.title, reference=reference
+        )
+        copies.append(
+            mail_queue.Outgoing(
+                request.email,
+                message.subject,
+                message.body,
+                attachment_name=f"{reference}-ondertekend.pdf",
+                attachment_sha256=sealed_sha256,
+            )
+        )
+    return copies
 
 
 def _evidence_page(
@@ -288,41 +384,6 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
                     ],
                 }
     return Verification(report, summary)
-
-
-def signed_copy_mails(
-    version_id: int, *, deps: Deps, engine: DocumentEngine
-) -> list[tuple[str, mail.Mail]]:
-    """Each signer's copy of the sealed document, addressed to them."""
-    with deps.db() as session:
-        version = session.get(DocumentVersion, version_id)
-        if version is None or version.sealed_sha256 is None:
-            return []
-        document = session.get(Document, version.document_id)
-        case = session.get(Case, document.case_id) if document else None
-        assert document is not None and case is not None
-        requests = list(
-            session.scalars(
-                select(SignatureRequest).where(
-                    SignatureRequest.version_id == version_id,
-                    SignatureRequest.status == RequestStatus.SIGNED,
-                )
-            )
-        )
-    pdf = engine.store.get(version.sealed_sha256)
-    return [
-        (
-            r.email,
-            mail.signed_copy(
-                name=r.party_name,
-                title=document.title,
-                reference=case.reference or str(case.id),
-                pdf=pdf,
-            ),
-        )
-        for r in requests
-        if r.email
-    ]
 
 
 def declined_mail(request_id: int, *, deps: Deps) -> tuple[str, mail.Mail] | None:

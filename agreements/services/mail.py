@@ -156,19 +156,15 @@ def invitation(
     return Mail(to="", subject=f"Ondertekenen: {title}", body=body)
 
 
-def signed_copy(*, name: str, title: str, reference: str, pdf: bytes) -> Mail:
+def signed_copy(*, name: str, title: str, reference: str) -> Mail:
+    """The text of a signer's copy; the mail queue attaches the sealed PDF when it sends."""
     body = (
         f"Beste {name},\n\nIedereen heeft de {title.lower()} ondertekend. "
         "In de bijlage vindt u uw exemplaar. Bewaar het goed.\n"
         "U kunt het ook altijd weer ophalen via uw persoonlijke link.\n\n"
         "Met vriendelijke groet,\nHet Vierde Huis"
     )
-    return Mail(
-        to="",
-        subject=f"Ondertekend: {title} ({reference})",
-        body=body,
-        attachments=[(f"{reference}-ondertekend.pdf", pdf, "application/pdf")],
-    )
+    return Mail(to="", subject=f"Ondertekend: {title} ({reference})", body=body)
 
 
 def declined_notice(

@@ -10,6 +10,7 @@ sending the first one again."""
 from __future__ import annotations
 
 import logging
+import mimetypes
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from agreements.db.blobs import BlobStore
 from agreements.db.bulk import insert_rows
 from agreements.db.claims import claim_rows
 from agreements.db.models import QueuedMail
@@ -36,10 +38,15 @@ REFUSALS_IN_A_ROW = 3  # this many 5xx refusals in a row: the server refuses eve
 
 @dataclass(frozen=True)
 class Outgoing:
+    """One e-mail to one address. An attachment is named by its SHA-256 in the blob store
+    and read when the e-mail is sent: the queue never holds a document's bytes."""
+
     to: str
     subject: str
     body: str
     reminder_id: int | None = None
+    attachment_name: str | None = None
+    attachment_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ def enqueue(session: Session, messages: Iterable[Outgoing], now: datetime) -> in
     rows = [
         {
             "reminder_id": m.reminder_id,
+            "attachment_name": m.attachment_name,
+            "attachment_sha256": m.attachment_sha256,
             "to": m.to,
             "subject": m.subject,
             "body": m.body,
@@ -98,6 +107,7 @@ def deliver(
     REFUSALS_IN_A_ROW come in a row: then the server refuses everything (a policy, a
     setting), and those messages wait too."""
     started = time.monotonic()
+    store = BlobStore(deps.settings.effective_storage_dir)
     sent = failed = refused = 0
     while limit is None or sent + failed + refused < limit:
         elapsed = time.monotonic() - started
@@ -109,16 +119,24 @@ def deliver(
             break
         with deps.db() as session:
             batch = session.execute(
-                select(QueuedMail.id, QueuedMail.to, QueuedMail.subject, QueuedMail.body)
+                select(
+                    QueuedMail.id,
+                    QueuedMail.to,
+                    QueuedMail.subject,
+                    QueuedMail.body,
+                    QueuedMail.attachment_name,
+                    QueuedMail.attachment_sha256,
+                )
                 .where(QueuedMail.id.in_(ids), QueuedMail.claim == token)
                 .order_by(QueuedMail.id)
             ).all()
         done: list[int] = []
         refusals: list[tuple[int, Exception]] = []
         stopped = False
-        for position, (mail_id, to, subject, body) in enumerate(batch):
+        for position, (mail_id, to, subject, body, name, digest) in enumerate(batch):
             try:
-                send(Mail(to=to, subject=subject, body=body))
+                attachments = _attach(store, name, digest)
+                send(Mail(to=to, subject=subject, body=body, attachments=attachments))
             except Exception as exc:  # any transport failure: this message waits, never lost
                 scope = exc.scope if isinstance(exc, MailError) else "server"
                 if scope == "refused" and len(refusals) + 1 < REFUSALS_IN_A_ROW:
@@ -151,6 +169,16 @@ def deliver(
     if sent or failed or refused:
         log.info("mail.delivered", extra=report.__dict__)
     return report
+
+
+def _attach(store: BlobStore, name: str | None, digest: str | None) -> list[tuple[str, bytes, str]]:
+    if name is None or digest is None:
+        return []
+    try:
+        data = store.get(digest)
+    except (OSError, ValueError) as exc:  # shown on the message, tried again later
+        raise MailError(f"attachment {name} cannot be read: {exc}", scope="message") from exc
+    return [(name, data, mimetypes.guess_type(name)[0] or "application/octet-stream")]
 
 
 def _mark_sent(deps: Deps, ids: list[int], token: str, now: datetime) -> int:

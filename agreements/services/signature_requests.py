@@ -23,7 +23,6 @@ from agreements.db.models import (
 from agreements.domain.enums import (
     AgreementStatus,
     DocumentStatus,
-    FinishStatus,
     PartyRole,
     RequestStatus,
 )
@@ -32,6 +31,7 @@ from agreements.domain.policy import Action, Actor, Resource
 from agreements.services import audit
 from agreements.services.context import Deps
 from agreements.services.scope import case_for
+from agreements.services.signing_state import FULLY_SIGNED, lock_document, refuse_while_sealing
 
 # Party roles of the templates (kinds.json) and where the service finds each party.
 _ROLE_FOR_PARTY = {
@@ -107,10 +107,10 @@ def send_for_signature(
     """One request per party for this exact version; returns those to invite now."""
     with deps.db.begin() as session:
         version, document, case = version_for(session, version_id, actor, Action.WRITE)
-        # Two coordinators pressing "send" at once must not make two sets of requests.
-        session.execute(
-            select(DocumentVersion.id).where(DocumentVersion.id == version_id).with_for_update()
-        )
+        # Two coordinators pressing "send" at once must not make two sets of requests, and
+        # the voiding below must not meet a seal or a last signature half-way.
+        lock_document(session, document.id)
+        session.refresh(version)
         if document.kind == "dossier":
             raise Conflict("a dossier is sealed by the service; nobody signs it")
         if version.status is not DocumentStatus.READY or version.pdf_sha256 is None:
@@ -124,6 +124,7 @@ def send_for_signature(
             .limit(1)
         ):
             raise Conflict("this version was already sent for signature")
+        refuse_while_sealing(session, document.id, now, "another version can be sent for signature")
         _void_other_versions(session, deps, document.id, version_id, actor, now)
         expires = now + timedelta(days=deps.settings.signature_days)
         requests = []
@@ -195,12 +196,14 @@ def version_for(
 def _void_other_versions(
     session: Session, deps: Deps, document_id: int, keep: int, actor: Actor | str, now: datetime
 ) -> None:
-    """A new version means everyone signs again: requests for older versions lapse."""
-    # A sealed version's signatures are history: they stay as they were signed.
+    """A new version means everyone signs again: requests for older versions lapse. The
+    caller holds the document's lock (`lock_document`)."""
+    # A version every party signed keeps its signatures, sealed or still to be sealed: they
+    # are what its seal is made of (voiding them once sealed a document with no evidence).
     others = select(DocumentVersion.id).where(
         DocumentVersion.document_id == document_id,
         DocumentVersion.id != keep,
-        DocumentVersion.finish_status != FinishStatus.DONE,
+        DocumentVersion.finish_status.not_in(FULLY_SIGNED),
     )
     voided = session.execute(
         update(SignatureRequest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from agreements.db.models import (
@@ -35,6 +35,7 @@ from agreements.services.signature_requests import (  # re-exported: one way in 
     version_for,
     void_for_new_version,
 )
+from agreements.services.signing_state import lock_document, signed_requests
 from signing.evidence import Identification, RepresentativeCapacity, SignatureEvidence
 from signing.tokens import LinkClaim, LinkState, StoredLink, link_state, new_token, token_digest
 
@@ -117,11 +118,13 @@ def _view(
     query = select(SignatureRequest).where(
         SignatureRequest.token_digest == token_digest(token, deps.token_key)
     )
-    request = session.scalar(query.with_for_update() if lock else query)
+    request = session.scalar(query)
     if request is None:
         return None
     version = session.get(DocumentVersion, request.version_id)
     assert version is not None
+    if lock:
+        request = _lock(session, version.document_id, query)
     document = session.get(Document, version.document_id)
     case = session.get(Case, document.case_id) if document else None
     assert document is not None and case is not None
@@ -166,6 +169,15 @@ def _state(request: SignatureRequest, token: str, deps: Deps, now: datetime) -> 
         voided_at=request.done_at if request.status is RequestStatus.VOIDED else None,
     )
     return link_state(token, stored, key=deps.token_key, now=now)
+
+
+def _lock(session: Session, document_id: int, query: Select[SignatureRequest]) -> SignatureRequest:
+    """The request, read again once its document is locked (the document first, always:
+    voiding takes the same locks in the same order), so its status is the committed one."""
+    lock_document(session, document_id)
+    request = session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    assert request is not None  # requests are never deleted
+    return request
 
 
 @dataclass(frozen=True)
@@ -228,17 +240,18 @@ def sign_as_staff(
 ) -> Outcome:
     """Staff sign for their organisation from their session, or witness an in-person signing."""
     with deps.db.begin() as session:
-        request = session.scalar(
-            select(SignatureRequest).where(SignatureRequest.id == request_id).with_for_update()
-        )
+        request = session.get(SignatureRequest, request_id)
         if request is None:
             raise NotFound("signature request", request_id)
-        version_for(
+        _, document, _ = version_for(
             session,
             request.version_id,
             actor,
             Action.READ,
             reported_as=("signature request", request_id),
+        )
+        request = _lock(
+            session, document.id, select(SignatureRequest).where(SignatureRequest.id == request_id)
         )
         if witness:
             if actor.role is not Role.COORDINATOR:
@@ -314,12 +327,10 @@ def _record(
         )
     except ValueError as exc:
         raise ValidationFailed.one("signature", str(exc)) from None
-    # Signatures of one version take turns: with each other's rows committed, the last of
-    # two parties signing at the same moment sees that everyone has signed (PostgreSQL's
-    # READ COMMITTED would otherwise let both see the other still pending: no seal ever).
-    session.execute(
-        select(DocumentVersion.id).where(DocumentVersion.id == request.version_id).with_for_update()
-    )
+    # The caller holds the document's lock: signatures of one version take turns, so the
+    # last of two parties signing at the same moment sees that everyone has signed
+    # (PostgreSQL's READ COMMITTED would otherwise let both see the other still pending: no
+    # seal ever), and no new version voids this request half-way.
     # The status check in the WHERE clause is what makes signing happen exactly once.
     changed = session.execute(
         update(SignatureRequest)
@@ -353,22 +364,11 @@ def _record(
         now=now,
         detail={"evidence_sha256": evidence.sha256(), "how": how.value},
     )
-    complete = False
-    if not declined:
-        left = session.scalar(
-            select(SignatureRequest.id)
-            .where(
-                SignatureRequest.version_id == request.version_id,
-                SignatureRequest.status != RequestStatus.SIGNED,
-                SignatureRequest.status != RequestStatus.VOIDED,
-            )
-            .limit(1)
-        )
-        if left is None:
-            version = session.get(DocumentVersion, request.version_id)
-            assert version is not None
-            version.finish_status = FinishStatus.PENDING
-            complete = True
+    complete = not declined and signed_requests(session, request.version_id) is not None
+    if complete:
+        version = session.get(DocumentVersion, request.version_id)
+        assert version is not None
+        version.finish_status = FinishStatus.PENDING
     return Outcome(request.id, request.version_id, complete, declined)
 
 

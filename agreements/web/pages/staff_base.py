@@ -88,6 +88,11 @@ def _conflict_nl(message: str) -> str:
         return "Deze versie is al verstuurd om te tekenen."
     if "cannot be signed" in message:
         return "Dit verzoek kan niet meer worden getekend: het is al afgehandeld of verlopen."
+    if "signed by every party" in message:
+        return (
+            "Iedereen heeft de vorige versie ondertekend. Die wordt nu verzegeld. "
+            "Over een paar minuten kunt u een nieuwe versie maken."
+        )
     if "only a draft" in message:
         return "Alleen een concept kan worden gewijzigd. Deze overeenkomst is al verstuurd."
     return "Dat kan niet in de huidige stand van zaken. Laad de pagina opnieuw."
