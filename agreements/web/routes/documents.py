@@ -113,7 +113,7 @@ def _request(
     "/agreements/{agreement_id}/documents",
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(403),
+    responses=responses(403, 409),  # 409: the last version waits for its seal
 )
 def render_agreement(
     agreement_id: PathId,
@@ -131,7 +131,7 @@ def render_agreement(
     "/payment-arrangements/{row_id}/documents",
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(403),
+    responses=responses(403, 409),  # 409: the last version waits for its seal
 )
 def render_arrangement(
     row_id: PathId,
