@@ -56,11 +56,13 @@ KINDS = {
 # Parameters that are not ids of records: filled in the same way on both calls.
 FIXED = {"task_id": str(uuid.UUID(int=7)), "number": "1", "kind": "huurovereenkomst"}
 # Organisations are public to every staff role: only the missing id applies to them.
-PUBLIC = {("organisations", "org_id")}
+# Tokens belong to a login, not a case: another user's token is tested in test_tokens.py.
+PUBLIC = {("organisations", "org_id"), ("tokens", "token_id")}
 
 # Valid bodies, so that validation passes and the lookup decides.
 JSON_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/cases/{case_id}"): {"status": "active"},
+    ("DELETE", "/auth/tokens/{token_id}"): None,
     ("PUT", "/cases/{case_id}/care-notes"): {"text": "Een notitie."},
     ("PATCH", "/people/{person_id}"): {"phone": "06 1234 5678"},
     ("PATCH", "/organisations/{org_id}"): {"phone": "030 123 4567"},
