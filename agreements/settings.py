@@ -128,6 +128,14 @@ class Settings(BaseSettings):
         description="Seconds one template render may take; the render's child process is "
         "then stopped and the version fails with that reason.",
     )
+    dossier_wait_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="Seconds `GET .../dossier.pdf` waits for the worker to make the dossier. "
+        "Ready in time: the PDF. Not yet: 202 with the job's address (the page goes to the "
+        "progress page), so a web request never holds on longer than this.",
+    )
     templates_dir: Path | None = Field(
         None, description="Where added template versions are kept. Empty: `templates` in data_dir."
     )

@@ -7,11 +7,21 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from agreements.bootstrap import build_deps
 from agreements.domain.enums import FinishStatus
+from agreements.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 from agreements.services import (
     audit,
     auth,
@@ -26,6 +36,19 @@ from agreements.services import (
 from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.settings import Settings
+from templates.errors import (
+    ConversionError,
+    ConversionTimeout,
+    ConverterLost,
+    ConverterUnavailable,
+    DocumentError,
+    MissingVariables,
+    PdfRejected,
+    RenderError,
+    TemplateInvalid,
+    TemplateNotFound,
+    UnsafeInput,
+)
 from templates.filters import datum
 
 log = logging.getLogger("agreements.tasks")
@@ -161,11 +184,81 @@ def recover_documents() -> None:
 
 @huey.task(retries=1, retry_delay=30, name="legal.dossier")  # type: ignore[untyped-decorator]
 def build_dossier(case_id: int, user_id: int) -> dict[str, object]:
-    """Build and seal one case's dossier as the user who asked for it; ids only."""
+    """Build and seal one case's dossier as the user who asked for it; ids only.
+
+    A refusal the service makes on purpose (no sealing key, no converter, ...) is the job's
+    final answer, kept as `failed` so the web process can answer with the same problem as
+    for any request; anything else is a bug, raised (logged, retried once by huey)."""
     rt = runtime()
-    actor = auth.actor_by_id(user_id, deps=rt.deps)
-    pdf = dossier.build_dossier(case_id, deps=rt.deps, engine=rt.engine, actor=actor, now=_now())
+    try:
+        actor = auth.actor_by_id(user_id, deps=rt.deps)
+        pdf = dossier.build_dossier(
+            case_id, deps=rt.deps, engine=rt.engine, actor=actor, now=_now()
+        )
+    except (DomainError, DocumentError) as exc:
+        log.warning("dossier.failed", extra={"case": case_id, "error": type(exc).__name__})
+        return {"case_id": case_id, "failed": dossier_failure(exc)}
     return {"case_id": case_id, "sha256": hashlib.sha256(pdf).hexdigest()}
+
+
+# The errors a dossier ends in on purpose, by name (the queue keeps plain data, not objects).
+_PLAIN: dict[str, type[Exception]] = {
+    c.__name__: c
+    for c in (
+        Conflict,
+        Forbidden,
+        NotAuthenticated,
+        ConverterUnavailable,
+        ConversionTimeout,
+        ConverterLost,
+        ConversionError,
+        RenderError,
+        PdfRejected,
+        TemplateNotFound,
+        DomainError,
+        DocumentError,
+    )
+}
+_WITH_FIELDS = (
+    "NotFound",
+    "ValidationFailed",
+    "UnsafeInput",
+    "MissingVariables",
+    "TemplateInvalid",
+)
+
+
+def dossier_failure(exc: DomainError | DocumentError) -> dict[str, Any]:
+    """What a failed dossier job keeps: the error's kind, its text and the fields it names."""
+    fields: list[list[str]] = []
+    if isinstance(exc, ValidationFailed):
+        fields = [[e.field, e.reason] for e in exc.errors]
+    elif isinstance(exc, UnsafeInput):
+        fields = [[exc.field, exc.reason]]
+    elif isinstance(exc, MissingVariables):
+        fields = [[name, "missing"] for name in exc.names]
+    elif isinstance(exc, TemplateInvalid):
+        fields = [["file", problem] for problem in exc.problems]
+    known = (*_WITH_FIELDS, *_PLAIN)
+    kind = next(c.__name__ for c in type(exc).__mro__ if c.__name__ in known)
+    return {"error": kind, "detail": str(exc), "fields": fields}
+
+
+def dossier_error(failure: dict[str, Any], case_id: int) -> Exception:
+    """The error a failed dossier job ended in, again, to be raised where it was asked for."""
+    kind, detail = str(failure.get("error", "")), str(failure.get("detail", ""))
+    fields = [(str(f), str(r)) for f, r in failure.get("fields") or []]
+    if kind == "NotFound":
+        return NotFound("case", case_id)  # word for word the answer for a missing case
+    if kind == "ValidationFailed" and fields:
+        return ValidationFailed([FieldError(f, r) for f, r in fields])
+    if kind == "UnsafeInput" and fields:
+        return UnsafeInput(*fields[0])
+    if kind == "MissingVariables" and fields:
+        return MissingVariables([f for f, _ in fields])
+    if kind == "TemplateInvalid" and fields:
+        return TemplateInvalid([r for _, r in fields])
+    return _PLAIN.get(kind, RuntimeError)(detail or kind)
 
 
 def sweep_now() -> reminders.SweepReport:

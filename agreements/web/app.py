@@ -59,7 +59,9 @@ def create_app(
     )
     app.https = deps.settings.secure_cookies
     app.state.deps = deps
-    app.state.engine = engine or DocumentEngine(deps.settings)
+    # The worker converts (renders, evidence pages, dossiers); a web process that started
+    # LibreOffice would carry converters that can outlive it. Tests hand in their own engine.
+    app.state.engine = engine or DocumentEngine(deps.settings, converts=False)
     problems.install(app)
     for module in (
         auth,

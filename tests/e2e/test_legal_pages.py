@@ -33,14 +33,17 @@ def app(world: Any) -> Any:
 
 @pytest.fixture
 def sealing_app(world: Any, pool: Any) -> Iterator[Any]:  # noqa: F811
-    """An app whose engine converts with LibreOffice and can seal (a dev key)."""
+    """An app as `serve` makes it (its engine never converts) and a worker, in huey's
+    immediate mode, whose engine converts with LibreOffice and can seal (a dev key)."""
     settings = world.deps.settings
     ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
     engine = DocumentEngine(settings, converter=pool)
     tasks.use_runtime(tasks.Runtime(world.deps, engine))
+    before, tasks.huey.immediate = tasks.huey.immediate, True
     try:
-        yield create_app(deps=world.deps, engine=engine)
+        yield create_app(deps=world.deps)
     finally:
+        tasks.huey.immediate = before
         tasks.use_runtime(None)
 
 

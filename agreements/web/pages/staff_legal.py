@@ -14,8 +14,8 @@ from starlette.datastructures import UploadFile
 
 from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
-from agreements.services import dossier, finishing, legal
-from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.services import finishing, legal
+from agreements.web.deps import DepsDep, PathId
 from agreements.web.pages import staff_queries
 from agreements.web.pages.staff_base import (
     FormDep,
@@ -180,12 +180,13 @@ def _pdf(data: bytes, case_id: int) -> Response:
 
 
 @router.get("/juridisch/zaken/{case_id}/dossier.pdf")
-def case_dossier(
-    case_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep, now: NowDep
-) -> Response:
-    """One case's sealed dossier, made now (a second or two); the use case checks the scope."""
-    pdf = dossier.build_dossier(case_id, deps=deps, engine=engine, actor=staff.actor, now=now)
-    return _pdf(pdf, case_id)
+def case_dossier(case_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep) -> Response:
+    """One case's sealed dossier, made now by the worker (a few seconds); when that takes
+    longer than the wait, its progress page, as for a batch. The API checks the scope."""
+    made = legal_api.wait_for_dossier(case_id, staff.actor, deps, engine)
+    if isinstance(made, legal_api.JobOut):
+        return see_other(_progress_link([made]))
+    return _pdf(made, case_id)
 
 
 @router.post("/juridisch/dossiers")

@@ -8,14 +8,17 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from huey.exceptions import TaskException
+from fastapi.responses import JSONResponse
+from huey.exceptions import ResultTimeout, TaskException
 from pydantic import BaseModel, Field
 
 from agreements import tasks
 from agreements.domain.errors import Conflict, Forbidden, NotFound
-from agreements.domain.policy import Action, Resource
-from agreements.services import dossier, legal
+from agreements.domain.policy import Action, Actor, Resource
+from agreements.services import legal
+from agreements.services.context import Deps
 from agreements.services.inputs import Id, Input
+from agreements.services.rendering import DocumentEngine
 from agreements.services.scope import case_for
 from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, Search
 from agreements.web.problems import responses
@@ -118,23 +121,6 @@ def integrity_csv(
     )
 
 
-@router.get(
-    "/cases/{case_id}/dossier.pdf",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **responses(409, 502, 503)},
-)
-def case_dossier(
-    case_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
-) -> Response:
-    """The sealed court-ready dossier of one case (made now; takes a few seconds)."""
-    pdf = dossier.build_dossier(case_id, deps=deps, engine=engine, actor=actor, now=now)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
-    )
-
-
 _YES_NO = {True: "ja", False: "nee", None: "niet te vergelijken"}
 _LEVEL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
 _JUDGMENT = {"none": "geen vonnis", "ok": "in orde", "warning": "waarschuwing", "alarm": "alarm"}
@@ -209,19 +195,47 @@ class JobOut(BaseModel):
 )
 def queue_dossiers(body: BatchIn, actor: ActorDep, deps: DepsDep) -> list[JobOut]:
     """Queue dossiers for many cases at once; poll each job, then download it."""
+    return [
+        _job(case_id, task_id, deps, actor)
+        for case_id, task_id in _queue(body.case_ids, actor, deps)
+    ]
+
+
+def _queue(case_ids: list[int], actor: Actor, deps: Deps) -> list[tuple[int, str]]:
+    """Queue a dossier per case, each case once; the scope of all is checked before any."""
     with deps.db() as session:
-        for case_id in body.case_ids:  # refuse the whole batch before queueing any of it
+        for case_id in case_ids:  # refuse the whole batch before queueing any of it
             case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
     if actor.user_id is None:
         raise Forbidden("only a staff user can queue dossiers")
-    jobs = []
-    for case_id in dict.fromkeys(body.case_ids):
-        result = tasks.build_dossier(case_id, actor.user_id)
-        jobs.append(_job(case_id, result.id, deps, actor))
-    return jobs
+    return [
+        (case_id, tasks.build_dossier(case_id, actor.user_id).id)
+        for case_id in dict.fromkeys(case_ids)
+    ]
 
 
-def _job(case_id: int, task_id: str, deps: DepsDep, actor: ActorDep) -> JobOut:
+def wait_for_dossier(
+    case_id: int, actor: Actor, deps: Deps, engine: DocumentEngine
+) -> bytes | JobOut:
+    """Queue one case's dossier and wait for the worker at most `dossier_wait_seconds`: the
+    sealed PDF, or the job while it is still being made. The web process never converts;
+    a failure the worker ran into is raised here as the same error."""
+    ((_, task_id),) = _queue([case_id], actor, deps)
+    wait = deps.settings.dossier_wait_seconds
+    try:
+        value = tasks.huey.result(task_id, blocking=wait > 0, timeout=wait, preserve=True)
+    except ResultTimeout:
+        value = None
+    except TaskException as exc:  # a bug in the task, not a refusal: the 500 it always was
+        raise RuntimeError(f"dossier task failed: {exc.metadata.get('error', '')}") from None
+    if value is None:
+        return JobOut(case_id=case_id, task_id=task_id, status="queued")
+    if value.get("failed"):
+        raise tasks.dossier_error(value["failed"], case_id)
+    return engine.store.get(value["sha256"])
+
+
+def _job(case_id: int, task_id: str, deps: Deps, actor: Actor) -> JobOut:
     try:
         value = tasks.huey.result(task_id, preserve=True)
     except TaskException as exc:
@@ -235,6 +249,9 @@ def _job(case_id: int, task_id: str, deps: DepsDep, actor: ActorDep) -> JobOut:
         return JobOut(case_id=case_id, task_id=task_id, status="queued")
     if value.get("case_id") != case_id:  # a job of another case: not this actor's business
         raise NotFound("dossier job", task_id)
+    if failed := value.get("failed"):
+        error = f"{failed.get('error', '')}: {failed.get('detail', '')}"
+        return JobOut(case_id=case_id, task_id=task_id, status="failed", error=error)
     return JobOut(case_id=case_id, task_id=task_id, status="done", sha256=value["sha256"])
 
 
@@ -273,3 +290,36 @@ def dossier_job(
         case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
     job = _job(case_id, task_id, deps, actor)
     return job
+
+
+@router.get(
+    "/cases/{case_id}/dossier.pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The sealed dossier"},
+        202: {
+            "model": JobOut,
+            "description": "Not made within `dossier_wait_seconds`: the queued job; "
+            "poll `Location`, then download `Location` + `.pdf`",
+            "headers": {
+                "Location": {"description": "The job's address", "schema": {"type": "string"}}
+            },
+        },
+        **responses(403, 409, 502, 503),
+    },
+)
+def case_dossier(case_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep) -> Response:
+    """The sealed court-ready dossier of one case, made now by the worker (a few seconds);
+    when it takes longer than the wait, 202 with the job to poll, as for a batch."""
+    made = wait_for_dossier(case_id, actor, deps, engine)
+    if isinstance(made, JobOut):
+        return JSONResponse(
+            made.model_dump(mode="json"),
+            status_code=202,
+            headers={"Location": f"/api/v1/legal/dossiers/{case_id}/{made.task_id}"},
+        )
+    return Response(
+        made,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
+    )
