@@ -91,7 +91,10 @@ def build_dossier(
     }
 
     def convert(name: str, data: dict[str, Any]) -> bytes:
-        return engine.converter.convert(render_docx(_template(name), {**base, **data}))
+        docx = render_docx(
+            _template(name), {**base, **data}, time_limit=engine.settings.render_time_limit
+        )
+        return engine.converter.convert(docx)
 
     parts = [
         *documents,

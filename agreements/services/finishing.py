@@ -303,7 +303,8 @@ def _evidence_page(
         "consent": {"version": deps.settings.consent_version, "text": CONSENT_TEXT},
         "finalised_at": now.isoformat(),
     }
-    return engine.converter.convert(render_docx(template.read_bytes(), data))
+    docx = render_docx(template.read_bytes(), data, time_limit=engine.settings.render_time_limit)
+    return engine.converter.convert(docx)
 
 
 def _append(original: bytes, page: bytes) -> bytes:

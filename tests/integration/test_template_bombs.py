@@ -10,7 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from agreements.db.models import User
+from agreements.services.context import Deps
+from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.integration.test_signing_flow import flow, smtp  # noqa: F401 - the signing setup
 from tests.unit.test_render import make_docx
 from tests.unit.test_template_check import lying_bomb_docx, with_entry
 
@@ -199,3 +204,83 @@ def _reap(pid: int) -> None:
     # An orphan is reparented to init (or to this test process if it is a subreaper).
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
+    flow,  # noqa: F811
+    world,
+    pool,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    """Before: the evidence page was rendered without the limit, so a looping template
+    held the sealing worker for ever. Now the seal fails with the render's reason, and a
+    later attempt with a sound template seals."""
+    from datetime import UTC, datetime
+
+    from agreements.db.models import DocumentVersion
+    from agreements.services import finishing
+    from agreements.services.rendering import DocumentEngine
+    from templates.catalogue import Catalogue
+    from templates.errors import RenderError
+    from tests.integration.test_signed_copies import _fully_signed
+
+    client, deps, _ = flow
+    version_id, _ = _fully_signed(client, world, deps)
+    settings = deps.settings.model_copy(update={"render_time_limit": 2.0})
+    hostile = DocumentEngine(settings, converter=pool)
+    hostile.catalogue = Catalogue(tmp_path / "templates")  # this test's templates only
+    monkeypatch.setattr("templates.catalogue.ensure_valid_template", lambda *_: None)
+    hostile.catalogue.add("evidence_page", make_docx(LOOPS), kind="evidence_page")
+    monkeypatch.undo()
+    started = time.perf_counter()
+    with pytest.raises(RenderError, match="took longer than 2 s"):
+        finishing.finish_version(
+            version_id, deps=deps, engine=hostile, clock=lambda: datetime.now(UTC)
+        )
+    assert time.perf_counter() - started < 10
+    with deps.db() as session:
+        version = session.get(DocumentVersion, version_id)
+        assert version.finish_status.value == "failed", version.finish_status
+        assert "took longer than 2 s" in version.finish_error
+        assert version.sealed_sha256 is None
+    sound = DocumentEngine(deps.settings, converter=pool)
+    status = finishing.finish_version(
+        version_id, deps=deps, engine=sound, clock=lambda: datetime.now(UTC)
+    )
+    assert status.value == "done"
+
+
+def test_the_dossier_stops_a_hostile_layout_at_the_time_limit(world, monkeypatch) -> None:
+    """Before: the dossier's pages were rendered without the limit (a looping layout held
+    the request for ever); now the build stops with the same reason as other renders."""
+    from datetime import UTC, datetime
+
+    from agreements.domain.enums import Role
+    from agreements.domain.policy import Actor
+    from agreements.services import dossier
+    from agreements.services.rendering import DocumentEngine
+    from signing.certs import ensure_dev_certificate
+    from templates.errors import RenderError
+
+    settings = world.deps.settings.model_copy(update={"render_time_limit": 2.0})
+    ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
+    deps = Deps(db=world.deps.db, settings=settings)
+    layout = dossier._template
+    monkeypatch.setattr(
+        dossier, "_template", lambda name: make_docx(LOOPS) if name == "findings" else layout(name)
+    )
+    # No converter: the render is stopped before anything would be converted.
+    engine = DocumentEngine(settings, converts=False)
+    with deps.db() as session:
+        user = session.scalar(select(User.id).where(User.role == Role.LEGAL))
+    started = time.perf_counter()
+    with pytest.raises(RenderError, match="took longer than 2 s"):
+        dossier.build_dossier(
+            world.case_portaal,
+            deps=deps,
+            engine=engine,
+            actor=Actor(user_id=user, role=Role.LEGAL),
+            now=datetime.now(UTC),
+        )
+    assert time.perf_counter() - started < 10
