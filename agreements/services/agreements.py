@@ -224,14 +224,19 @@ def list_reviews(
 
 
 def _load_review(session: Session, review_id: int, actor: Actor, action: Action) -> Review:
+    # As _load: the role is asked only once the review is known to be in the actor's scope.
     review = session.get(Review, review_id)
-    if review is None:
+    agreement = session.get(Agreement, review.agreement_id) if review is not None else None
+    if review is None or agreement is None:
         raise NotFound("review", review_id)
-    try:
-        _load(session, review.agreement_id, actor, Action.READ)
-    except NotFound:
-        raise NotFound("review", review_id) from None
-    authorize(actor, action, Resource.REVIEW)  # only for a review the actor may see
+    case_for(
+        session,
+        actor,
+        agreement.case_id,
+        action,
+        Resource.REVIEW,
+        reported_as=("review", review_id),
+    )
     return review
 
 
