@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agreements.db.engine import read_only
 from agreements.db.models import AuthToken, Organisation, User
 from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.errors import Conflict, NotAuthenticated, ValidationFailed
@@ -204,8 +205,9 @@ def login_row(session: Session, deps: Deps, token: str) -> AuthToken | None:
 
 
 def authenticate(token: str, *, deps: Deps, now: datetime) -> Actor:
-    """The actor behind a session, bearer or integration token, or NotAuthenticated."""
-    with deps.db() as session:
+    """The actor behind a session, bearer or integration token, or NotAuthenticated.
+    Only reads: every request asks it, and on SQLite it must not queue behind a writer."""
+    with read_only(), deps.db() as session:
         row = login_row(session, deps, token)
         parent = session.get(AuthToken, row.parent_id) if row and row.parent_id else None
         if not live(row, parent, now):

@@ -303,3 +303,33 @@ def test_every_page_answers_for_every_role(app: Any, world: Any) -> None:
             assert response.headers["X-Frame-Options"] == "DENY"
         assert client.get("/zaken/999999").status_code == 404
         assert client.get("/zaken/0").status_code in (404, 422)
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # PostgreSQL has no such lock
+def test_the_case_page_reads_beside_a_writer(app: Any, world: Any) -> None:
+    """Before: the case page's queries each began with BEGIN IMMEDIATE on SQLite, so the page
+    queued behind any writer for the one write lock (issue 10, item 12). Now it only reads:
+    it renders while another connection holds a write transaction."""
+    import sqlite3
+    import threading
+    import time
+
+    client, _ = logged_in(app, "coordinator")
+    assert client.get(f"/zaken/{world.case_portaal}").status_code == 200  # warm
+    writer = sqlite3.connect(world.deps.db.kw["bind"].url.database, check_same_thread=False)
+    writer.isolation_level = None
+    writer.execute("BEGIN IMMEDIATE")  # the write lock, held by someone else
+    release = threading.Timer(8, writer.rollback)
+    release.start()
+    try:
+        started = time.perf_counter()
+        response = client.get(f"/zaken/{world.case_portaal}")
+        took = time.perf_counter() - started
+    finally:
+        release.cancel()
+        if writer.in_transaction:
+            writer.rollback()
+        writer.close()
+    assert response.status_code == 200, response.text
+    assert "Zorgnotities" in response.text  # the whole page, care notes included
+    assert took < 4, f"the case page waited {took:.1f} s for the write lock"
