@@ -17,12 +17,14 @@ from typing import Any
 
 from templates.check import ensure_valid_template
 from templates.defaults import DEFAULTS_DIR
-from templates.errors import DocumentError, TemplateInvalid, TemplateNotFound
+from templates.errors import DocumentError, TemplateInvalid, TemplateNotFound, UnsafeInput
 from templates.filters import to_amount, to_date, to_datetime
+from templates.text import text_problem
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # matched in full: `$` would allow a newline
+MAX_TITLE = 200  # as the documents' title column
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,18 @@ class Catalogue:
         Adding the same bytes, title and parties as the latest version returns that version,
         so a retried upload does not make a new one.
         """
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise TemplateInvalid([f"the name {name!r} must be lower case letters, digits or _"])
         spec = kinds().get(kind)
         if spec is None:
             raise TemplateInvalid([f"unknown kind {kind!r}; known: {', '.join(sorted(kinds()))}"])
+        if title is not None:
+            # The title becomes the documents' title and the PDF's: the text policy applies.
+            problem = text_problem(title, multiline=False)
+            if problem is None and len(title) > MAX_TITLE:
+                problem = f"longer than {MAX_TITLE} characters"
+            if problem is not None:
+                raise UnsafeInput("title", problem)
         # Checked before anything is written: a refused template leaves no file behind.
         ensure_valid_template(docx_bytes, spec.schema)
         digest = hashlib.sha256(docx_bytes).hexdigest()

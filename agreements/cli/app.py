@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -23,11 +24,12 @@ from agreements.bootstrap import build_deps, configure_logging
 from agreements.db import migrate
 from agreements.db.models import Organisation, User
 from agreements.domain.enums import Role
-from agreements.domain.errors import DomainError
+from agreements.domain.errors import DomainError, ValidationFailed
 from agreements.domain.policy import SYSTEM
 from agreements.services import audit, auth, demo
 from agreements.services import audit_verify as audit_verify_service
 from agreements.services.context import Deps
+from agreements.services.inputs import one_line
 from agreements.settings import ConfigurationError, Settings
 from signing.certs import ensure_dev_certificate
 from templates.errors import DocumentError
@@ -47,8 +49,23 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    # The message may quote what was typed: `[/]` in a name is text, not rich markup.
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
+
+
+def refused(exc: ValidationFailed, options: dict[str, str]) -> NoReturn:
+    """A use case's field errors as one line naming the command's options (`--name: ...`)."""
+    fail("; ".join(f"{options.get(e.field, e.field)}: {e.reason}" for e in exc.errors))
+
+
+def lookup_text(option: str, value: str) -> str:
+    """A value the command only looks up (an organisation's name): the text policy too, so a
+    NUL is a readable refusal and not a database error."""
+    try:
+        return one_line(option, value, max_length=254)
+    except ValidationFailed as exc:
+        refused(exc, {})
 
 
 def _now() -> datetime:
@@ -94,9 +111,12 @@ def init(
         password = admin_password or (
             demo.DEMO_PASSWORD if development and demo_data else secrets.token_urlsafe(12)
         )
-        auth.create_user(
-            admin_email, "Beheerder", Role.ADMIN, password, deps=deps, actor=SYSTEM, now=_now()
-        )
+        try:
+            auth.create_user(
+                admin_email, "Beheerder", Role.ADMIN, password, deps=deps, actor=SYSTEM, now=_now()
+            )
+        except ValidationFailed as exc:
+            refused(exc, {"email": "--admin-email", "password": "--admin-password"})
         shown = password if not admin_password else "(as given)"
         out.print(f"Admin created: {admin_email} / {shown}")
     else:
@@ -260,6 +280,17 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+# The use case's field names as the options of `users add`.
+USERS_ADD_OPTIONS = {
+    "email": "EMAIL",
+    "name": "--name",
+    "role": "--role",
+    "password": "--password",
+    "organisation_id": "--organisation",
+    "team_lead_id": "--team-lead",
+}
+
+
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="Login e-mail address.")],
@@ -286,6 +317,7 @@ def users_add(
     deps = _deps()
     org_id = None
     if organisation:
+        organisation = lookup_text("--organisation", organisation)
         with deps.db() as session:
             org_id = session.scalar(
                 select(Organisation.id).where(Organisation.name == organisation)
@@ -294,21 +326,25 @@ def users_add(
             fail(f"no organisation named {organisation!r}")
     lead_id = None
     if team_lead:
+        team_lead = lookup_text("--team-lead", team_lead)
         with deps.db() as session:
             lead_id = session.scalar(select(User.id).where(User.email == team_lead.lower()))
         if lead_id is None:
             fail(f"no user with e-mail {team_lead!r}")
-    user = auth.create_user(
-        email,
-        name,
-        role,
-        password,
-        deps=deps,
-        actor=SYSTEM,
-        now=_now(),
-        organisation_id=org_id,
-        team_lead_id=lead_id,
-    )
+    try:
+        user = auth.create_user(
+            email,
+            name,
+            role,
+            password,
+            deps=deps,
+            actor=SYSTEM,
+            now=_now(),
+            organisation_id=org_id,
+            team_lead_id=lead_id,
+        )
+    except ValidationFailed as exc:
+        refused(exc, USERS_ADD_OPTIONS)
     out.print(f"User {user.email} ({user.role.value}) created with id {user.id}.")
 
 

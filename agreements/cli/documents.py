@@ -81,7 +81,10 @@ def templates_add(
     title: Annotated[str | None, typer.Option(help="Dutch title; default from the kind.")] = None,
 ) -> None:
     """Add a template as the next version of NAME (checked first; versions never change)."""
-    added = _catalogue().add(name, _read(file), kind=kind, title=title)
+    try:
+        added = _catalogue().add(name, _read(file), kind=kind, title=title)
+    except UnsafeInput as exc:  # the catalogue applies the text policy to the title
+        fail(f"--{exc.field}: {exc.reason}")
     out.print(f"Added {added.name} version {added.version} ({added.sha256[:12]}).")
 
 

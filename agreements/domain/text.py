@@ -24,6 +24,10 @@ Refused, with the reason named per field:
   a party signs would show an empty box;
 - the sequences `{_{`, `}_}`, `{_%` and `%_}`: the document engine would change them.
 Unassigned code points are accepted: a phone may send an emoji newer than our Unicode data.
+
+Use cases given plain strings (the CLI, multipart form fields) apply it through
+`services.inputs.one_line`. Text only shown back and never stored (an uploaded file's name)
+is neutralised with `shown` instead of refused.
 """
 
 from __future__ import annotations
@@ -161,3 +165,21 @@ def check(value: str, *, multiline: bool = True) -> str:
     if refusal is not None:
         raise UnsafeText(refusal)
     return value
+
+
+REPLACEMENT = "\ufffd"
+
+
+def shown(value: str, *, limit: int = 200) -> str:
+    """Text the service only shows back and never stores (an uploaded file's name), made safe
+    to show: each character the one-line policy refuses becomes U+FFFD, so a right-to-left
+    override (U+202E) cannot make `rapport` + U+202E + `fdp.exe` read as `rapportexe.pdf`,
+    and the reader sees that something was there. Cut to `limit` characters.
+
+    Decided: such names are neutralised, not refused. The name is the sender's file system's
+    business; refusing to check a PDF because of its name would help nobody.
+    """
+    value = value[:limit]
+    if value.isascii() and value.isprintable():
+        return value
+    return "".join(REPLACEMENT if refused(c, multiline=False) else c for c in value)

@@ -27,6 +27,7 @@ from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services import audit, document_data, signing
 from agreements.services.context import Deps
+from agreements.services.inputs import one_line
 from agreements.services.rendering import DocumentEngine
 from agreements.services.scope import case_for
 from agreements.services.signing_state import (
@@ -482,7 +483,11 @@ def add_template(
     authorize(actor, Action.WRITE, Resource.AGREEMENT)
     if actor.role not in (Role.ADMIN, Role.COORDINATOR):
         raise Forbidden("only coordinators and admins add templates")
-    added = engine.catalogue.add(name, data, kind=kind, title=title)
+    # Form fields of a multipart upload: no input model checked them.
+    name = one_line("name", name, max_length=64)
+    kind = one_line("kind", kind, max_length=50)
+    title = one_line("title", title, max_length=200, required=False) if title else None
+    added = engine.catalogue.add(name, data, kind=kind, title=title or None)
     with deps.db.begin() as session:
         audit.record(
             session,

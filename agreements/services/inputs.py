@@ -30,6 +30,7 @@ from agreements.domain.enums import (
     RepresentativeKind,
     ReviewOutcome,
 )
+from agreements.domain.errors import ValidationFailed
 
 
 def policy_text(value: Any, *, multiline: bool = True) -> Any:
@@ -43,6 +44,20 @@ def policy_text(value: Any, *, multiline: bool = True) -> Any:
         raise PydanticCustomError(
             "unsafe_text", "{reason}", {"reason": str(exc), "dutch": exc.refusal.dutch()}
         ) from None
+
+
+def one_line(field: str, value: str, *, max_length: int, required: bool = True) -> str:
+    """One line of text given to a use case as a plain argument (the CLI, a multipart form):
+    the text policy, stripped, within `max_length`; ValidationFailed names the field."""
+    try:
+        value = text.check(value, multiline=False).strip()
+    except text.UnsafeText as exc:
+        raise ValidationFailed.one(field, str(exc)) from None
+    if required and not value:
+        raise ValidationFailed.one(field, "must not be empty")
+    if len(value) > max_length:
+        raise ValidationFailed.one(field, f"at most {max_length} characters")
+    return value
 
 
 def _one_line(value: Any) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from templates.catalogue import Catalogue, data_problems, kinds
 from templates.check import check_template
 from templates.defaults import DEFAULTS_DIR
-from templates.errors import DocumentError, TemplateInvalid, TemplateNotFound
+from templates.errors import DocumentError, TemplateInvalid, TemplateNotFound, UnsafeInput
 from templates.render import render_docx
 from tests.unit.test_render import make_docx, text_of
 
@@ -155,3 +155,30 @@ def test_data_problems_name_the_field() -> None:
         "payment.iban",
         "judgment.date",
     ]
+
+
+@pytest.mark.parametrize(
+    "title,reason",
+    [
+        ("Zo\u202e kooH", "bidirectional control character U+202E at character 3"),
+        ("Brief\x01", "control character U+0001"),
+        ("Brief\u200b", "invisible formatting character U+200B"),
+        ("Twee\nregels", "line break"),
+        ("x" * 201, "longer than 200 characters"),
+    ],
+)
+def test_a_title_the_text_policy_refuses_leaves_nothing_behind(
+    tmp_path: Path, title: str, reason: str
+) -> None:
+    # `agreements templates add --title` calls the catalogue itself, without the API's checks.
+    catalogue = Catalogue(tmp_path)
+    with pytest.raises(UnsafeInput) as refused:
+        catalogue.add("brief", make_docx("{{ subject }}"), kind="letter", title=title)
+    assert refused.value.field == "title" and reason in refused.value.reason
+    assert list(tmp_path.iterdir()) == [] and "brief" not in catalogue.names()
+
+
+def test_a_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(TemplateInvalid, match="must be lower case"):
+        Catalogue(tmp_path).add("brief\n", make_docx("{{ subject }}"), kind="letter")
+    assert list(tmp_path.iterdir()) == []

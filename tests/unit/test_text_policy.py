@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from agreements.domain import text
+from agreements.domain.errors import ValidationFailed
 from agreements.services import inputs
 from agreements.web.pages.staff_forms import pydantic_errors
 from signing import text as signing_text
@@ -158,3 +159,35 @@ def test_input_models_refuse_with_a_field_reason_and_a_dutch_one() -> None:
     assert inputs.ObligationIn(party="tenant", text="Huur betalen\nop tijd").text
     with pytest.raises(ValidationError, match="noncharacter"):
         inputs.CareNotesIn(text="zorgen \uffff")
+
+
+def test_a_name_only_shown_back_is_neutralised_not_refused() -> None:
+    # An uploaded file's name is shown, never stored: each refused character becomes U+FFFD,
+    # so a right-to-left override cannot make `rapport<RLO>fdp.exe` read as `rapportexe.pdf`.
+    assert text.shown("rapport\u202efdp.exe") == "rapport\ufffdfdp.exe"
+    assert text.shown("a\x00b\nc\u200bd\ufeff.pdf") == "a\ufffdb\ufffdc\ufffdd\ufffd.pdf"
+    for value in ACCEPTED:
+        assert text.shown(value) == value
+    assert text.shown("x" * 500) == "x" * 200
+    assert all(text.find_refusal(text.shown(v), multiline=False) is None
+               for v, _ in REFUSED.values() if "{_{" not in v)  # fmt: skip
+
+
+@pytest.mark.parametrize("value,kind", REFUSED.values(), ids=REFUSED.keys())
+def test_plain_arguments_of_use_cases_get_the_policy_with_the_field(
+    value: str, kind: text.Refused
+) -> None:
+    # The CLI and multipart forms give use cases plain strings: `one_line` is their model.
+    with pytest.raises(ValidationFailed) as refused:
+        inputs.one_line("name", value, max_length=200)
+    (error,) = refused.value.errors
+    assert error.field == "name" and kind.value in error.reason
+
+
+def test_plain_arguments_are_stripped_and_bounded() -> None:
+    assert inputs.one_line("name", "  Zoë Yılmaz ", max_length=200) == "Zoë Yılmaz"
+    for value, reason in (("Jansen\nde Vries", "line break"), ("   ", "must not be empty"),
+                          ("x" * 201, "at most 200 characters")):  # fmt: skip
+        with pytest.raises(ValidationFailed, match=reason):
+            inputs.one_line("name", value, max_length=200)
+    assert inputs.one_line("title", "", max_length=200, required=False) == ""

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from agreements.domain import text
 from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
 from agreements.services import finishing, legal
@@ -301,7 +302,7 @@ async def verify_upload(request: Request, staff: StaffDep, deps: DepsDep) -> Res
         summary=_summary(result.summary),
         error="",
         limit=_limit(deps),
-        filename=(name or "")[:200],
+        filename=text.shown(name or ""),  # never shown raw: U+202E would reverse it
     )
 
 

@@ -22,7 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 ALL_FIELDS = "*"
 _FORM = "application/x-www-form-urlencoded"
 # Multipart forms carry uploads; their handlers read them with their own limits, and the
-# only text in them (the CSRF token) is compared, never stored or searched.
+# only text in them (the CSRF token) is compared, never stored or searched. An uploaded
+# file's name is only shown back, through `text.shown` (its tricks made visible).
 
 
 def own_text_checks(*fields: str) -> Callable[[F], F]:

@@ -1,0 +1,117 @@
+"""The text policy on the command line, on both databases: `users add`, `init` and
+`templates add` refuse what the API refuses, in one line naming the option, writing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from agreements.db.engine import make_engine
+from agreements.db.models import User
+from tests.integration.test_cli import cli_env, run  # noqa: F401 - the fixture
+from tests.unit.test_render import make_docx
+
+RLO = "\u202e"
+
+
+def _users(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return sorted(conn.scalars(select(User.email)))
+    finally:
+        engine.dispose()
+
+
+def _one_line(result, *parts: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    for part in parts:
+        assert part in result.stderr, result.stderr
+
+
+def test_users_add_refuses_bad_text_naming_the_option(cli_env, empty_database_url):  # noqa: F811
+    assert run(["init"], cli_env).returncode == 0
+    env = {**cli_env, "AGREEMENTS_PASSWORD": "a-long-password"}
+    before = _users(empty_database_url)
+
+    def add(email: str, *options: str):
+        return run(["users", "add", email, "--role", "legal", *options], env)
+
+    _one_line(
+        add("j@example.org", "--name", f"Zo{RLO} kooH"),
+        "--name: contains a bidirectional control character (U+202E) at character 3",
+    )
+    _one_line(
+        add("j@example.org", "--name", "J.\u200b Jurist"),
+        "--name: contains an invisible formatting character (U+200B)",
+    )
+    _one_line(add("j@example.org", "--name", "J.\x01 Jurist"), "--name: contains a control")
+    _one_line(add("j@example.org", "--name", "Twee\nregels"), "--name: contains a line break")
+    _one_line(add("j@example.org", "--name", "x" * 201), "--name: at most 200 characters")
+    _one_line(
+        add("j\ufeff@example.org", "--name", "J. Jurist"),
+        "EMAIL: contains an invisible formatting character (U+FEFF)",
+    )
+    _one_line(add("j @example.org", "--name", "J. Jurist"), "EMAIL: not an e-mail address")
+    # Looked-up values get the policy too, and what was typed is text, not terminal markup.
+    _one_line(
+        add("j@example.org", "--name", "J", "--organisation", f"Port{RLO}aal"),
+        "--organisation: contains a bidirectional control character (U+202E)",
+    )
+    _one_line(
+        add("j@example.org", "--name", "J", "--organisation", "[/]"), "no organisation named '[/]'"
+    )
+    _one_line(
+        add("j@example.org", "--name", "J", "--team-lead", "a\x1b[31m@x.nl"),
+        "--team-lead: contains a control character (U+001B)",
+    )
+    assert _users(empty_database_url) == before  # no row written
+    good = add("j@example.org", "--name", "  Zoë Yılmaz ")
+    assert good.returncode == 0, good.stderr
+    assert _users(empty_database_url) == sorted([*before, "j@example.org"])
+
+
+def test_init_refuses_a_bad_admin_email_and_makes_no_admin(cli_env, empty_database_url):  # noqa: F811
+    refused = run(["init", "--admin-email", f"admin{RLO}@example.org"], cli_env)
+    _one_line(refused, "--admin-email: contains a bidirectional control character (U+202E)")
+    assert _users(empty_database_url) == []
+    assert run(["init", "--admin-email", "admin@example.org"], cli_env).returncode == 0
+    assert _users(empty_database_url) == ["admin@example.org"]
+
+
+@pytest.mark.parametrize(
+    "args,reason",
+    [
+        (["--title", f"Zo{RLO} kooH"],
+         "--title: bidirectional control character U+202E at character 3"),
+        (["--title", "Brief\x07"], "--title: control character U+0007"),
+        (["--title", "Brief\u2028"], "--title: line or paragraph separator U+2028"),
+        (["--title", "x" * 201], "--title: longer than 200 characters"),
+    ],
+)  # fmt: skip
+def test_templates_add_refuses_a_bad_title_and_writes_no_file(
+    tmp_path: Path, args: list[str], reason: str
+) -> None:
+    template = tmp_path / "brief.docx"
+    template.write_bytes(make_docx("{{ recipient.name }} {{ subject }}"))
+    data = tmp_path / "data"
+    env = {"AGREEMENTS_DATA_DIR": str(data), "AGREEMENTS_MODE": "development"}
+    command = ["templates", "add", "brief", str(template), "--kind", "letter"]
+    _one_line(run([*command, *args], env), reason)
+    assert not (data / "templates").exists() or list((data / "templates").rglob("*.docx")) == []
+    added = run([*command, "--title", "Brief aan فاطمه\u200cزاده"], env)
+    assert added.returncode == 0, added.stderr
+    assert len(list((data / "templates").rglob("*.docx"))) == 1
+
+
+def test_templates_add_refuses_a_name_with_a_newline(tmp_path: Path) -> None:
+    template = tmp_path / "brief.docx"
+    template.write_bytes(make_docx("{{ subject }}"))
+    env = {"AGREEMENTS_DATA_DIR": str(tmp_path / "data"), "AGREEMENTS_MODE": "development"}
+    result = run(["templates", "add", "brief\n", str(template), "--kind", "letter"], env)
+    _one_line(result, "must be lower case letters")
+    assert not list((tmp_path / "data").rglob("*.docx"))
