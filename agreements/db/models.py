@@ -409,9 +409,7 @@ class Reminder(Base):
     status: Mapped[ReminderStatus] = mapped_column(enum_column(ReminderStatus))
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    # Its e-mails' attempts and errors are theirs, in the mail queue (`reminders.delivery`).
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
@@ -426,7 +424,7 @@ class QueuedMail(Base):
         Index("ix_mail_queue_status_next_attempt_at", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"))
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), index=True)
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

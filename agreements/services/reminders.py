@@ -18,8 +18,15 @@ from sqlalchemy.orm import Session
 
 from agreements.db.bulk import insert_rows
 from agreements.db.claims import claim_rows
-from agreements.db.models import Case, MissedInstalment, PaymentArrangement, Reminder
-from agreements.domain.enums import ReminderKind, ReminderStatus, Role
+from agreements.db.engine import read_only
+from agreements.db.models import (
+    Case,
+    MissedInstalment,
+    PaymentArrangement,
+    QueuedMail,
+    Reminder,
+)
+from agreements.domain.enums import MailStatus, ReminderKind, ReminderStatus, Role
 from agreements.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, allowed, authorize
 from agreements.services import audit, mail_queue
@@ -62,8 +69,6 @@ def _insert(
             "status": status.value,
             "claim": claim,
             "claimed_at": now if claim else None,
-            "attempts": 0,
-            "last_error": "",
             "created_at": now,
         }
         for c in rows
@@ -298,6 +303,38 @@ def report_missed_instalment(
             detail={"case": arrangement.case_id, "due_date": due.isoformat()},
         )
     return report
+
+
+@dataclass(frozen=True)
+class Delivery:
+    attempts: int  # the most delivery attempts any of its e-mails took so far
+    last_error: str  # why one of its e-mails is not delivered yet, or was refused; or ""
+
+
+def delivery(reminder_ids: Iterable[int], *, deps: Deps) -> dict[int, Delivery]:
+    """How the reminders' e-mails fared in the mail queue, which retries each one; a
+    reminder without e-mails (flagged, cancelled, still pending) is not in the answer."""
+    ids = list(reminder_ids)
+    if not ids:
+        return {}
+    found: dict[int, Delivery] = {}
+    with read_only(), deps.db() as session:
+        rows = session.execute(
+            select(
+                QueuedMail.reminder_id,
+                QueuedMail.attempts,
+                QueuedMail.status,
+                QueuedMail.last_error,
+            )
+            .where(QueuedMail.reminder_id.in_(ids))
+            .order_by(QueuedMail.id)
+        )
+        for reminder_id, attempts, status, error in rows:
+            assert reminder_id is not None  # asked for by it
+            seen = found.get(reminder_id, Delivery(0, ""))
+            unsent = error if status is not MailStatus.SENT else ""
+            found[reminder_id] = Delivery(max(seen.attempts, attempts), seen.last_error or unsent)
+    return found
 
 
 def for_actor(

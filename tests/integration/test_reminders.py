@@ -502,6 +502,10 @@ def test_an_address_refused_for_good_is_not_retried(trajectory):
                 select(QueuedMail).where(QueuedMail.status == MailStatus.FAILED)
             ).one()
         assert refused.to == "coordinator@demo.example" and "550" in refused.last_error
+        # The reminder says how its e-mails fared (the API's attempts and last_error).
+        assert refused.reminder_id is not None
+        fared = reminders.delivery([refused.reminder_id], deps=deps)[refused.reminder_id]
+        assert fared.attempts == 1 and "550" in fared.last_error, fared
         with mail.connection(settings) as send:
             again = mail_queue.deliver(deps=deps, now=now + timedelta(days=1), send=send)
         assert again == mail_queue.DeliveryReport(0, 0, 0)
@@ -576,8 +580,6 @@ def test_bulk_insert_skips_conflicts_and_keeps_constant_columns(fresh_deps):
             "due_date": date(2026, 1, 21),
             "recipients": "coordinator",
             "status": ReminderStatus.PENDING,
-            "attempts": 0,
-            "last_error": "",
             "created_at": now,
         }
 

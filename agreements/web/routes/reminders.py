@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agreements.domain.enums import ReminderKind, ReminderStatus
 from agreements.services import calendar, reminders
@@ -27,8 +27,12 @@ class ReminderOut(BaseModel):
     due_date: date
     recipients: str
     status: ReminderStatus
-    attempts: int
-    last_error: str
+    attempts: int = Field(
+        description="The most delivery attempts any of its e-mails took (the mail queue's)."
+    )
+    last_error: str = Field(
+        description="Why one of its e-mails is not delivered yet or was refused; empty if none."
+    )
     sent_at: datetime | None
 
 
@@ -54,6 +58,9 @@ def list_reminders(
     status: list[ReminderStatus] = Query(default=[ReminderStatus.FLAGGED, ReminderStatus.PENDING]),
 ) -> list[ReminderOut]:
     """Reminders of the cases you may see; by default what still needs attention."""
+    found = reminders.for_actor(deps=deps, actor=actor, statuses=status, case_id=case_id)
+    delivered = reminders.delivery([r.id for r in found], deps=deps)
+    none = reminders.Delivery(0, "")
     return [
         ReminderOut(
             id=r.id,
@@ -65,11 +72,11 @@ def list_reminders(
             due_date=r.due_date,
             recipients=r.recipients,
             status=r.status,
-            attempts=r.attempts,
-            last_error=r.last_error,
+            attempts=delivered.get(r.id, none).attempts,
+            last_error=delivered.get(r.id, none).last_error,
             sent_at=r.sent_at,
         )
-        for r in reminders.for_actor(deps=deps, actor=actor, statuses=status, case_id=case_id)
+        for r in found
     ]
 
 
