@@ -41,6 +41,10 @@ _DOCX_MAGIC = b"PK\x03\x04"
 # unoserver's own limit is only a backstop for a client that went away mid-call; the
 # client-side socket timeout fires first and the pool replaces the converter.
 _SERVER_TIMEOUT_MARGIN = 10.0
+# unoserver runs under this watchdog: when the process that started it dies (even by SIGKILL),
+# the server and its LibreOffice get this long to stop, then their process group is killed.
+_GUARD = Path(__file__).with_name("converter_guard.py")
+_ORPHAN_GRACE = 5.0
 _PING_AFTER_FAULT = 5.0
 
 
@@ -281,7 +285,8 @@ class LocalConverter(Converter):
         (self._dir / "tmp").mkdir()
         self.port, uno_port = _free_ports(2)
         command = [
-            self._python, "-m", "unoserver.server",
+            self._python, str(_GUARD), str(os.getpid()), str(_ORPHAN_GRACE),
+            "-m", "unoserver.server",
             "--interface", LOOPBACK, "--uno-interface", LOOPBACK,
             "--port", str(self.port), "--uno-port", str(uno_port),
             "--executable", self._soffice,
@@ -293,7 +298,8 @@ class LocalConverter(Converter):
         env = {**os.environ, "TMPDIR": str(self._dir / "tmp")}
         with open(self._dir / "server.log", "wb") as output:
             # Its own process group, so a kill takes soffice too; told to stop (and stop
-            # LibreOffice) when this process dies, even by SIGKILL.
+            # LibreOffice) when this process dies, even by SIGKILL, and its group killed
+            # should it not manage to (converter_guard).
             self._process = launch(
                 command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env
             )
