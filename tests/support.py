@@ -5,15 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REPO = Path(__file__).resolve().parents[1]
 
 
 def require(service: str, available: bool, why: str = "") -> None:
@@ -67,3 +72,128 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def run_cli(
+    args: list[str], data_dir: Path, *, timeout: float = 180, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m agreements ARGS` with its own data folder (and more AGREEMENTS_* settings)."""
+    return subprocess.run(
+        [sys.executable, "-m", "agreements", *args],
+        env={**os.environ, "AGREEMENTS_DATA_DIR": str(data_dir), **env},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def upload_template(
+    client: Any,
+    headers: dict[str, str],
+    name: str,
+    content: bytes,
+    *,
+    kind: str = "letter",
+    filename: str = "template.docx",
+) -> Any:
+    """POST /api/v1/templates as the upload form sends it; the response."""
+    return client.post(
+        "/api/v1/templates",
+        headers=headers,
+        data={"name": name, "kind": kind},
+        files={"file": (filename, content)},
+    )
+
+
+def record_audit(
+    deps: Any,
+    n: int,
+    *,
+    action: str,
+    now: datetime,
+    start: int = 0,
+    step: timedelta = timedelta(seconds=1),
+    detail: dict[str, Any] | Callable[[int], dict[str, Any]] | None = None,
+) -> None:
+    """`n` audit entries by the system, one transaction each, about cases start, start+1...
+    at now + step * number; `detail` is a dict, or made from the entry's number."""
+    from agreements.domain.policy import SYSTEM
+    from agreements.services import audit
+
+    for i in range(start, start + n):
+        with deps.db.begin() as session:
+            audit.record(
+                session,
+                deps,
+                actor=SYSTEM,
+                action=action,
+                subject_type="case",
+                subject_id=i,
+                now=now + step * i,
+                detail=detail(i) if callable(detail) else detail,
+            )
+
+
+def drop_audit_triggers(deps: Any) -> None:
+    """Let a test edit the append-only audit tables (main and staging), as an intruder with
+    the database's password could."""
+    from sqlalchemy import text
+
+    from agreements.services import audit_staging
+
+    def sql(db: Any, statement: str) -> None:
+        with db.begin() as session:
+            session.execute(text(statement))
+
+    if deps.db.kw["bind"].dialect.name == "postgresql":
+        sql(deps.db, "ALTER TABLE audit_entries DISABLE TRIGGER USER")
+        sql(deps.db, "ALTER TABLE audit_staged DISABLE TRIGGER USER")
+        return
+    for name in ("audit_entries_no_update", "audit_entries_no_delete"):
+        sql(deps.db, f"DROP TRIGGER {name}")
+    side = audit_staging.side(deps.db.kw["bind"])
+    sql(deps.db if side is None else side.db, "DROP TRIGGER IF EXISTS audit_staged_no_update")
+
+
+@contextmanager
+def smtp_server(handler: Any) -> Iterator[int]:
+    """A real SMTP server on loopback (aiosmtpd) answering with `handler`; yields its port."""
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert port_open("127.0.0.1", port)
+        yield port
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def signing_app(world: Any, converter: Any, **settings: Any) -> Iterator[tuple[Any, Any]]:
+    """The API with the worker run inline, a sealing key, and these settings (the SMTP port,
+    say): the client and the deps it runs on. The signing flow's tests share it."""
+    from fastapi.testclient import TestClient
+
+    from agreements import tasks
+    from agreements.services.context import Deps
+    from agreements.services.rendering import DocumentEngine
+    from agreements.web.app import create_app
+    from signing.certs import ensure_dev_certificate
+
+    changed = world.deps.settings.model_copy(update=settings)
+    deps = Deps(db=world.deps.db, settings=changed)
+    engine = DocumentEngine(changed, converter=converter)
+    ensure_dev_certificate(changed.effective_seal_pkcs12, changed.effective_seal_password)
+    tasks.huey.immediate = True
+    tasks.use_runtime(tasks.Runtime(deps, engine))
+    try:
+        with TestClient(
+            create_app(deps=deps, engine=engine), raise_server_exceptions=False
+        ) as client:
+            yield client, deps
+    finally:
+        tasks.use_runtime(None)
+        tasks.huey.immediate = False

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +15,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import select
 
 from agreements.db.models import Signature
-from tests.e2e.test_signing_pages import Site, free_port, site, smtp_port  # noqa: F401
+from tests.e2e.test_signing_pages import Site, site, smtp_port  # noqa: F401
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import require_chromium
+from tests.support import free_port, require_chromium, uvicorn_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 # One backend is enough here: the pages test covers both databases over HTTP.
@@ -46,18 +44,9 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(site: Site) -> Iterator[Live]:  # noqa: F811
-    port = free_port()
-    config = uvicorn.Config(site.app(), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield Live(f"http://127.0.0.1:{port}", site)
-    server.should_exit = True
-    thread.join(10)
+    config = uvicorn.Config(site.app(), host="127.0.0.1", port=free_port(), log_level="warning")
+    with uvicorn_thread(config) as base:
+        yield Live(base, site)
 
 
 @pytest.fixture(scope="module")

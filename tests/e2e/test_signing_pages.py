@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import re
-import socket
 import struct
 import threading
 import zlib
@@ -28,6 +27,7 @@ from agreements.services.context import Deps
 from agreements.services.rendering import DocumentEngine
 from agreements.web.app import create_app
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.support import free_port
 
 pytestmark = pytest.mark.libreoffice
 
@@ -46,12 +46,6 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
         + chunk(b"IEND", b"")
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

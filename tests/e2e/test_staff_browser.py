@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,9 @@ from agreements.services.demo import DEMO_PASSWORD
 from agreements.services.rendering import DocumentEngine
 from agreements.web.app import create_app
 from tests.e2e.test_signing_browser import CHROMIUM_ARGS
-from tests.e2e.test_signing_pages import free_port, smtp_port  # noqa: F401
+from tests.e2e.test_signing_pages import smtp_port  # noqa: F401
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import require_chromium
+from tests.support import free_port, require_chromium, uvicorn_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
@@ -37,22 +35,12 @@ def base(world: Any, pool: Any, smtp_port: int) -> Iterator[str]:  # noqa: F811
     engine = DocumentEngine(settings, converter=pool)
     tasks.huey.immediate = True
     tasks.use_runtime(tasks.Runtime(deps, engine))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(deps=deps, engine=engine), host="127.0.0.1", port=port,
-                       log_level="warning")
-    )  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
+    config = uvicorn.Config(create_app(deps=deps, engine=engine), host="127.0.0.1",
+                            port=free_port(), log_level="warning")  # fmt: skip
     try:
-        yield f"http://127.0.0.1:{port}"
+        with uvicorn_thread(config) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
         tasks.use_runtime(None)
         tasks.huey.immediate = False
 

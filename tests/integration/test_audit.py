@@ -5,41 +5,24 @@ Reads are staged and chained later: tests/integration/test_audit_reads.py."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from agreements.db.models import AuditEntry, AuditHead
-from agreements.domain.policy import SYSTEM
 from agreements.services import audit
 from agreements.services.audit_verify import verify_chain
 from tests.conftest import NOW
+from tests.support import drop_audit_triggers as _drop_triggers
+from tests.support import record_audit
 
 
 def _append(deps, n: int, start: int = 0) -> None:
-    for i in range(n):
-        with deps.db.begin() as session:
-            audit.record(
-                session,
-                deps,
-                actor=SYSTEM,
-                action="test.event",
-                subject_type="case",
-                subject_id=start + i,
-                now=NOW + timedelta(seconds=start + i),
-                detail={"i": start + i, "note": "Zoë & <co>"},
-            )
-
-
-def _drop_triggers(deps) -> None:
-    with deps.db.begin() as session:
-        if session.bind.dialect.name == "postgresql":
-            session.execute(text("DROP TRIGGER audit_entries_append_only ON audit_entries"))
-        else:
-            session.execute(text("DROP TRIGGER audit_entries_no_update"))
-            session.execute(text("DROP TRIGGER audit_entries_no_delete"))
+    note = "Zoë & <co>"
+    record_audit(
+        deps, n, action="test.event", now=NOW, start=start, detail=lambda i: {"i": i, "note": note}
+    )
 
 
 def test_intact_chain_verifies(fresh_deps):

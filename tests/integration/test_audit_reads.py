@@ -17,37 +17,19 @@ from agreements.domain.policy import SYSTEM, Actor
 from agreements.services import audit, audit_staging, cases, demo
 from agreements.services.audit_verify import verify_chain
 from tests.conftest import NOW
+from tests.support import drop_audit_triggers as _drop_triggers
+from tests.support import record_audit
 
 COORDINATOR = Actor(user_id=None, role=Role.COORDINATOR, name="test")
 
 
 def _read(deps, n: int = 1, start: int = 0) -> None:
-    for i in range(n):
-        with deps.db.begin() as session:
-            audit.record(
-                session,
-                deps,
-                actor=SYSTEM,
-                action="case.read",
-                subject_type="case",
-                subject_id=start + i,
-                now=NOW + timedelta(seconds=start + i),
-            )
+    record_audit(deps, n, action="case.read", now=NOW, start=start)
 
 
 def _write(deps, n: int = 1) -> None:
-    for i in range(n):
-        with deps.db.begin() as session:
-            audit.record(
-                session,
-                deps,
-                actor=SYSTEM,
-                action="case.update",
-                subject_type="case",
-                subject_id=i,
-                now=NOW,
-                detail={"fields": ["status"]},
-            )
+    record_audit(deps, n, action="case.update", now=NOW, step=timedelta(0),
+                 detail={"fields": ["status"]})  # fmt: skip
 
 
 def _staging(deps):
@@ -59,16 +41,6 @@ def _staging(deps):
 def _sql(db, statement: str) -> None:
     with db.begin() as session:
         session.execute(text(statement))
-
-
-def _drop_triggers(deps) -> None:
-    if deps.db.kw["bind"].dialect.name == "postgresql":
-        _sql(deps.db, "ALTER TABLE audit_entries DISABLE TRIGGER USER")
-        _sql(deps.db, "ALTER TABLE audit_staged DISABLE TRIGGER USER")
-        return
-    for name in ("audit_entries_no_update", "audit_entries_no_delete"):
-        _sql(deps.db, f"DROP TRIGGER {name}")
-    _sql(_staging(deps), "DROP TRIGGER IF EXISTS audit_staged_no_update")
 
 
 def _count(db, model) -> int:

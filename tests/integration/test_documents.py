@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -17,12 +14,11 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from agreements import tasks
 from agreements.services.rendering import DocumentEngine
 from templates.pool import ConverterPool
-from tests.support import require_libreoffice
+from tests.support import REPO, require_libreoffice, run_cli, upload_template
 from tests.unit.test_render import make_docx
 from tests.unit.test_template_check import deflate_bomb_zip, with_relationship
 
 HOSTILE = 'Ünal & Zoë <van \'t Hek> "quoted" 😀'
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -215,37 +211,15 @@ def test_template_upload_checks_first(doc_client, world):
         "broken": make_docx("{% if tenant.name %}no end"),
     }
     for label, content in bad.items():
-        r = doc_client.post(
-            "/api/v1/templates",
-            headers=h,
-            data={"name": "mine", "kind": "letter"},
-            files={"file": (f"{label}.docx", content)},
-        )
+        r = upload_template(doc_client, h, "mine", content, filename=f"{label}.docx")
         assert r.status_code == 422, (label, r.text)
         assert r.json()["errors"], label
     good = make_docx("{{ recipient.name }} {{ subject }}")
-    r = doc_client.post(
-        "/api/v1/templates",
-        headers=h,
-        data={"name": f"letter_{world.backend}", "kind": "letter"},
-        files={"file": ("good.docx", good)},
-    )
+    r = upload_template(doc_client, h, f"letter_{world.backend}", good, filename="good.docx")
     assert r.status_code == 201, r.text
     assert r.json()["version"] >= 1
     names = {t["name"] for t in doc_client.get("/api/v1/templates", headers=h).json()}
     assert {"agreement", "payment_arrangement", f"letter_{world.backend}"} <= names
-
-
-def run_cli(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AGREEMENTS_DATA_DIR": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-m", "agreements", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def test_cli_render_keeps_hostile_names_exactly(tmp_path):

@@ -6,7 +6,6 @@ the others, and nobody gets a copy twice."""
 from __future__ import annotations
 
 import hashlib
-import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from email import message_from_bytes
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from agreements import tasks
@@ -23,9 +21,9 @@ from agreements.db.models import DocumentVersion, QueuedMail
 from agreements.domain.enums import MailStatus
 from agreements.services import finishing, mail, mail_queue, signing
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import _render_agreement, _send
+from tests.support import signing_app, smtp_server
 
 
 class Mailboxes:
@@ -67,32 +65,12 @@ def _pdfs(message: Message) -> set[str]:
 
 @pytest.fixture
 def copies(world, pool) -> Iterator[tuple[object, Deps, Mailboxes]]:  # noqa: F811
-    from fastapi.testclient import TestClient
-
-    from agreements.web.app import create_app
-    from signing.certs import ensure_dev_certificate
-
     boxes = Mailboxes()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(boxes, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings = world.deps.settings.model_copy(update={"smtp_port": port, "mail_outbox": None})
-    deps = Deps(db=world.deps.db, settings=settings)
-    engine = DocumentEngine(settings, converter=pool)
-    ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
-    tasks.huey.immediate = True
-    tasks.use_runtime(tasks.Runtime(deps, engine))
-    try:
-        with TestClient(
-            create_app(deps=deps, engine=engine), raise_server_exceptions=False
-        ) as client:
-            yield client, deps, boxes
-    finally:
-        tasks.use_runtime(None)
-        tasks.huey.immediate = False
-        controller.stop()
+    with (
+        smtp_server(boxes) as port,
+        signing_app(world, pool, smtp_port=port, mail_outbox=None) as (client, deps),
+    ):
+        yield client, deps, boxes
 
 
 def _fully_signed(client, world, deps) -> tuple[int, list[dict]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,16 +12,13 @@ from email import message_from_bytes
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader, PdfWriter
 
 from agreements import tasks
 from agreements.services import signing
-from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
 from signing.tokens import LinkState
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import port_open
+from tests.support import signing_app, smtp_server
 
 
 class Inbox:
@@ -46,40 +42,16 @@ class Inbox:
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    assert port_open("127.0.0.1", port)
-    yield inbox, port
-    controller.stop()
+    with smtp_server(inbox) as port:
+        yield inbox, port
 
 
 @pytest.fixture
 def flow(world, pool, smtp):  # noqa: F811
-    from fastapi.testclient import TestClient
-
-    from agreements.web.app import create_app
-
     inbox, port = smtp
     inbox.clear()
-    settings = world.deps.settings.model_copy(update={"smtp_port": port})
-    deps = Deps(db=world.deps.db, settings=settings)
-    engine = DocumentEngine(settings, converter=pool)
-    from signing.certs import ensure_dev_certificate
-
-    ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
-    tasks.huey.immediate = True
-    tasks.use_runtime(tasks.Runtime(deps, engine))
-    try:
-        with TestClient(
-            create_app(deps=deps, engine=engine), raise_server_exceptions=False
-        ) as client:
-            yield client, deps, inbox
-    finally:
-        tasks.use_runtime(None)
-        tasks.huey.immediate = False
+    with signing_app(world, pool, smtp_port=port) as (client, deps):
+        yield client, deps, inbox
 
 
 def _render_agreement(client, world, case_id: int) -> dict:

@@ -16,10 +16,11 @@ from agreements.db.models import User
 from agreements.services.context import Deps
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import flow, smtp  # noqa: F401 - the signing setup
+from tests.support import REPO, upload_template
+from tests.support import run_cli as run_cli_in
 from tests.unit.test_render import make_docx
 from tests.unit.test_template_check import lying_bomb_docx, with_entry
 
-REPO = Path(__file__).resolve().parents[2]
 LOOPS = (
     "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}"
     + "{% endfor %}" * 3
@@ -46,11 +47,8 @@ HOSTILE = {
 def test_a_hostile_template_upload_is_a_422_with_its_reason(client, world, label: str) -> None:
     content, reason = HOSTILE[label]
     started = time.perf_counter()
-    response = client.post(
-        "/api/v1/templates",
-        headers=world.headers("coordinator"),
-        data={"name": f"hostile_{label}", "kind": "letter"},
-        files={"file": (f"{label}.docx", content)},
+    response = upload_template(
+        client, world.headers("coordinator"), f"hostile_{label}", content, filename=f"{label}.docx"
     )
     # The check's trial render is stopped at its limit (10 s); everything else in milliseconds.
     assert time.perf_counter() - started < 15
@@ -63,15 +61,7 @@ def test_a_hostile_template_upload_is_a_422_with_its_reason(client, world, label
 
 
 def run_cli(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AGREEMENTS_DATA_DIR": str(tmp_path), "AGREEMENTS_RENDER_TIME_LIMIT": "3"}
-    return subprocess.run(
-        [sys.executable, "-m", "agreements", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli_in(args, tmp_path, timeout=120, AGREEMENTS_RENDER_TIME_LIMIT="3")
 
 
 @pytest.mark.parametrize("label", ["lying_bomb", "lying_bomb_bad_crc", "late_doctype"])
