@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -101,10 +102,21 @@ def test_huey_consumer_runs_worker_module(env, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Wait for the consumer to list its tasks (a busy machine takes seconds to import the
+    # worker module), not for a fixed time: a SIGINT during the import proves nothing.
+    seen: list[str] = []
     try:
-        time.sleep(3)
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any("audit.checkpoint" in x for x in seen):
+            ready, _, _ = select.select([proc.stdout], [], [], 1)
+            if ready:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                seen.append(line)
+        assert proc.poll() is None, "".join(seen)
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=30)
-    assert "audit.checkpoint" in output
+        rest, _ = proc.communicate(timeout=30)
+    assert "audit.checkpoint" in "".join(seen) + rest
