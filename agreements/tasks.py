@@ -22,19 +22,17 @@ from agreements.domain.errors import (
     NotFound,
     ValidationFailed,
 )
-from agreements.services import (
-    audit,
-    auth,
-    documents,
-    dossier,
-    finishing,
-    mail,
-    mail_queue,
-    reminders,
-    signing,
-)
+from agreements.services.access import accounts as auth
+from agreements.services.audit import log as audit
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents import documents
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.legal import dossier
+from agreements.services.mail import queue as mail_queue
+from agreements.services.mail import send as mail
+from agreements.services.reminders import sweep as reminders
+from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
 from templates.errors import (
     ConversionError,

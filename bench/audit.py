@@ -47,8 +47,9 @@ from agreements.db import migrate  # noqa: E402
 from agreements.db.bulk import insert_rows  # noqa: E402
 from agreements.db.engine import make_database, make_engine  # noqa: E402
 from agreements.db.models import AuditHead, AuditStaged  # noqa: E402
-from agreements.services import audit, audit_staging  # noqa: E402
-from agreements.services.audit_staging import CHAIN  # noqa: E402
+from agreements.services.audit import log as audit  # noqa: E402
+from agreements.services.audit import staging as audit_staging  # noqa: E402
+from agreements.services.audit.staging import CHAIN  # noqa: E402
 from agreements.services.context import Deps  # noqa: E402
 from agreements.settings import Settings  # noqa: E402
 

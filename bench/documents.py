@@ -57,9 +57,9 @@ from agreements.db.models import Agreement, PaymentArrangement
 from agreements.domain.enums import DocumentStatus, Role
 from agreements.domain.policy import Actor
 from agreements.services import demo
-from agreements.services import documents as service
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents import documents as service
+from agreements.services.documents.engine import DocumentEngine
 from agreements.settings import Settings
 from templates.assemble import Annex
 from templates.convert import convert_cold, default_python, find_soffice, remove_ipc_pipe

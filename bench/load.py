@@ -61,7 +61,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from agreements import tasks  # noqa: E402
-from agreements.services import auth, demo, signing  # noqa: E402
+from agreements.services import demo  # noqa: E402
+from agreements.services.access import accounts as auth  # noqa: E402
+from agreements.services.signatures import sign as signing  # noqa: E402
 from agreements.web.deps import SESSION_COOKIE  # noqa: E402
 from signing import seal as seal_module  # noqa: E402
 

@@ -95,9 +95,10 @@ from agreements.domain.enums import (
     Role,
 )
 from agreements.domain.schedule import last_instalment, next_working_day, nominal_review_date
-from agreements.services import mail_queue, reminders
 from agreements.services.context import Deps
-from agreements.services.mail import Mail
+from agreements.services.mail import queue as mail_queue
+from agreements.services.mail.send import Mail
+from agreements.services.reminders import sweep as reminders
 from agreements.settings import Settings
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -74,9 +74,13 @@ from agreements.db.models import (
 )
 from agreements.domain.enums import DocumentStatus, FinishStatus, RequestStatus, Role
 from agreements.domain.policy import Actor
-from agreements.services import case_file, demo, documents, finishing, signing
+from agreements.services import demo
+from agreements.services.cases import case_file
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents import documents
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
 from signing import seal as seal_module
 from signing.certs import ensure_dev_certificate, load_pkcs12_certificate

@@ -106,7 +106,8 @@ class World:
         from sqlalchemy import select
 
         from agreements.db.models import Case, Organisation, Person
-        from agreements.services import auth, demo
+        from agreements.services import demo
+        from agreements.services.access import accounts as auth
 
         self.deps, self.backend = deps, backend
         demo.seed_demo(deps=deps, now=NOW)

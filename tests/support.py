@@ -119,7 +119,7 @@ def record_audit(
     """`n` audit entries by the system, one transaction each, about cases start, start+1...
     at now + step * number; `detail` is a dict, or made from the entry's number."""
     from agreements.domain.policy import SYSTEM
-    from agreements.services import audit
+    from agreements.services.audit import log as audit
 
     for i in range(start, start + n):
         with deps.db.begin() as session:
@@ -140,7 +140,7 @@ def drop_audit_triggers(deps: Any) -> None:
     the database's password could."""
     from sqlalchemy import text
 
-    from agreements.services import audit_staging
+    from agreements.services.audit import staging as audit_staging
 
     def sql(db: Any, statement: str) -> None:
         with db.begin() as session:
@@ -179,7 +179,7 @@ def signing_app(world: Any, converter: Any, **settings: Any) -> Iterator[tuple[A
 
     from agreements import tasks
     from agreements.services.context import Deps
-    from agreements.services.rendering import DocumentEngine
+    from agreements.services.documents.engine import DocumentEngine
     from agreements.web.app import create_app
     from signing.certs import ensure_dev_certificate
 

@@ -26,8 +26,10 @@ from agreements.db.models import Organisation, User
 from agreements.domain.enums import Role
 from agreements.domain.errors import DomainError, ValidationFailed
 from agreements.domain.policy import SYSTEM
-from agreements.services import audit, auth, demo
-from agreements.services import audit_verify as audit_verify_service
+from agreements.services import demo
+from agreements.services.access import accounts as auth
+from agreements.services.audit import log as audit
+from agreements.services.audit import verify as audit_verify_service
 from agreements.services.context import Deps
 from agreements.services.inputs import one_line
 from agreements.settings import ConfigurationError, Settings
@@ -151,7 +153,7 @@ def verify(
     file: Annotated[Path, typer.Argument(help="The PDF to check.")],
 ) -> None:
     """Check a PDF: exit 0 and a summary when the service sealed it unchanged, 1 otherwise."""
-    from agreements.services import finishing
+    from agreements.services.signatures import seal as finishing
 
     # pyHanko logs its own diff analysis with a trace; the verdict below says it in one line.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)

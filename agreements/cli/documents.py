@@ -18,9 +18,12 @@ from agreements.db import migrate
 from agreements.db.models import Agreement, Document, DocumentVersion, PaymentArrangement
 from agreements.domain.enums import DocumentStatus, FinishStatus, Role
 from agreements.domain.policy import Actor
-from agreements.services import demo, documents, finishing, signing
+from agreements.services import demo
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents import documents
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
 from templates.catalogue import Catalogue, kinds
 from templates.check import check_template

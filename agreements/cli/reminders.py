@@ -22,7 +22,7 @@ def due(
     ] = None,
 ) -> None:
     """List what is due on a day, by kind and case, without sending anything."""
-    from agreements.services import reminders
+    from agreements.services.reminders import sweep as reminders
 
     deps = build_deps(Settings())
     try:

@@ -465,7 +465,7 @@ class AuditStaged(Base):
     a writer; the worker moves the entries into the chain in order (`audit.chain_staged`).
     Triggers refuse updates, and deletes of an entry that is not in the chain yet. On a
     SQLite file these rows are kept in a second file next to the database instead (see
-    `agreements.services.audit_staging`), so that a read never needs the database's one
+    `agreements.services.audit.staging`), so that a read never needs the database's one
     write lock; this table then stays empty."""
 
     __tablename__ = "audit_staged"

@@ -13,8 +13,9 @@ from agreements.domain.enums import OrganisationKind as K
 from agreements.domain.enums import PartyRole as P
 from agreements.domain.enums import RepresentativeKind, Role
 from agreements.domain.policy import SYSTEM, Actor
-from agreements.services import agreements, auth, case_file, cases, directory
 from agreements.services import inputs as i
+from agreements.services.access import accounts as auth
+from agreements.services.cases import agreements, case_file, cases, directory
 from agreements.services.context import Deps
 
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - development mode only; `init --demo` refuses otherwise

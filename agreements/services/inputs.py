@@ -40,7 +40,7 @@ def policy_text(value: Any, *, multiline: bool = True) -> Any:
     try:
         return text.check(value, multiline=multiline)
     except text.UnsafeText as exc:
-        # The API shows `reason`; the pages show `dutch` (see web/pages/staff_forms.py).
+        # The API shows `reason`; the pages show `dutch` (see web/staff/forms.py).
         raise PydanticCustomError(
             "unsafe_text", "{reason}", {"reason": str(exc), "dutch": exc.refusal.dutch()}
         ) from None

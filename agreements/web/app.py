@@ -7,15 +7,10 @@ from fastapi.responses import HTMLResponse
 
 from agreements.bootstrap import build_deps
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
 from agreements.settings import Settings
-from agreements.web import docs, problems
-from agreements.web.limits import BodyLimit
-from agreements.web.pages import outbox
-from agreements.web.pages import signing as signing_pages
-from agreements.web.pages import staff as staff_pages
-from agreements.web.pages import staff_legal as legal_pages
-from agreements.web.routes import (
+from agreements.web import docs, outbox, problems, staff
+from agreements.web.api import (
     agreements,
     auth,
     case_file,
@@ -24,8 +19,10 @@ from agreements.web.routes import (
     documents,
     legal,
     reminders,
-    signing,
 )
+from agreements.web.api import signatures as signing
+from agreements.web.limits import BodyLimit
+from agreements.web.party import pages as signing_pages
 from agreements.web.security import ServiceApp
 
 API = "/api/v1"
@@ -76,8 +73,8 @@ def create_app(
     ):
         app.include_router(module.router, prefix=API)
     app.include_router(signing_pages.router)
-    app.include_router(staff_pages.router)
-    app.include_router(legal_pages.router)
+    for staff_router in staff.ROUTERS:
+        app.include_router(staff_router)
     app.include_router(reminders.feeds)
     app.include_router(outbox.router)
     app.include_router(docs.router)

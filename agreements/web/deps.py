@@ -12,7 +12,7 @@ from pydantic import AfterValidator
 from agreements.domain.errors import NotAuthenticated
 from agreements.domain.policy import Actor
 from agreements.domain.values import refuse_unsafe_text
-from agreements.services import auth
+from agreements.services.access import accounts as auth
 from agreements.services.context import Deps
 from agreements.services.inputs import MAX_ID
 

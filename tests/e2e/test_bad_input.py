@@ -394,7 +394,7 @@ def test_disallowed_status_transition_is_409(ctx: Ctx, path: list[str], refused:
     for status in path:
         if status == "active":  # only signing makes an agreement active: as the worker does
             from agreements.domain.policy import SYSTEM
-            from agreements.services import agreements as use_cases
+            from agreements.services.cases import agreements as use_cases
             from agreements.services.inputs import AgreementPatch
 
             use_cases.update_agreement(

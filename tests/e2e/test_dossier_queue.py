@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agreements import tasks
-from agreements.services import finishing
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import seal as finishing
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from templates.errors import ConverterUnavailable

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from agreements.db.models import AuditEntry, Signature
-from agreements.services import signing
 from agreements.services.context import Deps
+from agreements.services.signatures import sign as signing
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
 from tests.e2e.test_signing_pages import Site, site, smtp_port  # noqa: F401 - shared fixtures

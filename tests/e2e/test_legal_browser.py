@@ -21,9 +21,9 @@ from agreements import tasks
 from agreements.cli.documents import _sign_everything
 from agreements.domain.enums import FinishStatus, Role
 from agreements.domain.policy import Actor
-from agreements.services import finishing
 from agreements.services.demo import DEMO_PASSWORD
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import seal as finishing
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from tests.e2e.test_legal_pages import run_queued

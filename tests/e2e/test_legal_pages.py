@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from agreements import tasks
 from agreements.db.models import Agreement, User
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from tests.e2e.test_staff_pages import browser, logged_in

@@ -24,7 +24,7 @@ from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.services.inputs import MAX_ID
 from agreements.web.app import create_app
 from agreements.web.deps import SESSION_COOKIE
-from agreements.web.pages import csrf
+from agreements.web.shared import csrf
 from tests.conftest import NOW
 
 API = "/api/v1"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from agreements.services import mail
 from agreements.services.context import Deps
+from agreements.services.mail import send as mail
 from agreements.web.app import create_app
 
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
-from agreements.services import signing
 from agreements.services.context import Deps
+from agreements.services.signatures import sign as signing
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
 from tests.e2e.test_signing_browser import CHROMIUM_ARGS

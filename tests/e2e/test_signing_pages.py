@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from agreements import tasks
 from agreements.db.models import AuditEntry, DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
-from agreements.services import signing
 from agreements.services.context import Deps
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import sign as signing
 from agreements.web.app import create_app
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.support import free_port

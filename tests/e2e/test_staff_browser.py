@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from agreements import tasks
 from agreements.services.context import Deps
 from agreements.services.demo import DEMO_PASSWORD
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
 from agreements.web.app import create_app
 from tests.e2e.test_signing_browser import CHROMIUM_ARGS
 from tests.e2e.test_signing_pages import smtp_port  # noqa: F401

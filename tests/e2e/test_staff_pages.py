@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from agreements.domain.enums import Role
 from agreements.domain.policy import Actor
-from agreements.services import cases
+from agreements.services.cases import cases
 from agreements.services.demo import DEMO_PASSWORD
 from agreements.web.app import create_app
 from agreements.web.deps import SESSION_COOKIE

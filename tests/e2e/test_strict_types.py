@@ -148,7 +148,7 @@ def test_every_number_and_flag_of_every_input_model_is_strict() -> None:
 def test_forms_still_send_text(world: Any) -> None:
     """The staff pages validate the same models with text from HTML forms."""
     from agreements.services.inputs import PersonIn
-    from agreements.web.pages.staff_forms import validate
+    from agreements.web.staff.forms import validate
 
     parsed, errors = validate(PersonIn, {"name": "Formulier", "organisation_id": "12"})
     assert errors == {} and parsed is not None and parsed.organisation_id == 12

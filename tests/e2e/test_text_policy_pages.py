@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from agreements.db.models import Person
 from agreements.domain.enums import Role
 from agreements.domain.policy import Actor
-from agreements.services import cases
+from agreements.services.cases import cases
 from agreements.web.app import create_app
-from agreements.web.pages.textguard import CheckedRoute
+from agreements.web.shared.textguard import CheckedRoute
 from tests.conftest import NOW
 from tests.e2e.test_staff_pages import browser, logged_in
 

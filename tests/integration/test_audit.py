@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from agreements.db.models import AuditEntry, AuditHead
-from agreements.services import audit
-from agreements.services.audit_verify import verify_chain
+from agreements.services.audit import log as audit
+from agreements.services.audit.verify import verify_chain
 from tests.conftest import NOW
 from tests.support import drop_audit_triggers as _drop_triggers
 from tests.support import record_audit

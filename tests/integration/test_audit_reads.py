@@ -14,8 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from agreements.db.models import AuditEntry, AuditStaged, Case
 from agreements.domain.enums import Role
 from agreements.domain.policy import SYSTEM, Actor
-from agreements.services import audit, audit_staging, cases, demo
-from agreements.services.audit_verify import verify_chain
+from agreements.services import demo
+from agreements.services.audit import log as audit
+from agreements.services.audit import staging as audit_staging
+from agreements.services.audit.verify import verify_chain
+from agreements.services.cases import cases
 from tests.conftest import NOW
 from tests.support import drop_audit_triggers as _drop_triggers
 from tests.support import record_audit

@@ -12,7 +12,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from agreements import tasks
-from agreements.services.rendering import DocumentEngine
+from agreements.services.documents.engine import DocumentEngine
 from templates.pool import ConverterPool
 from tests.support import REPO, require_libreoffice, run_cli, upload_template
 from tests.unit.test_render import make_docx

@@ -24,7 +24,8 @@ from agreements.db.models import (
 )
 from agreements.domain.enums import AgreementStatus, CaseStatus, OrganisationKind, Role
 from agreements.domain.policy import Actor
-from agreements.services import finishing, legal
+from agreements.services.legal import integrity as legal
+from agreements.services.signatures import seal as finishing
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import (  # noqa: F401 - fixtures used by name
     _link,

@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from agreements.services import finishing
+from agreements.services.signatures import seal as finishing
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import flow, smtp  # noqa: F401 - fixtures by name
 

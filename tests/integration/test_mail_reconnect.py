@@ -12,7 +12,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from agreements.services import mail
+from agreements.services.mail import send as mail
 from tests.conftest import make_test_settings
 from tests.support import free_port
 

@@ -32,9 +32,13 @@ from agreements.domain.enums import (
     RequestStatus,
 )
 from agreements.domain.policy import SYSTEM
-from agreements.services import agreements, demo, mail, mail_queue, reminders
+from agreements.services import demo
+from agreements.services.cases import agreements
 from agreements.services.inputs import AgreementPatch, ReviewPatch
-from agreements.services.mail import Mail as Delivery
+from agreements.services.mail import queue as mail_queue
+from agreements.services.mail import send as mail
+from agreements.services.mail.send import Mail as Delivery
+from agreements.services.reminders import sweep as reminders
 from tests.integration.test_signing_flow import smtp  # noqa: F401 - loopback SMTP server
 from tests.support import port_open, require
 
@@ -392,7 +396,7 @@ def test_overdue_review_escalates_to_the_team_lead(trajectory):
     _only_first_case(deps)
     from agreements.db.models import User
     from agreements.domain.enums import Role
-    from agreements.services import auth
+    from agreements.services.access import accounts as auth
 
     lead = auth.create_user(
         "teamlead@demo.example",

@@ -19,8 +19,11 @@ from agreements import tasks
 from agreements.db.models import AuditEntry, Document, DocumentVersion, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.domain.errors import Conflict
-from agreements.services import auth, documents, finishing, signing
-from agreements.services.rendering import DocumentEngine
+from agreements.services.access import accounts as auth
+from agreements.services.documents import documents
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import (

@@ -19,8 +19,11 @@ from sqlalchemy import select
 from agreements import tasks
 from agreements.db.models import DocumentVersion, QueuedMail
 from agreements.domain.enums import MailStatus
-from agreements.services import finishing, mail, mail_queue, signing
 from agreements.services.context import Deps
+from agreements.services.mail import queue as mail_queue
+from agreements.services.mail import send as mail
+from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import sign as signing
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import _render_agreement, _send
 from tests.support import signing_app, smtp_server

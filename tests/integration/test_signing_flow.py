@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from agreements import tasks
-from agreements.services import signing
+from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.support import signing_app, smtp_server

@@ -123,7 +123,7 @@ def slow_worker_client(world, monkeypatch):
     from fastapi.testclient import TestClient
 
     from agreements import tasks
-    from agreements.services.rendering import DocumentEngine
+    from agreements.services.documents.engine import DocumentEngine
     from agreements.web.app import create_app
 
     settings = world.deps.settings.model_copy(update={"render_time_limit": 2.0})
@@ -209,8 +209,8 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
     from datetime import UTC, datetime
 
     from agreements.db.models import DocumentVersion
-    from agreements.services import finishing
-    from agreements.services.rendering import DocumentEngine
+    from agreements.services.documents.engine import DocumentEngine
+    from agreements.services.signatures import seal as finishing
     from templates.catalogue import Catalogue
     from templates.errors import RenderError
     from tests.integration.test_signed_copies import _fully_signed
@@ -248,8 +248,8 @@ def test_the_dossier_stops_a_hostile_layout_at_the_time_limit(world, monkeypatch
 
     from agreements.domain.enums import Role
     from agreements.domain.policy import Actor
-    from agreements.services import dossier
-    from agreements.services.rendering import DocumentEngine
+    from agreements.services.documents.engine import DocumentEngine
+    from agreements.services.legal import dossier
     from signing.certs import ensure_dev_certificate
     from templates.errors import RenderError
 

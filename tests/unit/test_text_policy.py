@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from agreements.domain import text
 from agreements.domain.errors import ValidationFailed
 from agreements.services import inputs
-from agreements.web.pages.staff_forms import pydantic_errors
+from agreements.web.staff.forms import pydantic_errors
 from signing import text as signing_text
 from signing.evidence import Identification, SignatureEvidence
 from templates import text as templates_text

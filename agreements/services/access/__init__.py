@@ -1,0 +1,1 @@
+"""Who may come in: staff accounts, logins, bearer and integration tokens."""

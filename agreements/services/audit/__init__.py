@@ -1,0 +1,1 @@
+"""The audit log: the HMAC chain, staged reads and checking the chain."""

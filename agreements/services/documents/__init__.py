@@ -1,0 +1,1 @@
+"""Documents: requesting and rendering versions, the data templates need, the engine."""

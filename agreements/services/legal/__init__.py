@@ -1,0 +1,1 @@
+"""The legal view: the link-integrity report and the court-ready dossier."""

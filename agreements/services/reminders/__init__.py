@@ -1,0 +1,1 @@
+"""Reminders: the rules that find what is due, the sweep, what they say, calendar feeds."""

@@ -1,0 +1,1 @@
+"""Signatures: requests per party, signing and declining, the signing state, the seal."""

@@ -1,0 +1,324 @@
+"""Use cases for signature requests: one per party for an exact version, voided by a new
+version, managed by coordinators (revoke, extend, new contact)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from agreements.db.models import (
+    Agreement,
+    Case,
+    Document,
+    DocumentVersion,
+    Organisation,
+    Person,
+    SignatureRequest,
+    User,
+)
+from agreements.domain.enums import (
+    AgreementStatus,
+    DocumentStatus,
+    PartyRole,
+    RequestStatus,
+)
+from agreements.domain.errors import Conflict, NotFound, ValidationFailed
+from agreements.domain.policy import Action, Actor, Resource
+from agreements.services.audit import log as audit
+from agreements.services.context import Deps
+from agreements.services.scope import case_for
+from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
+
+# Party roles of the templates (kinds.json) and where the service finds each party.
+_ROLE_FOR_PARTY = {
+    "corporation": PartyRole.HOUSING_CORPORATION,
+    "coordinator": PartyRole.COORDINATOR,
+    "municipality": PartyRole.MUNICIPALITY,
+}
+
+
+@dataclass(frozen=True)
+class PartySpec:
+    role: str
+    name: str
+    email: str | None
+    organisation_id: int | None = None
+    user_id: int | None = None
+    capacity: str | None = None
+
+
+def _parties(session: Session, case: Case, roles: tuple[str, ...]) -> list[PartySpec]:
+    specs: list[PartySpec] = []
+    for role in roles:
+        if role == "tenant":
+            specs.append(PartySpec("tenant", case.tenant.name, case.tenant.email))
+            for rep in case.representatives:
+                person = session.get(Person, rep.person_id)
+                assert person is not None
+                specs.append(
+                    PartySpec("representative", person.name, person.email, capacity=rep.kind.value)
+                )
+        elif role == "coordinator":
+            user = session.get(User, case.coordinator_id)
+            assert user is not None
+            specs.append(
+                PartySpec(
+                    role,
+                    user.name,
+                    user.email,
+                    user_id=user.id,
+                    organisation_id=user.organisation_id,
+                )
+            )
+        else:
+            specs.append(_organisation_party(session, case, role))
+    return specs
+
+
+def _organisation_party(session: Session, case: Case, role: str) -> PartySpec:
+    party_role = _ROLE_FOR_PARTY.get(role)
+    party = next((p for p in case.parties if p.role is party_role), None) if party_role else None
+    if party is None:
+        raise ValidationFailed.one("parties", f"the case has no party for the role {role!r}")
+    org = session.get(Organisation, party.organisation_id)
+    assert org is not None
+    contact = session.get(Person, party.contact_person_id) if party.contact_person_id else None
+    return PartySpec(
+        role,
+        contact.name if contact else org.name,
+        (contact.email if contact else None) or org.email,
+        organisation_id=org.id,
+    )
+
+
+def send_for_signature(
+    version_id: int,
+    roles: tuple[str, ...],
+    *,
+    deps: Deps,
+    actor: Actor,
+    now: datetime,
+    ordered: bool = False,
+) -> list[SignatureRequest]:
+    """One request per party for this exact version; returns those to invite now."""
+    with deps.db.begin() as session:
+        version, document, case = version_for(session, version_id, actor, Action.WRITE)
+        # Two coordinators pressing "send" at once must not make two sets of requests, and
+        # the voiding below must not meet a seal or a last signature half-way.
+        lock_document(session, document.id)
+        session.refresh(version)
+        if document.kind == "dossier":
+            raise Conflict("a dossier is sealed by the service; nobody signs it")
+        if version.status is not DocumentStatus.READY or version.pdf_sha256 is None:
+            raise Conflict(f"the document is not ready (status: {version.status.value})")
+        if session.scalar(
+            select(SignatureRequest.id)
+            .where(
+                SignatureRequest.version_id == version_id,
+                SignatureRequest.status != RequestStatus.VOIDED,
+            )
+            .limit(1)
+        ):
+            raise Conflict("this version was already sent for signature")
+        refuse_while_sealing(session, document.id, now, "another version can be sent for signature")
+        _void_other_versions(session, deps, document.id, version_id, actor, now)
+        expires = now + timedelta(days=deps.settings.signature_days)
+        requests = []
+        for position, spec in enumerate(_parties(session, case, roles), start=1):
+            requests.append(
+                SignatureRequest(
+                    version_id=version_id,
+                    document_sha256=version.pdf_sha256,
+                    party_role=spec.role,
+                    party_name=spec.name,
+                    email=spec.email,
+                    organisation_id=spec.organisation_id,
+                    user_id=spec.user_id,
+                    capacity=spec.capacity,
+                    position=position if ordered else 0,
+                    status=RequestStatus.PENDING,
+                    expires_at=expires,
+                    created_at=now,
+                    sends=0,
+                    decline_reason="",
+                    contact_history=[],
+                )
+            )
+        session.add_all(requests)
+        if document.subject_type == "agreement":
+            agreement = session.get(Agreement, document.subject_id)
+            if agreement is not None and agreement.status is AgreementStatus.DRAFT:
+                agreement.status = AgreementStatus.OUT_FOR_SIGNATURE
+        session.flush()
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="signing.send",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=now,
+            detail={
+                "case": case.id,
+                "parties": [r.party_role for r in requests],
+                "ordered": ordered,
+            },
+        )
+        return [r for r in requests if r.position <= 1]
+
+
+def version_for(
+    session: Session,
+    version_id: int,
+    actor: Actor,
+    action: Action,
+    *,
+    reported_as: tuple[str, object] | None = None,
+) -> tuple[DocumentVersion, Document, Case]:
+    """The version, its document and case; outside the actor's scope it is not found, as
+    `reported_as` (the record asked for) or as the version."""
+    reported_as = reported_as or ("document version", version_id)
+    version = session.get(DocumentVersion, version_id)
+    if version is None:
+        raise NotFound(*reported_as)
+    document = session.get(Document, version.document_id)
+    assert document is not None
+    case = case_for(
+        session, actor, document.case_id, action, Resource.AGREEMENT, reported_as=reported_as
+    )
+    return version, document, case
+
+
+def _void_other_versions(
+    session: Session, deps: Deps, document_id: int, keep: int, actor: Actor | str, now: datetime
+) -> None:
+    """A new version means everyone signs again: requests for older versions lapse. The
+    caller holds the document's lock (`lock_document`)."""
+    # A version every party signed keeps its signatures, sealed or still to be sealed: they
+    # are what its seal is made of (voiding them once sealed a document with no evidence).
+    others = select(DocumentVersion.id).where(
+        DocumentVersion.document_id == document_id,
+        DocumentVersion.id != keep,
+        DocumentVersion.finish_status.not_in(FULLY_SIGNED),
+    )
+    voided = session.execute(
+        update(SignatureRequest)
+        .where(
+            SignatureRequest.version_id.in_(others),
+            SignatureRequest.status.in_(
+                [RequestStatus.PENDING, RequestStatus.SIGNED, RequestStatus.DECLINED]
+            ),
+        )
+        .values(status=RequestStatus.VOIDED, done_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    if voided:
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="signing.void",
+            subject_type="document",
+            subject_id=document_id,
+            now=now,
+            detail={"requests": voided, "kept_version": keep},
+        )
+
+
+def void_for_new_version(
+    session: Session, deps: Deps, version: DocumentVersion, actor: Actor | str, now: datetime
+) -> None:
+    _void_other_versions(session, deps, version.document_id, version.id, actor, now)
+
+
+def next_in_turn(version_id: int, *, deps: Deps) -> list[int]:
+    """In an ordered signing, the requests whose turn it is now and who have no link yet."""
+    with deps.db() as session:
+        first = session.execute(
+            select(SignatureRequest.id, SignatureRequest.position, SignatureRequest.sends)
+            .where(
+                SignatureRequest.version_id == version_id,
+                SignatureRequest.status == RequestStatus.PENDING,
+            )
+            .order_by(SignatureRequest.position)
+            .limit(1)
+        ).first()
+    if first is None or first.position == 0:  # nobody left, or everyone signs in parallel
+        return []
+    return [first.id] if first.sends == 0 else []
+
+
+def manage_request(
+    request_id: int,
+    action: str,
+    *,
+    deps: Deps,
+    actor: Actor,
+    now: datetime,
+    days: int = 0,
+    email: str | None = None,
+) -> SignatureRequest:
+    """Coordinators revoke, extend, or replace a party's contact (history kept)."""
+    with deps.db.begin() as session:
+        request = session.get(SignatureRequest, request_id)
+        if request is None:
+            raise NotFound("signature request", request_id)
+        version_for(
+            session,
+            request.version_id,
+            actor,
+            Action.WRITE,
+            reported_as=("signature request", request_id),
+        )
+        if request.status is not RequestStatus.PENDING:
+            raise Conflict(f"this request is {request.status.label}; nothing to change")
+        detail: dict[str, Any] = {}
+        if action == "revoke":
+            request.status, request.done_at = RequestStatus.REVOKED, now
+        elif action == "extend":
+            if not 1 <= days <= 90:
+                raise ValidationFailed.one("days", "between 1 and 90")
+            request.expires_at = max(request.expires_at, now) + timedelta(days=days)
+            detail["expires_at"] = request.expires_at.isoformat()
+        elif action == "contact":
+            if not email or "@" not in email:
+                raise ValidationFailed.one("email", "not an e-mail address")
+            request.contact_history = [
+                *request.contact_history,
+                {"email": request.email, "until": now.isoformat()},
+            ]
+            request.email = email
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action=f"signing.{action}",
+            subject_type="signature_request",
+            subject_id=request_id,
+            now=now,
+            detail=detail,
+        )
+        return request
+
+
+def requests_for(version_id: int, *, deps: Deps, actor: Actor) -> list[SignatureRequest]:
+    with deps.db() as session:
+        version_for(session, version_id, actor, Action.READ)
+        return list(
+            session.scalars(
+                select(SignatureRequest)
+                .where(SignatureRequest.version_id == version_id)
+                .order_by(SignatureRequest.id)
+            )
+        )
+
+
+def coordinator_email(session: Session, version_id: int) -> tuple[str, str] | None:
+    version = session.get(DocumentVersion, version_id)
+    document = session.get(Document, version.document_id) if version else None
+    case = session.get(Case, document.case_id) if document else None
+    user = session.get(User, case.coordinator_id) if case else None
+    return (user.name, user.email) if user else None

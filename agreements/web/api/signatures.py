@@ -1,0 +1,213 @@
+"""Signature requests for staff, staff signing, and verifying sealed PDFs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from pydantic import BaseModel, Field, StrictBool
+
+from agreements import tasks
+from agreements.db.models import SignatureRequest
+from agreements.domain.enums import RequestStatus
+from agreements.services.documents import documents
+from agreements.services.inputs import Input, LongText, Name
+from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import sign as signing
+from agreements.web.api.documents import EngineDep
+from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, client_address
+from agreements.web.problems import responses
+
+router = APIRouter(tags=["signing"])
+
+
+class SendIn(Input):
+    ordered: StrictBool = Field(
+        False, description="Sign one after the other, in the template's order"
+    )
+
+
+class RequestOut(BaseModel):
+    id: int
+    version_id: int
+    party_role: str
+    party_name: str
+    email: str | None
+    position: int
+    status: RequestStatus
+    expires_at: datetime
+    sent_at: datetime | None
+    sends: int
+    done_at: datetime | None
+    decline_reason: str
+    contact_history: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, row: SignatureRequest) -> RequestOut:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class ManageIn(Input):
+    action: Literal["resend", "revoke", "extend", "contact"]
+    days: Annotated[int, Field(strict=True, ge=0, le=90)] = 0
+    email: Annotated[str, Field(max_length=254)] | None = None
+
+
+class StaffSignIn(Input):
+    typed_name: Name
+    consent_version: Annotated[str, Field(max_length=20)]
+    witness: StrictBool = Field(False, description="In person: a coordinator witnesses the signing")
+    decline_reason: LongText | None = None
+
+
+class SignedOut(BaseModel):
+    request_id: int
+    version_id: int
+    complete: bool
+    declined: bool
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    outcome: str
+    reason: str
+    reason_nl: str
+    file_sha256: str
+    signer: str | None
+    signed_at: datetime | None
+    modification_level: str | None
+    summary: dict[str, Any]
+
+
+@router.post(
+    "/document-versions/{version_id}/signature-requests",
+    response_model=list[RequestOut],
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(403, 409),
+)
+def send_for_signature(
+    version_id: PathId,
+    actor: ActorDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    body: SendIn | None = None,
+) -> list[RequestOut]:
+    """Ask every party the template names to sign this exact version; invitations are mailed."""
+    version, _ = documents.get_version(version_id, deps=deps, actor=actor)
+    roles = engine.catalogue.get(version.template_name, version.template_version).parties
+    invite = signing.send_for_signature(
+        version_id, roles, deps=deps, actor=actor, now=now, ordered=(body or SendIn()).ordered
+    )
+    for request in invite:
+        tasks.send_invitation(request.id)
+    return [RequestOut.of(r) for r in signing.requests_for(version_id, deps=deps, actor=actor)]
+
+
+@router.get("/document-versions/{version_id}/signature-requests", response_model=list[RequestOut])
+def list_requests(version_id: PathId, actor: ActorDep, deps: DepsDep) -> list[RequestOut]:
+    """Each party's signing status for this version."""
+    return [RequestOut.of(r) for r in signing.requests_for(version_id, deps=deps, actor=actor)]
+
+
+@router.post(
+    "/signature-requests/{request_id}/manage",
+    response_model=RequestOut,
+    responses=responses(403, 409),
+)
+def manage(
+    request_id: PathId, body: ManageIn, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> RequestOut:
+    """Resend the invitation (a new link), revoke, extend by `days`, or replace the e-mail."""
+    action = "extend" if body.action == "resend" else body.action
+    days = body.days if body.action != "resend" else 0
+    if body.action == "resend":
+        request = signing.manage_request(
+            request_id, "extend", deps=deps, actor=actor, now=now, days=max(days, 1)
+        )
+    else:
+        request = signing.manage_request(
+            request_id, action, deps=deps, actor=actor, now=now, days=days, email=body.email
+        )
+    if body.action in {"resend", "contact"}:
+        tasks.send_invitation(request_id)
+    return RequestOut.of(request)
+
+
+@router.post(
+    "/signature-requests/{request_id}/sign",
+    response_model=SignedOut,
+    responses=responses(403, 409),
+)
+def staff_sign(
+    request_id: PathId,
+    body: StaffSignIn,
+    request: Request,
+    actor: ActorDep,
+    deps: DepsDep,
+    now: NowDep,
+) -> SignedOut:
+    """Sign for your organisation from your session, or witness an in-person signing."""
+    data = signing.SignInput(
+        typed_name=body.typed_name,
+        consent_version=body.consent_version,
+        ip=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    outcome = signing.sign_as_staff(
+        request_id,
+        data,
+        deps=deps,
+        actor=actor,
+        now=now,
+        witness=body.witness,
+        decline_reason=body.decline_reason,
+    )
+    tasks.after_signing(outcome)
+    return SignedOut(**outcome.__dict__)
+
+
+@router.get(
+    "/document-versions/{version_id}/sealed.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(409)},
+)
+def sealed_pdf(
+    version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The sealed PDF of a fully signed version (the read is logged)."""
+    data, version, document = documents.read_sealed(
+        version_id, deps=deps, engine=engine, actor=actor, now=now
+    )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{document.kind}-v{version.number}-'
+            'ondertekend.pdf"'
+        },
+    )
+
+
+@router.post("/verify", response_model=VerifyOut)
+def verify(
+    file: Annotated[UploadFile, File(description="The PDF to check")],
+    actor: ActorDep,
+    deps: DepsDep,
+) -> VerifyOut:
+    """Check a PDF: is it a document the service sealed, with nothing changed or added since?"""
+    del actor  # any logged-in staff member may verify
+    result = finishing.verify(file.file.read(), deps=deps)
+    r = result.report
+    return VerifyOut(
+        ok=r.ok,
+        outcome=r.outcome.value,
+        reason=r.reason,
+        reason_nl=r.reason_nl,
+        file_sha256=r.file_sha256,
+        signer=r.signer_subject,
+        signed_at=r.signed_at,
+        modification_level=r.modification_level,
+        summary=result.summary,
+    )

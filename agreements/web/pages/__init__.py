@@ -1,1 +1,0 @@
-"""HTML pages in Dutch for parties outside the organisation: the signing pages."""

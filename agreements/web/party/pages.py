@@ -1,0 +1,385 @@
+"""The signing pages for parties: read the exact document version, then sign or decline once."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from agreements import tasks
+from agreements.domain import text
+from agreements.domain.enums import FinishStatus, RequestStatus
+from agreements.domain.errors import Conflict, ValidationFailed
+from agreements.services.context import Deps
+from agreements.services.signatures import sign as signing
+from agreements.web.api.documents import EngineDep
+from agreements.web.deps import DepsDep, NowDep
+from agreements.web.shared.ratelimit import client_address, limiter_for
+from agreements.web.shared.textguard import CheckedRoute, own_text_checks
+from agreements.web.shared.views import HEADERS, WEB, html, page_png, pdf
+from signing.tokens import LinkState
+
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
+
+_ASSETS = {"signing.css": "text/css", "signing.js": "text/javascript"}
+MAX_DRAWING = 200_000
+_PNG = b"\x89PNG\r\n\x1a\n"
+_DATA_URL = "data:image/png;base64,"
+_GONE = {
+    LinkState.EXPIRED: (410, "Deze link werkt niet meer"),
+    LinkState.USED: (410, "Deze link is al gebruikt"),
+    LinkState.REVOKED: (410, "Deze link is ingetrokken"),
+    LinkState.VOIDED: (410, "Er is een nieuwe versie van het document"),
+    LinkState.UNKNOWN: (404, "Deze link kennen wij niet"),
+}
+_SIGNS_AS = {
+    "tenant": "huurder",
+    "representative": "vertegenwoordiger van de huurder",
+    "corporation": "woningcorporatie",
+    "coordinator": "coördinator",
+    "municipality": "gemeente",
+}
+# The service's field errors are in English for the API; parties read them in Dutch.
+_ERRORS_NL = {
+    "typed_name": "Typ uw volledige naam.",
+    "reason": "Schrijf op waarom u niet tekent.",
+    "consent_version": "De tekst over toestemming is veranderd. Laad de pagina opnieuw.",
+}
+
+
+def _open(token: str, deps: Deps, now: datetime) -> signing.LinkView | None:
+    if not 20 <= len(token) <= 100:  # not one of ours: no need to ask the database
+        return None
+    return signing.open_link(token, deps=deps, now=now)
+
+
+def _state_page(
+    token: str, view: signing.LinkView | None, deps: Deps, now: datetime
+) -> HTMLResponse:
+    if view is not None and (closed := _reading_over(view, deps, now)):
+        return closed
+    state = view.state if view is not None else LinkState.UNKNOWN
+    status, heading = _GONE[state]
+    if view is not None and state is LinkState.USED:
+        declined = view.request.status is RequestStatus.DECLINED
+        heading = "U heeft gezegd dat u niet tekent" if declined else "U heeft al ondertekend"
+    return html(
+        "link_state.html", status, deps, token=token, view=view, state=state, heading=heading,
+        signed=view is not None and view.request.status is RequestStatus.SIGNED,
+        sealed=view is not None and _sealed(view),
+    )  # fmt: skip
+
+
+def _reading_over(view: signing.LinkView, deps: Deps, now: datetime) -> HTMLResponse | None:
+    """For a used link whose reading time is over: the page that says how to get a copy."""
+    until = signing.readable_until(view, deps=deps)
+    if view.state is not LinkState.USED or until is None or now < until:
+        return None
+    return html(
+        "read_closed.html", 410, deps, view=view, until=until,
+        declined=view.request.status is RequestStatus.DECLINED,
+        coordinator=signing.link_coordinator(view, deps=deps),
+    )  # fmt: skip
+
+
+def _sealed(view: signing.LinkView) -> bool:
+    """A signer's own sealed copy is theirs to fetch; a decliner's link gives none."""
+    return (
+        view.request.status is RequestStatus.SIGNED
+        and view.version.finish_status is FinishStatus.DONE
+        and view.version.sealed_sha256 is not None
+    )
+
+
+def _waiting_page(
+    token: str, view: signing.LinkView, deps: Deps, status: int = 200
+) -> HTMLResponse:
+    return html("waiting.html", status, deps, token=token, view=view)
+
+
+@dataclass
+class FormState:
+    """What the party typed, kept when the form comes back with errors."""
+
+    typed_name: str = ""
+    consent: bool = False
+    drawn: str = ""
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _promises(view: signing.LinkView) -> tuple[str, list[str]]:
+    """The party's own obligations from the exact data the document was rendered from."""
+    data, role = view.version.data, view.request.party_role
+
+    def obligations(key: str) -> list[str]:
+        part = data.get(key)
+        items = part.get("obligations") if isinstance(part, dict) else None
+        return [str(i) for i in items] if isinstance(items, list) else []
+
+    if role == "representative":
+        tenant = data.get("tenant", {}).get("name", "de huurder")
+        return (
+            f"U tekent als {view.request.capacity or 'vertegenwoordiger'} met of voor "
+            f"{tenant}. U helpt de huurder zich aan deze afspraken te houden:",
+            obligations("tenant"),
+        )
+    return "U belooft dit:", obligations(role)
+
+
+def _form_page(token: str, view: signing.LinkView, deps: Deps, form: FormState) -> HTMLResponse:
+    intro, promises = _promises(view)
+    return html(
+        "sign.html",
+        422 if form.errors else 200,
+        deps,
+        token=token,
+        view=view,
+        form=form,
+        signs_as=_SIGNS_AS.get(view.request.party_role, view.request.party_role),
+        promises_intro=intro,
+        promises=promises,
+        pages=range(1, (view.version.pages or 0) + 1),
+        consent_text=signing.CONSENT_TEXT,
+        consent_version=deps.settings.consent_version,
+        expires=view.request.expires_at.astimezone(deps.settings.zone).date(),
+    )
+
+
+def _too_many(request: Request, deps: Deps, route: str) -> HTMLResponse | None:
+    limiter = limiter_for(request, deps.settings.sign_attempts_per_minute)
+    wait = limiter.retry_after(route, client_address(request))
+    if wait is None:
+        return None
+    page = html("too_many.html", 429, deps, wait=wait)
+    page.headers["Retry-After"] = str(wait)
+    return page
+
+
+def _drawing(value: str) -> tuple[bytes | None, str | None]:
+    """The drawn signature as PNG bytes, or the Dutch reason it cannot be used."""
+    if not value:
+        return None, None
+    problem = "Deze tekening kunnen wij niet gebruiken. Wis hem en teken opnieuw, of laat hem leeg."
+    if not value.startswith(_DATA_URL) or len(value) > MAX_DRAWING * 4 // 3 + 100:
+        return None, problem
+    try:
+        png = base64.b64decode(value.removeprefix(_DATA_URL), validate=True)
+    except (binascii.Error, ValueError):
+        return None, problem
+    if not png.startswith(_PNG) or len(png) >= MAX_DRAWING:
+        return None, problem
+    return png, None
+
+
+def _errors_nl(exc: ValidationFailed) -> dict[str, str]:
+    return {
+        e.field: _ERRORS_NL.get(e.field, "Dit kunnen wij niet verwerken. Probeer het opnieuw.")
+        for e in exc.errors
+    }
+
+
+def _submit(
+    token: str,
+    deps: Deps,
+    now: datetime,
+    data: signing.SignInput,
+    form: FormState,
+    reason: str | None,
+) -> Response:
+    """Call the service once; every outcome becomes a page, success a redirect."""
+    try:
+        outcome = signing.sign_with_link(token, data, deps=deps, now=now, decline_reason=reason)
+    except signing.LinkUnusable:
+        return _state_page(token, _open(token, deps, now), deps, now)
+    except ValidationFailed as exc:
+        view = _open(token, deps, now)
+        if view is None or view.state is not LinkState.VALID:
+            return _state_page(token, view, deps, now)
+        form.errors = _errors_nl(exc)
+        return _form_page(token, view, deps, form)
+    except Conflict:
+        view = _open(token, deps, now)
+        if view is None:
+            return _state_page(token, None, deps, now)
+        return _waiting_page(token, view, deps, 409)
+    tasks.after_signing(outcome)
+    return RedirectResponse(f"/s/{token}/klaar", status_code=303, headers=HEADERS)
+
+
+def _usable(
+    token: str, deps: Deps, now: datetime, waiting: int = 409
+) -> signing.LinkView | HTMLResponse:
+    """The view of a link that can be signed now, or the page that says why not."""
+    view = _open(token, deps, now)
+    if view is None or view.state is not LinkState.VALID:
+        return _state_page(token, view, deps, now)
+    if view.waiting_for_others:
+        return _waiting_page(token, view, deps, waiting)
+    return view
+
+
+Text = Annotated[str, Form()]
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def signing_page(token: str, deps: DepsDep, now: NowDep) -> Response:
+    """The signing page; opening it changes nothing, because mail scanners open links too."""
+    view = _usable(token, deps, now, waiting=200)
+    return view if isinstance(view, Response) else _form_page(token, view, deps, FormState())
+
+
+@router.post("/s/{token}/sign", response_class=HTMLResponse)
+@own_text_checks("typed_name", "consent", "consent_version", "drawn")
+def sign(
+    token: str,
+    request: Request,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    typed_name: Text = "",
+    consent: Text = "",
+    consent_version: Text = "",
+    drawn: Text = "",
+) -> Response:
+    """Sign: the typed name, the consent box and an optional drawn signature."""
+    if limited := _too_many(request, deps, "sign"):
+        return limited
+    view = _usable(token, deps, now)
+    if isinstance(view, Response):
+        return view
+    form = FormState(typed_name=typed_name[:300], consent=consent == "ja", drawn=drawn)
+    typed_name = text.normalise_line_ends(typed_name)
+    if not typed_name.strip():
+        form.errors["typed_name"] = _ERRORS_NL["typed_name"]
+    elif len(typed_name) > 200:
+        form.errors["typed_name"] = "Uw naam is te lang. Gebruik hoogstens 200 tekens."
+    elif refusal := text.find_refusal(typed_name, multiline=False):
+        form.errors["typed_name"] = refusal.dutch()
+    if not form.consent:
+        form.errors["consent"] = "Zet een vinkje als u akkoord gaat. Anders kunt u niet tekenen."
+    png, problem = _drawing(drawn)
+    if problem:
+        form.errors["drawn"], form.drawn = problem, ""
+    if form.errors:
+        return _form_page(token, view, deps, form)
+    data = signing.SignInput(
+        typed_name=typed_name,
+        consent_version=consent_version,
+        ip=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+        drawn_png_sha256=engine.store.put(png) if png else None,
+    )
+    return _submit(token, deps, now, data, form, None)
+
+
+@router.post("/s/{token}/decline", response_class=HTMLResponse)
+@own_text_checks("reason", "consent_version")
+def decline(
+    token: str,
+    request: Request,
+    deps: DepsDep,
+    now: NowDep,
+    reason: Text = "",
+    consent_version: Text = "",
+) -> Response:
+    """Decline with a reason; the coordinator hears of it at once."""
+    if limited := _too_many(request, deps, "decline"):
+        return limited
+    view = _usable(token, deps, now)
+    if isinstance(view, Response):
+        return view
+    reason = text.normalise_line_ends(reason)
+    form = FormState(reason=reason[:2000])
+    if not reason.strip():
+        form.errors["reason"] = _ERRORS_NL["reason"]
+    elif len(reason) > 2000:
+        form.errors["reason"] = "Uw uitleg is te lang. Gebruik hoogstens 2000 tekens."
+    elif refusal := text.find_refusal(reason):
+        form.errors["reason"] = refusal.dutch()
+    if form.errors:
+        return _form_page(token, view, deps, form)
+    data = signing.SignInput(
+        typed_name="",
+        consent_version=consent_version,
+        ip=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    return _submit(token, deps, now, data, form, reason)
+
+
+@router.get("/s/{token}/klaar", response_class=HTMLResponse)
+def done(token: str, deps: DepsDep, now: NowDep) -> Response:
+    """Thank you: what happens next, and the document the party signed."""
+    view = _open(token, deps, now)
+    if view is not None and view.state is LinkState.VALID:
+        return RedirectResponse(f"/s/{token}", status_code=303, headers=HEADERS)
+    if view is None or view.state is not LinkState.USED:
+        return _state_page(token, view, deps, now)
+    if closed := _reading_over(view, deps, now):
+        return closed
+    declined = view.request.status is RequestStatus.DECLINED
+    return html(
+        "done.html", 200, deps, token=token, view=view, declined=declined, sealed=_sealed(view)
+    )
+
+
+def _readable(token: str, deps: Deps, now: datetime) -> signing.LinkView | None:
+    """The document is for a live link, or for the party who already used it."""
+    view = _open(token, deps, now)
+    if view is None or view.state not in (LinkState.VALID, LinkState.USED):
+        return None
+    return view
+
+
+@router.get("/s/{token}/document.pdf")
+def document_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> Response:
+    """The exact PDF version this link is for."""
+    view = _readable(token, deps, now)
+    if view is None:
+        return _state_page(token, _open(token, deps, now), deps, now)
+    if closed := _reading_over(view, deps, now):
+        return closed
+    return pdf(engine, view.request.document_sha256, f"{view.document.kind}.pdf")
+
+
+@router.get("/s/{token}/ondertekend.pdf")
+def signed_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> Response:
+    """The sealed copy, only for a party who signed and only once it is sealed."""
+    view = _open(token, deps, now)
+    if view is not None and (closed := _reading_over(view, deps, now)):
+        return closed
+    if view is None or view.state is not LinkState.USED or not _sealed(view):
+        return html("not_ready.html", 404, deps)
+    assert view.version.sealed_sha256 is not None
+    return pdf(engine, view.version.sealed_sha256, f"{view.document.kind}-ondertekend.pdf")
+
+
+@router.get("/s/{token}/pages/{number}.png")
+def page_image(token: str, number: int, deps: DepsDep, engine: EngineDep, now: NowDep) -> Response:
+    """One page of the exact PDF as an image, so a phone can show it without a PDF viewer."""
+    view = _readable(token, deps, now)
+    if view is None or not 1 <= number <= (view.version.pages or 0):
+        return Response(status_code=404, headers=HEADERS)
+    if closed := _reading_over(view, deps, now):
+        return closed
+    path = page_png(engine, view.request.document_sha256, number)
+    return FileResponse(path, media_type="image/png", headers=HEADERS)
+
+
+@router.get("/assets/{name}")
+def asset(name: str) -> Response:
+    """The signing pages' stylesheet and script (files, so the CSP can forbid inline code)."""
+    media = _ASSETS.get(name)
+    if media is None:
+        return Response(status_code=404)
+    return FileResponse(
+        WEB / "static" / name,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,21 @@
+"""The staff pages, one module per task; every staff router is mounted here, in this order.
+
+The order is the order of matching: a fixed path such as `/zaken/nieuw` comes before the
+pattern `/zaken/{case_id}` that would also match it.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from agreements.web.staff import cases, drafting, home, legal, records, reviews, versions
+
+ROUTERS: tuple[APIRouter, ...] = (
+    records.router,
+    cases.router,
+    reviews.router,
+    versions.router,
+    drafting.router,
+    home.router,
+    legal.router,
+)

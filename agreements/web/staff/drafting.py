@@ -1,0 +1,317 @@
+"""Staff pages for drafting an agreement: its data, the template and the preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from agreements import tasks
+from agreements.db.models import Agreement
+from agreements.domain import text
+from agreements.domain.enums import PartyRole
+from agreements.domain.errors import NotFound, ValidationFailed
+from agreements.domain.policy import Resource
+from agreements.services import inputs as i
+from agreements.services.cases import agreements, case_file, cases
+from agreements.services.documents import documents
+from agreements.web.api.documents import EngineDep
+from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
+from agreements.web.staff.base import (
+    FormDep,
+    Staff,
+    StaffDep,
+    StaffRoute,
+    check_csrf,
+    page,
+    require_write,
+    see_other,
+)
+from agreements.web.staff.forms import (
+    Errors,
+    Field,
+    missing_nl,
+    nested,
+    service_errors,
+    typed,
+    validate,
+)
+
+router = APIRouter(include_in_schema=False, route_class=StaffRoute)
+
+
+def _roles(case: Any) -> list[PartyRole]:
+    """Who can promise something: the tenant, a representative, and each party of the case."""
+    present = {p.role for p in case.parties}
+    roles = [PartyRole.TENANT] + ([PartyRole.REPRESENTATIVE] if case.representatives else [])
+    return roles + [r for r in PartyRole if r in present]
+
+
+def _agreement_fields(case: Any, staff: Staff, deps: Any) -> list[Field]:
+    actor = staff.actor
+    contracts = case_file.tenancy_contracts.list(deps=deps, actor=actor, case_id=case.id).items
+    judgments = case_file.judgments.list(deps=deps, actor=actor, case_id=case.id).items
+    fields = [
+        Field(
+            "tenancy_contract_id",
+            "Huurovereenkomst",
+            "select",
+            options={
+                str(c.id): f"{c.contract_number} ({c.street} {c.house_number})" for c in contracts
+            },
+        ),
+        Field(
+            "eviction_judgment_id",
+            "Ontruimingsvonnis",
+            "select",
+            options={str(j.id): f"{j.case_number}, {j.court}" for j in judgments},
+        ),
+        Field("start_date", "Begindatum", "date"),
+        Field("end_date", "Einddatum", "date", hint="Twee tot vier jaar na de begindatum."),
+        Field(
+            "reason",
+            "Waarom deze overeenkomst?",
+            "textarea",
+            required=False,
+            hint="In eenvoudige taal (B1): de huurder leest dit ook.",
+        ),
+    ]
+    for role in _roles(case):
+        fields.append(
+            Field(
+                f"obligations.{role.value}",
+                f"Afspraken voor: {role.label}",
+                "textarea",
+                required=role is PartyRole.TENANT,
+                hint="Eén afspraak per regel.",
+            )
+        )
+    return fields
+
+
+def _agreement_data(
+    form: dict[str, str], roles: list[PartyRole]
+) -> tuple[dict[str, Any], list[str]]:
+    """The API's shape: obligations as a list, and which form field each item came from."""
+    values = {k: v for k, v in nested(form).items() if k != "obligations"}
+    obligations, origin = [], []
+    for role in roles:
+        # Only newlines split: splitlines() would also take U+2028 and control characters,
+        # which the text policy refuses rather than silently reading as line ends.
+        typed_lines = text.normalise_line_ends(form.get(f"obligations.{role.value}", ""))
+        for line in typed_lines.split("\n"):
+            if line.strip():
+                obligations.append({"party": role.value, "text": line.strip()})
+                origin.append(f"obligations.{role.value}")
+    values["obligations"] = obligations
+    return values, origin
+
+
+def _obligation_errors(errors: Errors, origin: list[str], roles: list[PartyRole]) -> Errors:
+    out: Errors = {}
+    for name, message in errors.items():
+        parts = name.split(".")
+        if parts[0] == "obligations":
+            index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
+            name = origin[index] if 0 <= index < len(origin) else f"obligations.{roles[0].value}"
+        out.setdefault(name, message)
+    return out
+
+
+def _agreement_form(
+    case: Any,
+    agreement: Agreement | None,
+    staff: Staff,
+    deps: Any,
+    form: dict[str, str],
+    errors: Errors,
+) -> Response:
+    return page(
+        "overeenkomst_form.html",
+        deps,
+        staff,
+        422 if errors else 200,
+        case=case,
+        agreement=agreement,
+        fields=_agreement_fields(case, staff, deps),
+        form=form,
+        errors=errors,
+    )
+
+
+@router.get("/zaken/{case_id}/overeenkomst")
+def new_agreement(case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep) -> Response:
+    """Draft an agreement: the links to the contract and judgment, the term, the promises."""
+    case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, Resource.AGREEMENT)  # after the lookup: not found beats forbidden
+    form = {
+        "start_date": case.start_date.isoformat(),
+        "end_date": case.planned_end_date.isoformat(),
+    }
+    for field in _agreement_fields(case, staff, deps)[:2]:
+        form[field.name] = next(reversed(list(field.options)), "")  # the newest record
+    return _agreement_form(case, None, staff, deps, form, {})
+
+
+def _save_agreement(
+    case: Any, agreement: Agreement | None, staff: Staff, deps: Any, now: Any, data: Any
+) -> Response:
+    check_csrf(staff, str(data.get("csrf", "")), deps)
+    fields, roles = _agreement_fields(case, staff, deps), _roles(case)
+    form = typed(data, [f.name for f in fields])
+    values, origin = _agreement_data(form, roles)
+    errors: Errors = {}
+    try:
+        if agreement is None:
+            parsed, errors = validate(i.AgreementIn, {**values, "case_id": case.id})
+            if parsed is not None:
+                agreement = agreements.create_agreement(
+                    parsed, deps=deps, actor=staff.actor, now=now
+                )
+        else:
+            values.setdefault("reason", "")
+            patch, errors = validate(i.AgreementPatch, values)
+            if patch is not None:
+                agreements.update_agreement(
+                    agreement.id, patch, deps=deps, actor=staff.actor, now=now
+                )
+    except ValidationFailed as exc:
+        errors = service_errors(exc, [f.name for f in fields] + ["obligations"])
+    if errors or agreement is None:
+        errors = _obligation_errors(errors, origin, roles)
+        return _agreement_form(case, agreement, staff, deps, form, errors)
+    return see_other(f"/overeenkomsten/{agreement.id}?gelukt=opgeslagen")
+
+
+@router.post("/zaken/{case_id}/overeenkomst")
+@own_text_checks(ALL_FIELDS)  # through AgreementIn or AgreementPatch
+def create_agreement(
+    case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
+) -> Response:
+    """Save the new draft, validated exactly as the API validates it."""
+    case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, Resource.AGREEMENT)
+    return _save_agreement(case, None, staff, deps, now, data)
+
+
+def _loaded(agreement_id: int, staff: Staff, deps: Any, now: Any) -> tuple[Agreement, Any]:
+    agreement = agreements.get_agreement(agreement_id, deps=deps, actor=staff.actor, now=now)
+    case = cases.get_case(agreement.case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    return agreement, case
+
+
+@router.get("/overeenkomsten/{agreement_id}/bewerken")
+def edit_agreement(agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep) -> Response:
+    """Change a draft; what was signed is never changed here."""
+    agreement, case = _loaded(agreement_id, staff, deps, now)
+    require_write(staff, Resource.AGREEMENT)
+    form = {
+        "tenancy_contract_id": str(agreement.tenancy_contract_id),
+        "eviction_judgment_id": str(agreement.eviction_judgment_id),
+        "start_date": agreement.start_date.isoformat(),
+        "end_date": agreement.end_date.isoformat(),
+        "reason": agreement.reason,
+    }
+    for role in _roles(case):
+        lines = [o.text for o in agreement.obligations if o.party is role]
+        form[f"obligations.{role.value}"] = "\n".join(lines)
+    return _agreement_form(case, agreement, staff, deps, form, {})
+
+
+@router.post("/overeenkomsten/{agreement_id}/bewerken")
+@own_text_checks(ALL_FIELDS)  # through AgreementIn or AgreementPatch
+def update_agreement(
+    agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
+) -> Response:
+    """Save the changed draft (AgreementPatch)."""
+    agreement, case = _loaded(agreement_id, staff, deps, now)
+    require_write(staff, Resource.AGREEMENT)
+    return _save_agreement(case, agreement, staff, deps, now, data)
+
+
+def _templates(engine: Any, kind: str) -> dict[str, str]:
+    catalogue = engine.catalogue
+    return {
+        f"{v.name}:{v.version}": f"{v.title} ({v.name}, versie {v.version})"
+        for name in catalogue.names()
+        for v in reversed(catalogue.versions(name))
+        if v.kind == kind
+    }
+
+
+@router.get("/overeenkomsten/{agreement_id}")
+def agreement_page(
+    agreement_id: PathId,
+    staff: StaffDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    gelukt: str = "",
+    missing: list[str] | None = None,
+) -> Response:
+    """The agreement: its data, its document versions, and making a preview."""
+    agreement, case = _loaded(agreement_id, staff, deps, now)
+    versions = [
+        v
+        for d, vs in documents.list_documents(case.id, deps=deps, actor=staff.actor)
+        if d.subject_type == "agreement" and d.subject_id == agreement.id
+        for v in vs
+    ]
+    return page(
+        "overeenkomst.html",
+        deps,
+        staff,
+        422 if missing else 200,
+        agreement=agreement,
+        case=case,
+        versions=list(reversed(versions)),
+        templates=_templates(engine, "agreement"),
+        gelukt=gelukt[:20],
+        missing=missing or [],
+    )
+
+
+def _render(
+    subject: str,
+    subject_id: int,
+    staff: Staff,
+    deps: Any,
+    engine: Any,
+    now: Any,
+    template: str = "",
+) -> Response:
+    name, _, number = template.partition(":")
+    version = documents.request_document(
+        subject,
+        subject_id,
+        deps=deps,
+        engine=engine,
+        actor=staff.actor,
+        now=now,
+        template=name or None,
+        template_version=int(number) if number.isdigit() else None,
+    )
+    tasks.render_document(version.id)  # after the use case committed
+    return see_other(f"/versies/{version.id}")
+
+
+@router.post("/overeenkomsten/{agreement_id}/voorbeeld")
+def preview(
+    agreement_id: PathId,
+    staff: StaffDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    data: FormDep,
+) -> Response:
+    """Ask for a new version (a render in the worker); its page shows the progress."""
+    check_csrf(staff, str(data.get("csrf", "")), deps)
+    template = str(data.get("template", ""))[:120]
+    if template and template not in _templates(engine, "agreement"):
+        raise NotFound("template", template)
+    try:
+        return _render("agreement", agreement_id, staff, deps, engine, now, template)
+    except ValidationFailed as exc:  # the data the template needs is incomplete
+        missing = [missing_nl(e.field) for e in exc.errors]
+        return agreement_page(agreement_id, staff, deps, engine, now, missing=missing)

@@ -1,0 +1,113 @@
+"""The staff pages' router: login and logout, the dashboard and the stylesheet."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import FileResponse
+
+from agreements.domain import text
+from agreements.domain.errors import NotAuthenticated
+from agreements.services.access import accounts as auth
+from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
+from agreements.web.shared.ratelimit import PostLimiter, client_address
+from agreements.web.shared.textguard import own_text_checks
+from agreements.web.shared.views import WEB
+from agreements.web.staff import queries as staff_queries
+from agreements.web.staff.base import StaffDep, StaffRoute, check_csrf, page, see_other
+
+router = APIRouter(include_in_schema=False, route_class=StaffRoute)
+
+_ASSETS = {"staff.css": "text/css", "staff.js": "text/javascript"}
+Text = Annotated[str, Form()]
+
+
+def _next(target: str) -> str:
+    # Only paths on this site: an open redirect would make the login page a phishing aid.
+    return target if target.startswith("/") and not target.startswith("//") else "/werk"
+
+
+def _login_limiter(request: Request, per_minute: int) -> PostLimiter:
+    state = request.app.state
+    limiter: PostLimiter | None = getattr(state, "staff_login_limiter", None)
+    if limiter is None:
+        limiter = state.staff_login_limiter = PostLimiter(per_minute)
+    return limiter
+
+
+@router.get("/login")
+def login_form(deps: DepsDep, volgende: str = "/werk") -> Response:
+    """The login form."""
+    return page("login.html", deps, None, email="", error="", volgende=_next(volgende))
+
+
+@router.post("/login")
+@own_text_checks("email", "password")  # the password is only hashed, never stored or searched
+def login(
+    request: Request,
+    deps: DepsDep,
+    now: NowDep,
+    email: Text = "",
+    password: Text = "",
+    volgende: Text = "/werk",
+) -> Response:
+    """Check the password, set the session cookie and go where the user was heading."""
+    email = email[:254]
+    if refusal := text.find_refusal(email, multiline=False):
+        return page("login.html", deps, None, 422, email=email, volgende=_next(volgende),
+                    error="Dit e-mailadres kunnen wij niet gebruiken.",
+                    email_error=refusal.dutch())  # fmt: skip
+    limit = getattr(deps.settings, "login_attempts_per_minute", 10)
+    wait = _login_limiter(request, limit).retry_after("staff-login", client_address(request))
+    if wait is not None:
+        error = f"Te veel pogingen. Probeer het over {wait} seconden opnieuw."
+        return page("login.html", deps, None, 429, email=email, error=error, volgende=volgende)
+    try:
+        issued = auth.login(
+            email, password[:1000], deps=deps, now=now, client=client_address(request)
+        )
+    except NotAuthenticated:
+        error = "Het e-mailadres of het wachtwoord klopt niet."
+        return page("login.html", deps, None, 401, email=email, error=error, volgende=volgende)
+    response = see_other(_next(volgende))
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        httponly=True,
+        samesite="lax",
+        secure=deps.settings.secure_cookies,
+        max_age=deps.settings.session_hours * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(staff: StaffDep, deps: DepsDep, now: NowDep, csrf: Text = "") -> Response:
+    """End the session."""
+    check_csrf(staff, csrf, deps)
+    auth.logout(staff.token, deps=deps, now=now)
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/werk")
+def dashboard(staff: StaffDep, deps: DepsDep) -> Response:
+    """What is due this week and what is overdue, over the cases the actor may see."""
+    work = staff_queries.work_for(deps, staff.actor, staff.today)
+    labels = staff_queries.case_labels(deps, work.case_ids)
+    return page("werk.html", deps, staff, work=work, labels=labels)
+
+
+@router.get("/assets/staff/{name}")
+def asset(name: str) -> Response:
+    """The staff pages' stylesheet and script (files: the CSP forbids inline code)."""
+    media = _ASSETS.get(name)
+    if media is None:
+        return Response(status_code=404)
+    return FileResponse(
+        WEB / "static" / name,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,185 @@
+"""Staff forms for a case file: tenancy contract, eviction judgment, payment arrangement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from agreements.domain.enums import (
+    OrganisationKind,
+    PaymentFrequency,
+)
+from agreements.domain.errors import NotFound, ValidationFailed
+from agreements.domain.policy import Resource
+from agreements.services import inputs as i
+from agreements.services.cases import case_file, cases
+from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
+from agreements.web.staff import queries as staff_queries
+from agreements.web.staff.base import (
+    FormDep,
+    Staff,
+    StaffDep,
+    StaffRoute,
+    check_csrf,
+    page,
+    require_write,
+    see_other,
+)
+from agreements.web.staff.forms import Errors, Field, nested, service_errors, typed, validate
+
+router = APIRouter(include_in_schema=False, route_class=StaffRoute)
+
+
+# The case file: one form per kind, validated by the API's model for that kind.
+def _record_fields(kind: str, deps: Any) -> list[Field]:
+    if kind == "huurovereenkomst":
+        corporations = staff_queries.organisations(deps, OrganisationKind.HOUSING_CORPORATION)
+        return [
+            Field("contract_number", "Nummer van de huurovereenkomst"),
+            Field("address.street", "Straat"),
+            Field("address.house_number", "Huisnummer"),
+            Field("address.postcode", "Postcode", hint="Zoals 3551 CA."),
+            Field("address.city", "Plaats"),
+            Field("start_date", "Ingangsdatum", "date"),
+            Field(
+                "end_date",
+                "Einddatum",
+                "date",
+                required=False,
+                hint="Alleen bij een tijdelijke huurovereenkomst.",
+            ),
+            Field(
+                "landlord_id",
+                "Verhuurder",
+                "select",
+                options={"": "Kies de woningcorporatie"}
+                | {str(k): v for k, v in corporations.items()},
+            ),
+            Field("monthly_rent", "Huur per maand (euro)", hint="Zoals 687,45."),
+        ]
+    if kind == "vonnis":
+        return [
+            Field("court", "Rechtbank", hint="Zoals Rechtbank Midden-Nederland, kanton Utrecht."),
+            Field("case_number", "Zaaknummer", hint="Zoals de rechtbank het schreef."),
+            Field("judgment_date", "Datum van het vonnis", "date"),
+            Field("served_date", "Datum van betekening", "date", required=False),
+            Field("ecli", "ECLI", required=False, hint="Alleen als het vonnis gepubliceerd is."),
+            Field("operative_decision", "Beslissing (dictum)", "textarea"),
+            Field("suspension_conditions", "Voorwaarden waaronder niet wordt ontruimd", "textarea"),
+        ]
+    organisations = staff_queries.organisations(deps)
+    return [
+        Field("arrears", "Achterstand (euro)", hint="Zoals 2.843,10."),
+        Field("instalment", "Bedrag per termijn (euro)"),
+        Field(
+            "frequency", "Hoe vaak", "select", options={f.value: f.label for f in PaymentFrequency}
+        ),
+        Field("start_date", "Eerste termijn", "date"),
+        Field("number_of_terms", "Aantal termijnen", "number"),
+        Field("iban", "IBAN van de schuldeiser"),
+        Field(
+            "creditor_id",
+            "Schuldeiser",
+            "select",
+            options={"": "Kies de schuldeiser"} | {str(k): v for k, v in organisations.items()},
+        ),
+    ]
+
+
+_RECORDS: dict[str, tuple[str, type[i.Input], Any, Resource]] = {
+    "huurovereenkomst": (
+        "Huurovereenkomst",
+        i.TenancyContractIn,
+        case_file.tenancy_contracts,
+        Resource.TENANCY_CONTRACT,
+    ),
+    "vonnis": ("Ontruimingsvonnis", i.JudgmentIn, case_file.judgments, Resource.JUDGMENT),
+    "betalingsregeling": (
+        "Betalingsregeling",
+        i.PaymentArrangementIn,
+        case_file.payment_arrangements,
+        Resource.PAYMENT_ARRANGEMENT,
+    ),
+}
+
+
+def _record_page(
+    kind: str,
+    case_id: int,
+    staff: Staff,
+    deps: Any,
+    now: Any,
+    form: dict[str, str],
+    errors: Errors,
+) -> Response:
+    case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    title = _RECORDS[kind][0]
+    return page(
+        "dossierstuk.html",
+        deps,
+        staff,
+        422 if errors else 200,
+        case=case,
+        kind=kind,
+        title=title,
+        fields=_record_fields(kind, deps),
+        form=form,
+        errors=errors,
+    )
+
+
+def _known(kind: str) -> None:
+    if kind not in _RECORDS:
+        raise NotFound("page", kind)
+
+
+@router.get("/zaken/{case_id}/dossier/{kind}")
+def record_form(
+    case_id: PathId, kind: str, staff: StaffDep, deps: DepsDep, now: NowDep
+) -> Response:
+    """A form for the tenancy contract, the judgment or the payment arrangement."""
+    _known(kind)
+    case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, _RECORDS[kind][3])  # after the lookup: not found beats forbidden
+    form = {"frequency": "monthly"}
+    if kind == "huurovereenkomst":  # usually the same address as the case
+        form |= {
+            f"address.{k}": getattr(case, k) or ""
+            for k in ("street", "house_number", "postcode", "city")
+        }
+        form["landlord_id"] = next(
+            (str(p.organisation_id) for p in case.parties if p.role.value == "housing_corporation"),
+            "",
+        )
+    if kind == "betalingsregeling":
+        form["creditor_id"] = next(
+            (str(p.organisation_id) for p in case.parties if p.role.value == "housing_corporation"),
+            "",
+        )
+    return _record_page(kind, case_id, staff, deps, now, form, {})
+
+
+@router.post("/zaken/{case_id}/dossier/{kind}")
+@own_text_checks(ALL_FIELDS)  # through the API's model of the record
+def save_record(
+    case_id: PathId, kind: str, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
+) -> Response:
+    """Validate as the API does; keep what was typed when something is wrong."""
+    _known(kind)
+    _, model, use_case, resource = _RECORDS[kind]
+    cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
+    require_write(staff, resource)  # after the lookup: not found beats forbidden
+    check_csrf(staff, str(data.get("csrf", "")), deps)
+    fields = _record_fields(kind, deps)
+    form = typed(data, [f.name for f in fields])
+    parsed, errors = validate(model, {**nested(form), "case_id": case_id})
+    if parsed is not None:
+        try:
+            use_case.create(parsed, deps=deps, actor=staff.actor, now=now)
+        except ValidationFailed as exc:
+            errors = service_errors(exc, [f.name for f in fields])
+    if errors:
+        return _record_page(kind, case_id, staff, deps, now, form, errors)
+    return see_other(f"/zaken/{case_id}?gelukt={kind}")

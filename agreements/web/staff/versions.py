@@ -1,0 +1,222 @@
+"""Staff pages for a document version: render progress, PDF, sending, signing here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from agreements import tasks
+from agreements.domain import text
+from agreements.domain.enums import DocumentStatus, RequestStatus
+from agreements.domain.errors import Forbidden, NotFound, ValidationFailed
+from agreements.services.documents import documents
+from agreements.services.signatures import sign as signing
+from agreements.web.api.documents import EngineDep
+from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.web.shared.ratelimit import client_address
+from agreements.web.shared.textguard import own_text_checks
+from agreements.web.shared.views import HEADERS, page_png
+from agreements.web.staff import queries as staff_queries
+from agreements.web.staff.base import (
+    FormDep,
+    Staff,
+    StaffDep,
+    StaffRoute,
+    check_csrf,
+    page,
+    see_other,
+)
+from agreements.web.staff.forms import Errors, typed
+
+router = APIRouter(include_in_schema=False, route_class=StaffRoute)
+
+
+@router.get("/versies/{version_id}")
+def version_page(
+    version_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep, gelukt: str = ""
+) -> Response:
+    """One version: its render status (the page reloads itself until done), the PDF, and who
+    has signed."""
+    version, document = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    requests = signing.requests_for(version_id, deps=deps, actor=staff.actor)
+    busy = version.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING)
+    sendable = (
+        version.status is DocumentStatus.READY
+        and staff.may_send
+        and all(r.status is RequestStatus.VOIDED for r in requests)
+    )
+    parties: tuple[str, ...] = ()
+    if sendable:
+        parties = engine.catalogue.get(version.template_name, version.template_version).parties
+    return page(
+        "versie.html",
+        deps,
+        staff,
+        version=version,
+        document=document,
+        requests=requests,
+        busy=busy,
+        sendable=sendable,
+        parties=parties,
+        pages=range(1, (version.pages or 0) + 1),
+        gelukt=gelukt[:20],
+        signable={r.id for r in requests if _may_sign(staff, r)},
+    )
+
+
+def _may_sign(staff: Staff, request: Any) -> bool:
+    if request.status is not RequestStatus.PENDING or request.expires_at <= staff.now:
+        return False
+    if staff.is_coordinator:
+        return True  # their own request, or as witness of an in-person signing
+    return staff.is_partner and request.organisation_id == staff.actor.organisation_id
+
+
+@router.get("/versies/{version_id}/document.pdf")
+def version_pdf(
+    version_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The PDF package of a ready version (the read is logged)."""
+    data, version, document = documents.read_file(
+        version_id, "pdf", deps=deps, engine=engine, actor=staff.actor, now=now
+    )
+    name = f"{document.kind}-{document.case_id}-v{version.number}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={**HEADERS, "Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+@router.get("/versies/{version_id}/pagina/{number}.png")
+def version_page_image(
+    version_id: PathId, number: int, staff: StaffDep, deps: DepsDep, engine: EngineDep
+) -> Response:
+    """One page as an image: a preview without a PDF viewer (the CSP forbids frames)."""
+    version, _ = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    if version.pdf_sha256 is None or not 1 <= number <= (version.pages or 0):
+        return Response(status_code=404, headers=HEADERS)
+    path = page_png(engine, version.pdf_sha256, number)
+    return FileResponse(path, media_type="image/png", headers=HEADERS)
+
+
+@router.post("/versies/{version_id}/versturen")
+def send(
+    version_id: PathId,
+    staff: StaffDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+    data: FormDep,
+) -> Response:
+    """Ask every party the template names to sign this exact version; invitations follow."""
+    check_csrf(staff, str(data.get("csrf", "")), deps)
+    version, _ = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    if not staff.may_send:  # after the lookup: not found beats forbidden
+        raise Forbidden("only coordinators send documents for signature")
+    roles = engine.catalogue.get(version.template_name, version.template_version).parties
+    invite = signing.send_for_signature(
+        version_id,
+        roles,
+        deps=deps,
+        actor=staff.actor,
+        now=now,
+        ordered=data.get("ordered") == "ja",
+    )
+    for request in invite:  # the requests are committed: the worker can find them
+        tasks.send_invitation(request.id)
+    return see_other(f"/versies/{version_id}?gelukt=verstuurd")
+
+
+def _request_view(request_id: int, staff: Staff, deps: Any) -> tuple[Any, Any, Any]:
+    request = staff_queries.request_with_version(deps, request_id)
+    try:
+        version, document = documents.get_version(request.version_id, deps=deps, actor=staff.actor)
+    except NotFound:
+        raise NotFound("signature request", request_id) from None
+    if not _may_sign(staff, request):
+        raise Forbidden("not yours to sign")
+    return request, version, document
+
+
+def _witnessing(staff: Staff, request: Any) -> bool:
+    """A coordinator signing someone else's request witnesses that party signing in person."""
+    return staff.is_coordinator and request.user_id != staff.actor.user_id
+
+
+@router.get("/verzoeken/{request_id}/tekenen")
+def sign_form(request_id: PathId, staff: StaffDep, deps: DepsDep) -> Response:
+    """Signing on this device: the coordinator hands the tablet over, or a partner signs."""
+    request, version, document = _request_view(request_id, staff, deps)
+    return _sign_page(staff, deps, request, version, document, {}, {})
+
+
+def _sign_page(
+    staff: Staff,
+    deps: Any,
+    request: Any,
+    version: Any,
+    document: Any,
+    form: dict[str, str],
+    errors: Errors,
+) -> Response:
+    return page(
+        "tekenen.html",
+        deps,
+        staff,
+        422 if errors else 200,
+        request=request,
+        version=version,
+        document=document,
+        form=form,
+        errors=errors,
+        witness=_witnessing(staff, request),
+        consent_text=signing.CONSENT_TEXT,
+        consent_version=deps.settings.consent_version,
+        pages=range(1, (version.pages or 0) + 1),
+    )
+
+
+@router.post("/verzoeken/{request_id}/tekenen")
+@own_text_checks("typed_name", "consent", "consent_version")
+def sign(
+    request_id: PathId, http: Request, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
+) -> Response:
+    """Record the signature with the typed name, the consent and (in person) the witness."""
+    check_csrf(staff, str(data.get("csrf", "")), deps)
+    request, version, document = _request_view(request_id, staff, deps)
+    form = typed(data, ["typed_name", "consent"])
+    errors: Errors = {}
+    name = form["typed_name"].strip()
+    if not name:
+        errors["typed_name"] = "Typ de volledige naam van wie tekent."
+    elif len(name) > 200:
+        errors["typed_name"] = "De naam is te lang: hoogstens 200 tekens."
+    elif refusal := text.find_refusal(text.normalise_line_ends(name), multiline=False):
+        errors["typed_name"] = refusal.dutch()
+    if form["consent"] != "ja":
+        errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
+    if errors:
+        return _sign_page(staff, deps, request, version, document, form, errors)
+    sign_input = signing.SignInput(
+        typed_name=name,
+        consent_version=str(data.get("consent_version", ""))[:20],
+        ip=client_address(http),
+        user_agent=http.headers.get("user-agent"),
+    )
+    try:
+        outcome = signing.sign_as_staff(
+            request_id,
+            sign_input,
+            deps=deps,
+            actor=staff.actor,
+            now=now,
+            witness=_witnessing(staff, request),
+        )
+    except ValidationFailed:
+        errors["typed_name"] = "De tekst over toestemming is veranderd. Laad de pagina opnieuw."
+        return _sign_page(staff, deps, request, version, document, form, errors)
+    tasks.after_signing(outcome)
+    return see_other(f"/versies/{version.id}?gelukt=getekend")
