@@ -1,0 +1,55 @@
+"""The tables of the case domain as typed SQLAlchemy 2 models; money in whole cents.
+
+One module per part of the domain. Importing this package defines every table on
+`Base.metadata`, which Alembic compares with the migrations; import the models from here.
+"""
+
+from __future__ import annotations
+
+from agreements.db.models.accounts import AuthToken, Organisation, Person, User
+from agreements.db.models.agreements import Agreement, Obligation, Review
+from agreements.db.models.audit import AuditEntry, AuditHead, AuditStaged
+from agreements.db.models.base import NAMING, AddressMixin, Base, UTCDateTime, enum_column
+from agreements.db.models.cases import (
+    Case,
+    CaseParty,
+    CaseRepresentative,
+    EvictionJudgment,
+    PaymentArrangement,
+    TenancyContract,
+)
+from agreements.db.models.documents import Document, DocumentVersion
+from agreements.db.models.mail import QueuedMail
+from agreements.db.models.reminders import MissedInstalment, Reminder
+from agreements.db.models.signatures import Signature, SignatureRequest
+
+__all__ = [
+    "NAMING",
+    "AddressMixin",
+    "Agreement",
+    "AuditEntry",
+    "AuditHead",
+    "AuditStaged",
+    "AuthToken",
+    "Base",
+    "Case",
+    "CaseParty",
+    "CaseRepresentative",
+    "Document",
+    "DocumentVersion",
+    "EvictionJudgment",
+    "MissedInstalment",
+    "Obligation",
+    "Organisation",
+    "PaymentArrangement",
+    "Person",
+    "QueuedMail",
+    "Reminder",
+    "Review",
+    "Signature",
+    "SignatureRequest",
+    "TenancyContract",
+    "UTCDateTime",
+    "User",
+    "enum_column",
+]
