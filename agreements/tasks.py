@@ -30,6 +30,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.legal import dossier
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
+from agreements.services.queue import Job, NoQueue
 from agreements.services.reminders import sweep as reminders
 from agreements.services.signatures import seal as finishing
 from agreements.services.signatures import sign as signing
@@ -87,7 +88,7 @@ def runtime() -> Runtime:
     global _runtime
     with _runtime_lock:
         if _runtime is None:
-            deps = build_deps()
+            deps = with_queue(build_deps())
             _runtime = Runtime(deps, DocumentEngine(deps.settings))
         return _runtime
 
@@ -96,7 +97,7 @@ def use_runtime(value: Runtime | None) -> None:
     """Hand tasks their collaborators (tests, or a process that built its own)."""
     global _runtime
     with _runtime_lock:
-        _runtime = value
+        _runtime = value if value is None else replace(value, deps=with_queue(value.deps))
 
 
 def _now() -> datetime:
@@ -335,3 +336,25 @@ def _close_converters() -> None:
         _worker_threads -= 1
         if _worker_threads <= 0 and _runtime is not None:
             _runtime.engine.close()
+
+
+class HueyQueue:
+    """The queue port of the use cases (services.queue) on this huey instance."""
+
+    def enqueue(self, job: Job, *ids: int) -> None:
+        _JOBS[job](*ids)
+
+
+_JOBS = {
+    Job.RENDER: render_document,
+    Job.INVITE: send_invitation,
+    Job.FINISH: finish_document,
+    Job.DECLINED: notify_declined,
+    Job.MAIL: deliver_mail,
+}
+QUEUE = HueyQueue()
+
+
+def with_queue(deps: Deps) -> Deps:
+    """The collaborators with this queue, unless they were given one of their own."""
+    return replace(deps, queue=QUEUE) if isinstance(deps.queue, NoQueue) else deps

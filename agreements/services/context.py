@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken
 
 from agreements.db.engine import Database
+from agreements.services.queue import NoQueue, Queue
 from agreements.settings import Settings
 
 
@@ -35,6 +36,7 @@ class Deps:
 
     db: Database
     settings: Settings
+    queue: Queue = field(default_factory=NoQueue)
     cipher: NotesCipher = field(init=False)
     audit_key: bytes = field(init=False)
     token_key: bytes = field(init=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from agreements import tasks
 from agreements.bootstrap import build_deps
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
@@ -44,7 +45,7 @@ def create_app(
     deps: Deps | None = None,
     engine: DocumentEngine | None = None,
 ) -> FastAPI:
-    deps = deps or build_deps(settings)
+    deps = tasks.with_queue(deps or build_deps(settings))  # use cases enqueue after commit
     app = ServiceApp(
         title="Woonbegeleidingsovereenkomsten",
         version="0.1.0",
