@@ -1,4 +1,4 @@
-"""The unit of work on both databases: commit or roll back, scoped loads, audit, after-commit jobs."""
+"""The unit of work on both databases: commit or roll back, scoped loads, audit, jobs."""
 
 from __future__ import annotations
 
@@ -56,7 +56,11 @@ def test_an_error_rolls_back_and_queues_nothing(world):
     deps = replace(world.deps, queue=queue)
     before = _entries(world)
     with pytest.raises(RuntimeError), unit_of_work(deps, SYSTEM, NOW) as uow:
-        uow.session.add(Organisation(name="Nooit Bewaard", kind=OrganisationKind.HOUSING_CORPORATION, created_at=NOW))
+        uow.session.add(
+            Organisation(
+                name="Nooit Bewaard", kind=OrganisationKind.HOUSING_CORPORATION, created_at=NOW
+            )
+        )
         uow.audit("test.rollback", "case", world.case_portaal)
         uow.enqueue(Job.RENDER, 7)
         raise RuntimeError("boom")
