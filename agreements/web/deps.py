@@ -14,6 +14,7 @@ from agreements.domain.policy import Actor
 from agreements.domain.values import refuse_unsafe_text
 from agreements.services.access import accounts as auth
 from agreements.services.context import Deps
+from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import MAX_ID
 
 SESSION_COOKIE = "agreements_session"
@@ -26,6 +27,11 @@ _bearer = HTTPBearer(
 def get_deps(request: Request) -> Deps:
     deps: Deps = request.app.state.deps
     return deps
+
+
+def get_engine(request: Request) -> DocumentEngine:
+    engine: DocumentEngine = request.app.state.engine
+    return engine
 
 
 def get_now() -> datetime:
@@ -70,6 +76,7 @@ def current_credential(
 
 
 DepsDep = Annotated[Deps, Depends(get_deps)]
+EngineDep = Annotated[DocumentEngine, Depends(get_engine)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 CredentialDep = Annotated[str, Depends(current_credential)]
@@ -82,6 +89,7 @@ def _safe_search(value: str | None) -> str | None:
 
 
 PathId = Annotated[int, Path(gt=0, le=MAX_ID, description="An id")]
+TaskId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]  # a queued job
 OptId = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 Search = Annotated[
     str | None,

@@ -322,3 +322,12 @@ def coordinator_email(session: Session, version_id: int) -> tuple[str, str] | No
     case = session.get(Case, document.case_id) if document else None
     user = session.get(User, case.coordinator_id) if case else None
     return (user.name, user.email) if user else None
+
+
+def request_row(request_id: int, *, deps: Deps) -> SignatureRequest:
+    """The request row; the caller checks the actor may read its version."""
+    with deps.db() as session:
+        row = session.get(SignatureRequest, request_id)
+        if row is None:
+            raise NotFound("signature request", request_id)
+        return row

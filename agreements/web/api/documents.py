@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from agreements import tasks
@@ -17,19 +17,11 @@ from agreements.services.context import Deps
 from agreements.services.documents import documents
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import MAX_ID, Input
-from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId
+from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId
 from agreements.web.problems import responses
 
 router = APIRouter(tags=["documents"])
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def get_engine(request: Request) -> DocumentEngine:
-    engine: DocumentEngine = request.app.state.engine
-    return engine
-
-
-EngineDep = Annotated[DocumentEngine, Depends(get_engine)]
 
 
 class VersionOut(BaseModel):

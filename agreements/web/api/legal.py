@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from huey.exceptions import ResultTimeout, TaskException
 from pydantic import BaseModel, Field
@@ -20,8 +20,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import Id, Input
 from agreements.services.legal import integrity as legal
 from agreements.services.scope import case_for
-from agreements.web.api.documents import EngineDep
-from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, Search
+from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, Search, TaskId
 from agreements.web.problems import responses
 
 router = APIRouter(tags=["legal"])
@@ -262,7 +261,7 @@ def _job(case_id: int, task_id: str, deps: Deps, actor: Actor) -> JobOut:
 )
 def dossier_job_pdf(
     case_id: PathId,
-    task_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    task_id: TaskId,
     actor: ActorDep,
     deps: DepsDep,
     engine: EngineDep,
@@ -281,7 +280,7 @@ def dossier_job_pdf(
 @router.get("/legal/dossiers/{case_id}/{task_id}", response_model=JobOut)
 def dossier_job(
     case_id: PathId,
-    task_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    task_id: TaskId,
     actor: ActorDep,
     deps: DepsDep,
 ) -> JobOut:

@@ -15,8 +15,7 @@ from agreements.services.documents import documents
 from agreements.services.inputs import Input, LongText, Name
 from agreements.services.signatures import seal as finishing
 from agreements.services.signatures import sign as signing
-from agreements.web.api.documents import EngineDep
-from agreements.web.deps import ActorDep, DepsDep, NowDep, PathId, client_address
+from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, client_address
 from agreements.web.problems import responses
 
 router = APIRouter(tags=["signing"])

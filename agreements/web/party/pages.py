@@ -17,8 +17,7 @@ from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.domain.errors import Conflict, ValidationFailed
 from agreements.services.context import Deps
 from agreements.services.signatures import sign as signing
-from agreements.web.api.documents import EngineDep
-from agreements.web.deps import DepsDep, NowDep
+from agreements.web.deps import DepsDep, EngineDep, NowDep
 from agreements.web.shared.ratelimit import client_address, limiter_for
 from agreements.web.shared.textguard import CheckedRoute, own_text_checks
 from agreements.web.shared.views import HEADERS, WEB, html, page_png, pdf

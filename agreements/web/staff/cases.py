@@ -15,13 +15,14 @@ from agreements.domain.enums import (
 from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
-from agreements.services.cases import agreements, case_file, cases
+from agreements.services.audit import trail
+from agreements.services.cases import agreements, case_file, cases, names
 from agreements.services.documents import documents
 from agreements.services.reminders import sweep as reminders
 from agreements.services.signatures import sign as signing
+from agreements.services.work import work_for
 from agreements.web.deps import DepsDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
-from agreements.web.staff import queries as staff_queries
 from agreements.web.staff.base import (
     FormDep,
     Staff,
@@ -55,7 +56,7 @@ def case_list(
     coordinator_id = int(coordinator) if coordinator.isdigit() and int(coordinator) > 0 else None
     query = q.strip() or None
     offset = (pagina - 1) * PER_PAGE
-    work = staff_queries.work_for(deps, staff.actor, staff.today)
+    work = work_for(deps, staff.actor, staff.today)
     if todo == "ja":
         # "Something to do" is not a column: filter the (small) visible set, then page it.
         found = cases.list_cases(
@@ -94,7 +95,7 @@ def case_list(
         filters=filters,
         todo_ids=work.case_ids,
         statuses=CaseStatus,
-        coordinators=staff_queries.coordinators(deps),
+        coordinators=names.coordinators(deps),
     )
 
 
@@ -108,8 +109,8 @@ def _case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[str, 
 def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[str, Any]:
     actor = staff.actor
     case = cases.get_case(case_id, deps=deps, actor=actor, now=now)
-    orgs = staff_queries.organisations(deps)
-    persons = staff_queries.people(deps, [r.person_id for r in case.representatives])
+    orgs = names.organisations(deps)
+    persons = names.people(deps, [r.person_id for r in case.representatives])
     judgments = case_file.judgments.list(deps=deps, actor=actor, case_id=case_id).items
     docs = []
     for document, versions in documents.list_documents(case_id, deps=deps, actor=actor):
@@ -130,17 +131,19 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
         ).items,
         "agreements": agreements.list_agreements(deps=deps, actor=actor, case_id=case_id).items,
         "documents": docs,
-        "reviews": staff_queries.reviews_of_case(deps, actor, case_id),
+        "reviews": agreements.list_reviews(
+            deps=deps, actor=actor, case_id=case_id, limit=100
+        ).items,
         "reminders": reminders.for_actor(
             deps=deps, actor=actor, case_id=case_id, statuses=list(ReminderStatus)
         ),
         # The case's own trail; partners are not shown who else read or changed it.
-        "audit": [] if staff.is_partner else staff_queries.audit_for_case(deps, case_id),
+        "audit": [] if staff.is_partner else trail.for_case(deps, case_id),
         "care_notes": cases.read_care_notes(case_id, deps=deps, actor=actor, now=now)
         if staff.sees_care_notes
         else None,
         "orgs": orgs,
-        "coordinator": staff_queries.coordinators(deps).get(case.coordinator_id, "?"),
+        "coordinator": names.coordinators(deps).get(case.coordinator_id, "?"),
     }
 
 
@@ -201,7 +204,7 @@ def _new_case_page(
         fields=_NEW_CASE,
         form=form,
         errors=errors,
-        organisations=staff_queries.organisations(deps),
+        organisations=names.organisations(deps),
         chosen=chosen,
     )
 

@@ -15,8 +15,7 @@ from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, case_file, cases
 from agreements.services.documents import documents
-from agreements.web.api.documents import EngineDep
-from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
 from agreements.web.staff.base import (
     FormDep,

@@ -10,11 +10,12 @@ from fastapi.responses import FileResponse
 from agreements.domain import text
 from agreements.domain.errors import NotAuthenticated
 from agreements.services.access import accounts as auth
+from agreements.services.cases import names
+from agreements.services.work import work_for
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
 from agreements.web.shared.ratelimit import PostLimiter, client_address
 from agreements.web.shared.textguard import own_text_checks
 from agreements.web.shared.views import WEB
-from agreements.web.staff import queries as staff_queries
 from agreements.web.staff.base import StaffDep, StaffRoute, check_csrf, page, see_other
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -95,8 +96,8 @@ def logout(staff: StaffDep, deps: DepsDep, now: NowDep, csrf: Text = "") -> Resp
 @router.get("/werk")
 def dashboard(staff: StaffDep, deps: DepsDep) -> Response:
     """What is due this week and what is overdue, over the cases the actor may see."""
-    work = staff_queries.work_for(deps, staff.actor, staff.today)
-    labels = staff_queries.case_labels(deps, work.case_ids)
+    work = work_for(deps, staff.actor, staff.today)
+    labels = names.case_labels(deps, work.case_ids)
     return page("werk.html", deps, staff, work=work, labels=labels)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -15,20 +15,18 @@ from starlette.datastructures import UploadFile
 from agreements.domain import text
 from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
+from agreements.services.cases import names
 from agreements.services.legal import integrity as legal
 from agreements.services.signatures import seal as finishing
 from agreements.web.api import legal as legal_api
-from agreements.web.api.documents import EngineDep
-from agreements.web.deps import DepsDep, PathId
+from agreements.web.deps import DepsDep, EngineDep, PathId, TaskId
 from agreements.web.shared.views import HEADERS, WEB
-from agreements.web.staff import queries as staff_queries
 from agreements.web.staff.base import FormDep, StaffDep, StaffRoute, check_csrf, page, see_other
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 PER_PAGE = 50
 MAX_BATCH = 200  # as the API's batch
 _ASSETS = {"legal.js": "text/javascript", "legal.css": "text/css"}
-TaskId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 
 LEVEL_NL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
 JUDGMENT_NL = {"none": "geen vonnis", "ok": "in orde", "warning": "let op", "alarm": "alarm"}
@@ -234,7 +232,7 @@ def dossier_progress(
         deps,
         staff,
         jobs=jobs,
-        labels=staff_queries.case_labels(deps, {j.case_id for j in jobs}),
+        labels=names.case_labels(deps, {j.case_id for j in jobs}),
         reasons={j.task_id: _job_reason(j) for j in jobs if j.status == "failed"},
         done=done,
         ready=sum(j.status == "done" for j in jobs),

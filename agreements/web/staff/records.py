@@ -13,10 +13,9 @@ from agreements.domain.enums import (
 from agreements.domain.errors import NotFound, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
-from agreements.services.cases import case_file, cases
+from agreements.services.cases import case_file, cases, names
 from agreements.web.deps import DepsDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
-from agreements.web.staff import queries as staff_queries
 from agreements.web.staff.base import (
     FormDep,
     Staff,
@@ -35,7 +34,7 @@ router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 # The case file: one form per kind, validated by the API's model for that kind.
 def _record_fields(kind: str, deps: Any) -> list[Field]:
     if kind == "huurovereenkomst":
-        corporations = staff_queries.organisations(deps, OrganisationKind.HOUSING_CORPORATION)
+        corporations = names.organisations(deps, OrganisationKind.HOUSING_CORPORATION)
         return [
             Field("contract_number", "Nummer van de huurovereenkomst"),
             Field("address.street", "Straat"),
@@ -69,7 +68,7 @@ def _record_fields(kind: str, deps: Any) -> list[Field]:
             Field("operative_decision", "Beslissing (dictum)", "textarea"),
             Field("suspension_conditions", "Voorwaarden waaronder niet wordt ontruimd", "textarea"),
         ]
-    organisations = staff_queries.organisations(deps)
+    organisations = names.organisations(deps)
     return [
         Field("arrears", "Achterstand (euro)", hint="Zoals 2.843,10."),
         Field("instalment", "Bedrag per termijn (euro)"),

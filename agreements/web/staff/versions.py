@@ -13,12 +13,11 @@ from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, NotFound, ValidationFailed
 from agreements.services.documents import documents
 from agreements.services.signatures import sign as signing
-from agreements.web.api.documents import EngineDep
-from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.services.signatures.requests import request_row
+from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
 from agreements.web.shared.views import HEADERS, page_png
-from agreements.web.staff import queries as staff_queries
 from agreements.web.staff.base import (
     FormDep,
     Staff,
@@ -131,7 +130,7 @@ def send(
 
 
 def _request_view(request_id: int, staff: Staff, deps: Any) -> tuple[Any, Any, Any]:
-    request = staff_queries.request_with_version(deps, request_id)
+    request = request_row(request_id, deps=deps)
     try:
         version, document = documents.get_version(request.version_id, deps=deps, actor=staff.actor)
     except NotFound:
