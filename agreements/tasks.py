@@ -7,27 +7,22 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.exceptions import ResultTimeout, TaskException
 
 from agreements.bootstrap import build_deps
 from agreements.domain.enums import FinishStatus
-from agreements.domain.errors import (
-    Conflict,
-    DomainError,
-    FieldError,
-    Forbidden,
-    NotAuthenticated,
-    NotFound,
-    ValidationFailed,
-)
+from agreements.domain.errors import Conflict, DomainError, NotFound
+from agreements.domain.policy import Actor
 from agreements.services.access import accounts as auth
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents import documents
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.legal import dossier
+from agreements.services.legal import jobs as dossier_jobs
+from agreements.services.legal.jobs import DossierJob
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.queue import Job, NoQueue
@@ -35,19 +30,7 @@ from agreements.services.reminders import sweep as reminders
 from agreements.services.signatures import seal as finishing
 from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
-from templates.errors import (
-    ConversionError,
-    ConversionTimeout,
-    ConverterLost,
-    ConverterUnavailable,
-    DocumentError,
-    MissingVariables,
-    PdfRejected,
-    RenderError,
-    TemplateInvalid,
-    TemplateNotFound,
-    UnsafeInput,
-)
+from templates.errors import DocumentError
 from templates.filters import datum
 
 log = logging.getLogger("agreements.tasks")
@@ -196,68 +179,73 @@ def build_dossier(case_id: int, user_id: int) -> dict[str, object]:
         )
     except (DomainError, DocumentError) as exc:
         log.warning("dossier.failed", extra={"case": case_id, "error": type(exc).__name__})
-        return {"case_id": case_id, "failed": dossier_failure(exc)}
+        return {"case_id": case_id, "failed": dossier_jobs.failure_of(exc)}
     return {"case_id": case_id, "sha256": hashlib.sha256(pdf).hexdigest()}
 
 
-# The errors a dossier ends in on purpose, by name (the queue keeps plain data, not objects).
-_PLAIN: dict[str, type[Exception]] = {
-    c.__name__: c
-    for c in (
-        Conflict,
-        Forbidden,
-        NotAuthenticated,
-        ConverterUnavailable,
-        ConversionTimeout,
-        ConverterLost,
-        ConversionError,
-        RenderError,
-        PdfRejected,
-        TemplateNotFound,
-        DomainError,
-        DocumentError,
-    )
-}
-_WITH_FIELDS = (
-    "NotFound",
-    "ValidationFailed",
-    "UnsafeInput",
-    "MissingVariables",
-    "TemplateInvalid",
-)
+def _queue_dossiers(case_ids: list[int], deps: Deps, actor: Actor) -> list[tuple[int, str]]:
+    """Queue a dossier per case, each case once; the scope of all is checked before any."""
+    user_id = dossier_jobs.may_queue(case_ids, deps=deps, actor=actor)
+    return [(case_id, build_dossier(case_id, user_id).id) for case_id in dict.fromkeys(case_ids)]
 
 
-def dossier_failure(exc: DomainError | DocumentError) -> dict[str, Any]:
-    """What a failed dossier job keeps: the error's kind, its text and the fields it names."""
-    fields: list[list[str]] = []
-    if isinstance(exc, ValidationFailed):
-        fields = [[e.field, e.reason] for e in exc.errors]
-    elif isinstance(exc, UnsafeInput):
-        fields = [[exc.field, exc.reason]]
-    elif isinstance(exc, MissingVariables):
-        fields = [[name, "missing"] for name in exc.names]
-    elif isinstance(exc, TemplateInvalid):
-        fields = [["file", problem] for problem in exc.problems]
-    known = (*_WITH_FIELDS, *_PLAIN)
-    kind = next(c.__name__ for c in type(exc).__mro__ if c.__name__ in known)
-    return {"error": kind, "detail": str(exc), "fields": fields}
+def queue_dossiers(case_ids: list[int], *, deps: Deps, actor: Actor) -> list[DossierJob]:
+    """Queue dossiers for many cases at once (refused whole if one is out of scope)."""
+    return [_job(case_id, task_id) for case_id, task_id in _queue_dossiers(case_ids, deps, actor)]
 
 
-def dossier_error(failure: dict[str, Any], case_id: int) -> Exception:
-    """The error a failed dossier job ended in, again, to be raised where it was asked for."""
-    kind, detail = str(failure.get("error", "")), str(failure.get("detail", ""))
-    fields = [(str(f), str(r)) for f, r in failure.get("fields") or []]
-    if kind == "NotFound":
-        return NotFound("case", case_id)  # word for word the answer for a missing case
-    if kind == "ValidationFailed" and fields:
-        return ValidationFailed([FieldError(f, r) for f, r in fields])
-    if kind == "UnsafeInput" and fields:
-        return UnsafeInput(*fields[0])
-    if kind == "MissingVariables" and fields:
-        return MissingVariables([f for f, _ in fields])
-    if kind == "TemplateInvalid" and fields:
-        return TemplateInvalid([r for _, r in fields])
-    return _PLAIN.get(kind, RuntimeError)(detail or kind)
+def dossier_job(case_id: int, task_id: str, *, deps: Deps, actor: Actor) -> DossierJob:
+    """A queued dossier's progress, for an actor whose scope holds the case."""
+    dossier_jobs.check_scope([case_id], deps=deps, actor=actor)
+    return _job(case_id, task_id)
+
+
+def finished_dossier(
+    case_id: int, task_id: str, *, deps: Deps, actor: Actor, engine: DocumentEngine
+) -> bytes:
+    """The sealed PDF of a queued dossier that is done; Conflict while it is not."""
+    job = dossier_job(case_id, task_id, deps=deps, actor=actor)
+    if job.status != "done" or job.sha256 is None:
+        raise Conflict(f"the dossier is not ready ({job.status})")
+    return engine.store.get(job.sha256)
+
+
+def wait_for_dossier(
+    case_id: int, *, deps: Deps, actor: Actor, engine: DocumentEngine
+) -> bytes | DossierJob:
+    """Queue one case's dossier and wait for the worker at most `dossier_wait_seconds`: the
+    sealed PDF, or the job while it is still being made. The web process never converts;
+    a failure the worker ran into is raised here as the same error."""
+    ((_, task_id),) = _queue_dossiers([case_id], deps, actor)
+    wait = deps.settings.dossier_wait_seconds
+    try:
+        value = huey.result(task_id, blocking=wait > 0, timeout=wait, preserve=True)
+    except ResultTimeout:
+        value = None
+    except TaskException as exc:  # a bug in the task, not a refusal: the 500 it always was
+        raise RuntimeError(f"dossier task failed: {exc.metadata.get('error', '')}") from None
+    if value is None:
+        return DossierJob(case_id, task_id, "queued")
+    if value.get("failed"):
+        raise dossier_jobs.error_of(value["failed"], case_id)
+    return engine.store.get(value["sha256"])
+
+
+def _job(case_id: int, task_id: str) -> DossierJob:
+    """What huey keeps of the job (its result, unread by this, stays for the next look)."""
+    try:
+        value = huey.result(task_id, preserve=True)
+    except TaskException as exc:
+        error = str(exc.metadata.get("error", "")) or "failed"
+        return DossierJob(case_id, task_id, "failed", error=error)
+    if value is None:
+        return DossierJob(case_id, task_id, "queued")
+    if value.get("case_id") != case_id:  # a job of another case: not this actor's business
+        raise NotFound("dossier job", task_id)
+    if failed := value.get("failed"):
+        error = f"{failed.get('error', '')}: {failed.get('detail', '')}"
+        return DossierJob(case_id, task_id, "failed", error=error)
+    return DossierJob(case_id, task_id, "done", sha256=value["sha256"])
 
 
 def sweep_now() -> reminders.SweepReport:

@@ -12,14 +12,16 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
 from agreements.services.cases import names
 from agreements.services.legal import integrity as legal
+from agreements.services.legal.jobs import DossierJob
 from agreements.services.signatures import seal as finishing
-from agreements.web.api import legal as legal_api
 from agreements.web.deps import DepsDep, EngineDep, PathId, TaskId
+from agreements.web.shared.report_csv import to_csv
 from agreements.web.shared.views import HEADERS, WEB
 from agreements.web.staff.base import FormDep, StaffDep, StaffRoute, check_csrf, page, see_other
 
@@ -158,7 +160,7 @@ def integrity_csv(staff: StaffDep, deps: DepsDep, engine: EngineDep, report: Rep
     rows = _rows(staff, deps, engine, report, audit_as="legal.integrity_csv")
     name = f"koppelingen-{staff.today:%Y-%m-%d}.csv"
     return Response(
-        legal_api.to_csv(rows),
+        to_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -175,9 +177,9 @@ def _pdf(data: bytes, case_id: int) -> Response:
 @router.get("/juridisch/zaken/{case_id}/dossier.pdf")
 def case_dossier(case_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep) -> Response:
     """One case's sealed dossier, made now by the worker (a few seconds); when that takes
-    longer than the wait, its progress page, as for a batch. The API checks the scope."""
-    made = legal_api.wait_for_dossier(case_id, staff.actor, deps, engine)
-    if isinstance(made, legal_api.JobOut):
+    longer than the wait, its progress page, as for a batch."""
+    made = tasks.wait_for_dossier(case_id, deps=deps, actor=staff.actor, engine=engine)
+    if isinstance(made, DossierJob):
         return see_other(_progress_link([made]))
     return _pdf(made, case_id)
 
@@ -195,15 +197,15 @@ def queue_dossiers(staff: StaffDep, deps: DepsDep, form: FormDep) -> Response:
             else f"Kies hoogstens {MAX_BATCH} zaken tegelijk."
         )
         return page("problem.html", deps, staff, 422, heading="Geen dossiers gemaakt", text=text)
-    jobs = legal_api.queue_dossiers(legal_api.BatchIn(case_ids=ids), staff.actor, deps)
+    jobs = tasks.queue_dossiers(ids, deps=deps, actor=staff.actor)
     return see_other(_progress_link(jobs))
 
 
-def _progress_link(jobs: list[legal_api.JobOut]) -> str:
+def _progress_link(jobs: list[DossierJob]) -> str:
     return "/juridisch/dossiers?" + urlencode([("taak", f"{j.case_id}.{j.task_id}") for j in jobs])
 
 
-def _job_reason(job: legal_api.JobOut) -> str:
+def _job_reason(job: DossierJob) -> str:
     """huey keeps the exception's text in English; say in Dutch what it means."""
     error = job.error.casefold()
     if "sealing key" in error:
@@ -225,7 +227,7 @@ def dossier_progress(
         case_id, _, task_id = item.partition(".")
         if not case_id.isdigit() or len(task_id) != 36:
             raise NotFound("dossier job", item[:50])
-        jobs.append(legal_api.dossier_job(int(case_id), task_id, staff.actor, deps))
+        jobs.append(tasks.dossier_job(int(case_id), task_id, deps=deps, actor=staff.actor))
     done = sum(j.status != "queued" for j in jobs)
     response = page(
         "juridisch_dossiers.html",
@@ -250,9 +252,8 @@ def finished_dossier(
     case_id: PathId, task_id: TaskId, staff: StaffDep, deps: DepsDep, engine: EngineDep
 ) -> Response:
     """A finished batch dossier (409 page while it is still being made)."""
-    # The API's route checks the scope and refuses a job that is not done (409 page).
-    done = legal_api.dossier_job_pdf(case_id, task_id, staff.actor, deps, engine)
-    return _pdf(bytes(done.body), case_id)
+    pdf = tasks.finished_dossier(case_id, task_id, deps=deps, actor=staff.actor, engine=engine)
+    return _pdf(pdf, case_id)
 
 
 @router.get("/controleren")
