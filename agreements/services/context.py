@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken
 
 from agreements.db.engine import Database
+from agreements.db.engine import read_only as read_only  # for entry points: reads beside a writer
 from agreements.services.queue import NoQueue, Queue
 from agreements.settings import Settings
 

@@ -8,7 +8,6 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from agreements.db import models as m
 from agreements.domain.enums import (
     AgreementStatus,
     CaseStatus,
@@ -20,6 +19,7 @@ from agreements.domain.enums import (
     Role,
 )
 from agreements.domain.values import from_cents
+from agreements.services import records as m
 from agreements.services.scope import Page
 
 T = TypeVar("T")

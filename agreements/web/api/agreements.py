@@ -6,10 +6,10 @@ from datetime import date
 
 from fastapi import APIRouter, status
 
-from agreements.db.models import Agreement, Review
 from agreements.domain.enums import AgreementStatus
 from agreements.services.cases import agreements
 from agreements.services.inputs import AgreementIn, AgreementPatch, ReviewIn, ReviewPatch
+from agreements.services.records import Agreement, Review
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
 from agreements.web.problems import responses
 from agreements.web.schemas import AgreementOut, PageOut, ReviewOut

@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
-from agreements.db.models import User
 from agreements.domain.enums import Role
 from agreements.services.access import accounts as auth
 from agreements.services.access import tokens
 from agreements.services.inputs import Email, Id, Input, Name, Short
+from agreements.services.records import User
 from agreements.web.deps import (
     SESSION_COOKIE,
     ActorDep,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from agreements.db.models import Organisation
 from agreements.domain.enums import OrganisationKind
 from agreements.services.cases import directory
 from agreements.services.inputs import OrganisationIn, OrganisationPatch, PersonIn, PersonPatch
+from agreements.services.records import Organisation
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId, Search
 from agreements.web.problems import responses
 from agreements.web.schemas import OrganisationOut, PageOut, PersonOut

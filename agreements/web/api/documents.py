@@ -9,7 +9,6 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from agreements import tasks
-from agreements.db.models import Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.cases import case_file
@@ -17,6 +16,7 @@ from agreements.services.context import Deps
 from agreements.services.documents import documents
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import MAX_ID, Input
+from agreements.services.records import Document, DocumentVersion
 from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId
 from agreements.web.problems import responses
 

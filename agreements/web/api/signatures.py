@@ -9,10 +9,10 @@ from fastapi import APIRouter, File, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field, StrictBool
 
 from agreements import tasks
-from agreements.db.models import SignatureRequest
 from agreements.domain.enums import RequestStatus
 from agreements.services.documents import documents
 from agreements.services.inputs import Input, LongText, Name
+from agreements.services.records import SignatureRequest
 from agreements.services.signatures import seal as finishing
 from agreements.services.signatures import sign as signing
 from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, client_address

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from agreements.db.engine import read_only
 from agreements.domain.enums import (
     CaseStatus,
     ReminderStatus,
@@ -17,6 +16,7 @@ from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.audit import trail
 from agreements.services.cases import agreements, case_file, cases, names
+from agreements.services.context import read_only
 from agreements.services.documents import documents
 from agreements.services.reminders import sweep as reminders
 from agreements.services.signatures import sign as signing

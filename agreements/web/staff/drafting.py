@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from agreements import tasks
-from agreements.db.models import Agreement
 from agreements.domain import text
 from agreements.domain.enums import PartyRole
 from agreements.domain.errors import NotFound, ValidationFailed
@@ -15,6 +14,7 @@ from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, case_file, cases
 from agreements.services.documents import documents
+from agreements.services.records import Agreement
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
 from agreements.web.staff.base import (
