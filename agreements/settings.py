@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agreements.domain.legal import JUDGMENT_AGE_MONTHS
+
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
 
@@ -223,7 +225,7 @@ class Settings(BaseSettings):
         2, description="Days before a link expires to warn the coordinator."
     )
     judgment_age_months: list[int] = Field(
-        default_factory=lambda: [9, 11],
+        default_factory=lambda: list(JUDGMENT_AGE_MONTHS),
         description="Months "
         "after the judgment date to warn legal staff and "
         "the corporation (executing a judgment about a year "

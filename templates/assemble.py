@@ -1,4 +1,5 @@
-"""PDF packages with pypdf: a document with its annexes, and the safe rebuild of uploaded PDFs."""
+"""PDF packages with pypdf: a document with its annexes, a bound dossier of chapters, and the
+safe rebuild of uploaded PDFs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.annotations import FreeText
+from pypdf.constants import AnnotationFlag
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from templates.errors import DocumentError, PdfRejected
 
@@ -113,6 +117,96 @@ def _attach(
     attachment.description = TextStringObject(description)
     # PDF/A-3 style: says how the attachment relates to the document.
     attachment.associated_file_relationship = NameObject(relation)
+
+
+Bookmark = tuple[str, int]  # a title and its page, counted from 0 within its PDF
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of a bound PDF: its bookmark title, its own bookmarks beneath it, a text
+    stamped on every page, and a name under which the original is attached whole."""
+
+    title: str
+    pdf: bytes
+    stamp: str | None = None
+    attach_as: str | None = None
+    children: Sequence[Bookmark] = ()
+
+
+def page_count(pdf: bytes) -> int:
+    """The number of pages; DocumentError for a file that cannot be read as a PDF."""
+    return len(_reader(pdf).pages)
+
+
+def outline(pdf: bytes) -> list[Bookmark]:
+    """The top-level bookmarks of a PDF with the page each points to; DocumentError for a
+    file that cannot be read as a PDF."""
+    reader = _reader(pdf)
+    items = [i for i in reader.outline if not isinstance(i, list)]
+    pages = [(str(i.title), reader.get_destination_page_number(i)) for i in items]
+    return [(title, page) for title, page in pages if page is not None]
+
+
+def _reader(pdf: bytes) -> PdfReader:
+    try:
+        return PdfReader(io.BytesIO(pdf))
+    except (PyPdfError, ValueError, OSError) as exc:
+        raise DocumentError(f"the PDF cannot be read ({exc})") from exc
+
+
+def bind(
+    front: bytes,
+    front_outline: Sequence[Bookmark],
+    chapters: Sequence[Chapter],
+    *,
+    metadata: Mapping[str, str],
+    attachments: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """Front matter, then each chapter rebuilt page by page (its own seals, forms and links do
+    not come along) under its bookmark, stamped and attached as asked; opens on the outline."""
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
+    for title, page in front_outline:
+        writer.add_outline_item(title=title, page_number=page)
+    for chapter in chapters:
+        first = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(rebuild_pdf(chapter.pdf, max_pages=10_000))))
+        parent = writer.add_outline_item(title=chapter.title, page_number=first)
+        for title, page in chapter.children:
+            writer.add_outline_item(title=title, page_number=first + page, parent=parent)
+        if chapter.stamp:
+            for number in range(first, len(writer.pages)):
+                _stamp(writer, number, chapter.stamp)
+        if chapter.attach_as:
+            writer.add_attachment(chapter.attach_as, chapter.pdf)
+    writer.page_mode = "/UseOutlines"
+    writer.add_metadata(dict(metadata))
+    for name, data in (attachments or {}).items():
+        writer.add_attachment(name, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _stamp(writer: PdfWriter, number: int, text: str) -> None:
+    """A red printed note in the top left corner of a page."""
+    box = writer.pages[number].mediabox
+    note = FreeText(
+        text=text,
+        rect=(
+            float(box.left) + 40,
+            float(box.top) - 40,
+            float(box.left) + 260,
+            float(box.top) - 12,
+        ),
+        bold=True,
+        font_size="16pt",
+        font_color="c00000",
+        border_color="c00000",
+    )
+    note[NameObject("/F")] = NumberObject(AnnotationFlag.PRINT)
+    writer.add_annotation(number, note)
 
 
 def sanitize_pdf(

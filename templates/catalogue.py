@@ -275,6 +275,9 @@ def _type_problems(type_name: str, value: Any) -> Iterator[str]:
         elif type_name == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 yield "expected a whole number"
+        elif type_name == "bool":
+            if not isinstance(value, bool):
+                yield "expected true or false"
         elif type_name == "date":
             to_date(value)
         elif type_name == "datetime":

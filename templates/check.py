@@ -30,6 +30,7 @@ _SAMPLES = {
     "money": "1234.56",
     "int": 3,
     "iban": "NL91ABNA0417164300",
+    "bool": True,
 }
 
 Known = set[str] | frozenset[str] | Mapping[str, Any]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from docx.document import Document as DocumentObject
 
-from templates.defaults.build import bullets, new_document, row, signature_block, table
+from templates.defaults.style import bullets, new_document, row, signature_block, table
 
 JUDGMENT = (
     "het vonnis van de {{ judgment.court }} van {{ judgment.date|datum }}, "

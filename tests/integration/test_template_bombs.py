@@ -241,7 +241,9 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
     assert status.value == "done"
 
 
-def test_the_dossier_stops_a_hostile_layout_at_the_time_limit(world, monkeypatch) -> None:
+def test_the_dossier_stops_a_hostile_layout_at_the_time_limit(
+    world, monkeypatch, tmp_path: Path
+) -> None:
     """Before: the dossier's pages were rendered without the limit (a looping layout held
     the request for ever); now the build stops with the same reason as other renders."""
     from datetime import UTC, datetime
@@ -251,17 +253,18 @@ def test_the_dossier_stops_a_hostile_layout_at_the_time_limit(world, monkeypatch
     from agreements.services.documents.engine import DocumentEngine
     from agreements.services.legal import dossier
     from signing.certs import ensure_dev_certificate
+    from templates.catalogue import Catalogue
     from templates.errors import RenderError
 
     settings = world.deps.settings.model_copy(update={"render_time_limit": 2.0})
     ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
     deps = Deps(db=world.deps.db, settings=settings)
-    layout = dossier._template
-    monkeypatch.setattr(
-        dossier, "_template", lambda name: make_docx(LOOPS) if name == "findings" else layout(name)
-    )
     # No converter: the render is stopped before anything would be converted.
     engine = DocumentEngine(settings, converts=False)
+    engine.catalogue = Catalogue(tmp_path / "templates")  # this test's templates only
+    monkeypatch.setattr("templates.catalogue.ensure_valid_template", lambda *_: None)
+    engine.catalogue.add("dossier_findings", make_docx(LOOPS), kind="dossier_findings")
+    monkeypatch.undo()
     with deps.db() as session:
         user = session.scalar(select(User.id).where(User.role == Role.LEGAL))
     started = time.perf_counter()

@@ -15,7 +15,16 @@ from templates.errors import DocumentError, TemplateInvalid, TemplateNotFound, U
 from templates.render import render_docx
 from tests.unit.test_render import make_docx, text_of
 
-DEFAULTS = ["agreement", "evidence_page", "payment_arrangement", "review_minutes"]
+DEFAULTS = [
+    "agreement",
+    "dossier_audit",
+    "dossier_cover",
+    "dossier_findings",
+    "dossier_judgment",
+    "evidence_page",
+    "payment_arrangement",
+    "review_minutes",
+]
 
 
 def sample(name: str) -> dict[str, Any]:

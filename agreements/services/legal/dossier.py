@@ -1,65 +1,40 @@
-"""The court-ready dossier of one case: one sealed PDF with a cover, contents and bookmarks."""
+"""The court-ready dossier of one case: one sealed PDF with a cover, contents and bookmarks.
+
+Its own pages are catalogue templates (`dossier_cover`, `dossier_findings`, `dossier_judgment`,
+`dossier_audit` in templates/defaults); the binding is `templates.assemble.bind`."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.annotations import FreeText
-from pypdf.constants import AnnotationFlag
-from pypdf.errors import PyPdfError
-from pypdf.generic import NameObject, NumberObject
-from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from agreements.db.models import (
-    Agreement,
-    AuditEntry,
-    Document,
-    DocumentVersion,
-    EvictionJudgment,
-    Review,
-    SignatureRequest,
-)
+from agreements.db.models import Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus, FinishStatus
 from agreements.domain.errors import Conflict
+from agreements.domain.legal import Level
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.legal import integrity as legal
+from agreements.services.legal import dossier_sources as sources
+from agreements.services.legal import integrity
 from agreements.services.scope import case_for
 from signing.seal import seal_pdf
-from templates.assemble import rebuild_pdf
-from templates.defaults.build import bullets, new_document, row, table
+from templates.assemble import Chapter, bind, page_count
 from templates.filters import datum
 from templates.render import render_docx
 
 GENERATOR = "dossier"
 GENERATOR_VERSION = 1
-MAX_AUDIT_ENTRIES = 2000  # a trajectory of years stays well under this; the cut is said
-_PARTS = {"agreement": 0, "payment_arrangement": 1, "review_minutes": 2}
-
-
-@dataclass
-class Part:
-    """One chapter of the dossier: a PDF, its bookmark title and its own bookmarks."""
-
-    title: str
-    pdf: bytes
-    stamp: bool = False  # an agreement nobody (fully) signed: every page says so
-    attach_as: str | None = None  # a sealed original, kept whole to be verified on its own
-    children: list[tuple[str, int]] = field(default_factory=list)
-    page: int = 0  # first page in the dossier, counted from 1
+MAX_AUDIT_ENTRIES = sources.MAX_AUDIT_ENTRIES
+PAGES = ("dossier_cover", "dossier_findings", "dossier_judgment", "dossier_audit")
+FRONT_OUTLINE = (("Voorblad", 0), ("Inhoud", 1))
 
 
 def build_dossier(
@@ -75,14 +50,14 @@ def build_dossier(
             raise Conflict("there is no sealing key: run `agreements init` first")
         reference, tenant = case.reference or str(case.id), case.tenant.name
         address = f"{case.street} {case.house_number}, {case.postcode} {case.city}"
-        documents = _documents(session, engine, case_id)
-        judgments = _judgments(session, case_id)
-        entries, cut = _audit_excerpt(session, case_id)
-    rows = legal.integrity_report(
+        chapters = sources.documents(session, engine.store, case_id)
+        judgments = sources.judgments(session, case_id)
+        entries, cut = sources.audit_excerpt(session, case_id)
+    rows = integrity.integrity_report(
         deps=deps,
         actor=actor,
         now=now,
-        filters=legal.Filters(include_drafts=True, case_id=case_id),
+        filters=integrity.Filters(include_drafts=True, case_id=case_id),
         store=engine.store,
         audit_as=None,  # the dossier's own audit entry below says what was read
     )
@@ -91,23 +66,41 @@ def build_dossier(
         "case": {"reference": reference},
         "made_at": now.isoformat(),
     }
+    templates = {name: engine.catalogue.get(name) for name in PAGES}
 
     def convert(name: str, data: dict[str, Any]) -> bytes:
         docx = render_docx(
-            _template(name), {**base, **data}, time_limit=engine.settings.render_time_limit
+            templates[name].read_bytes(),
+            {**base, **data},
+            time_limit=engine.settings.render_time_limit,
         )
         return engine.converter.convert(docx)
 
-    parts = [
-        *documents,
-        Part("Tekortkomingen en waarschuwingen", convert("findings", _findings(rows))),
-        Part("Vonnis", convert("judgment", {"judgments": judgments})),
-        Part("Auditfragment", convert("audit", {"entries": entries, "cut": cut})),
+    chapters += [
+        Chapter("Tekortkomingen en waarschuwingen", convert("dossier_findings", _findings(rows))),
+        Chapter("Vonnis", convert("dossier_judgment", {"judgments": judgments})),
+        Chapter("Auditfragment", convert("dossier_audit", {"entries": entries, "cut": cut})),
     ]
     front = {"tenant": tenant, "address": address, "made_by": actor.label}
-    cover = _front_matter(convert, front, parts)
-    manifest = _manifest(reference, now, parts, rows)
-    merged = _merge(cover, parts, reference, manifest, now)
+    cover, pages = _front_matter(convert, front, chapters)
+    manifest = _manifest(reference, now, chapters, pages, rows)
+    merged = bind(
+        cover,
+        FRONT_OUTLINE,
+        chapters,
+        metadata={
+            "/Title": f"Procesdossier {reference}",
+            "/Subject": f"Procesdossier van traject {reference}",
+            "/Producer": "agreements dossier",
+            "/CaseReference": reference,
+            "/CreationDate": now.strftime("D:%Y%m%d%H%M%SZ"),
+        },
+        attachments={
+            "dossier.json": json.dumps(
+                manifest, ensure_ascii=False, indent=2, sort_keys=True
+            ).encode()
+        },
+    )
     sealed = seal_pdf(
         merged,
         pkcs12_path=seal_key,
@@ -117,151 +110,12 @@ def build_dossier(
         contact=deps.settings.letterhead_email,
         timestamp_url=deps.settings.timestamp_url or None,
     )
-    _register(deps, engine, case_id, merged, sealed, manifest, actor, now)
+    digest = hashlib.sha256("".join(t.sha256 for t in templates.values()).encode()).hexdigest()
+    _register(deps, engine, case_id, merged, sealed, manifest, digest, actor, now)
     return sealed
 
 
-def _documents(session: Session, engine: DocumentEngine, case_id: int) -> list[Part]:
-    """Each agreement (sealed, else its latest version marked unsigned), arrangements, minutes."""
-    query = (
-        select(Document, DocumentVersion, Review.number)
-        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
-        .outerjoin(Review, (Document.subject_type == "review") & (Review.id == Document.subject_id))
-        .where(
-            Document.case_id == case_id,
-            Document.kind.in_(_PARTS),
-            DocumentVersion.status == DocumentStatus.READY,
-        )
-        .order_by(DocumentVersion.number)
-    )
-    latest: dict[int, tuple[Document, DocumentVersion, int | None]] = {}
-    sealed: dict[int, DocumentVersion] = {}
-    for found in session.execute(query):
-        document, version = found[0], found[1]
-        latest[document.id] = (document, version, found[2])
-        if version.finish_status is FinishStatus.DONE and version.sealed_sha256:
-            sealed[document.id] = version
-    chosen = sorted(latest.values(), key=lambda d: (_PARTS[d[0].kind], d[2] or 0, d[0].id))
-    parts = []
-    for document, newest, review_number in chosen:
-        # The agreement that was signed counts, even if a newer draft was rendered since.
-        version = sealed.get(document.id, newest) if document.kind == "agreement" else newest
-        is_sealed = version.finish_status is FinishStatus.DONE and version.sealed_sha256
-        digest = version.sealed_sha256 if is_sealed else version.pdf_sha256
-        assert digest is not None
-        title = f"{document.title} (versie {version.number})"
-        if review_number is not None:
-            title = f"{document.title} {review_number} (versie {version.number})"
-        if is_sealed:
-            title += ": ondertekend en verzegeld"
-        elif document.kind == "agreement":
-            title += ": NIET ONDERTEKEND"
-        pdf = _stored_pdf(engine, digest, title)
-        parts.append(
-            Part(
-                title,
-                pdf,
-                stamp=not is_sealed and document.kind == "agreement",
-                attach_as=f"{document.kind}-{document.id}-v{version.number}-verzegeld.pdf"
-                if is_sealed
-                else None,
-                children=_outline(pdf),
-            )
-        )
-    return parts
-
-
-def _stored_pdf(engine: DocumentEngine, digest: str, title: str) -> bytes:
-    """A part of the dossier as stored; a damaged or missing file stops the dossier plainly."""
-    try:
-        pdf = engine.store.get(digest)
-        PdfReader(io.BytesIO(pdf))
-    except (OSError, PyPdfError, ValueError) as exc:
-        raise Conflict(
-            f"the stored file of {title} ({digest[:12]}…) is damaged or missing: {exc}"
-        ) from None
-    return pdf
-
-
-def _outline(pdf: bytes) -> list[tuple[str, int]]:
-    """The top-level bookmarks of a part (its annexes, its evidence page), kept as children."""
-    reader = PdfReader(io.BytesIO(pdf))
-    items = [i for i in reader.outline if not isinstance(i, list)]
-    pages = [(str(i.title), reader.get_destination_page_number(i)) for i in items]
-    return [(title, page) for title, page in pages if page is not None]
-
-
-def _judgments(session: Session, case_id: int) -> list[dict[str, Any]]:
-    linked = {
-        j
-        for (j,) in session.execute(
-            select(Agreement.eviction_judgment_id).where(Agreement.case_id == case_id)
-        )
-    }
-    judgments = session.scalars(
-        select(EvictionJudgment)
-        .where(EvictionJudgment.case_id == case_id)
-        .order_by(EvictionJudgment.judgment_date)
-    )
-    return [
-        {
-            "court": j.court,
-            "case_number": j.case_number,
-            "date": j.judgment_date.isoformat(),
-            "served": datum(j.served_date) if j.served_date else "niet bekend",
-            "ecli": j.ecli or "niet gepubliceerd",
-            "decision": j.operative_decision,
-            "conditions": j.suspension_conditions,
-            "linked": "ja" if j.id in linked else "nee",
-        }
-        for j in judgments
-    ]
-
-
-def _audit_excerpt(session: Session, case_id: int) -> tuple[list[dict[str, str]], bool]:
-    """What was done in this case (writes, renders, signing, sealing); reads are left out."""
-    agreements = select(Agreement.id).where(Agreement.case_id == case_id)
-    versions = select(DocumentVersion.id).join(Document).where(Document.case_id == case_id)
-    requests = select(SignatureRequest.id).where(SignatureRequest.version_id.in_(versions))
-    reviews = select(Review.id).where(Review.agreement_id.in_(agreements))
-
-    def subject(kind: str, ids: Any) -> Any:
-        return (AuditEntry.subject_type == kind) & AuditEntry.subject_id.in_(
-            select(cast(ids.subquery().c.id, String))
-        )
-
-    # JSON read as text on both databases: SQLite's JSON_EXTRACT gives a number, PostgreSQL's
-    # ->> gives text; the cast makes "12" of both.
-    in_case = cast(AuditEntry.detail["case"].as_string(), String) == str(case_id)
-    query = (
-        select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.subject_type)
-        .add_columns(AuditEntry.subject_id)
-        .where(
-            or_(
-                in_case,
-                (AuditEntry.subject_type == "case") & (AuditEntry.subject_id == str(case_id)),
-                subject("agreement", agreements),
-                subject("document_version", versions),
-                subject("signature_request", requests),
-                subject("review", reviews),
-            ),
-            ~AuditEntry.action.contains(".read", autoescape=True),
-            # Not even that care notes were written: they are no part of any dossier.
-            ~AuditEntry.action.contains("care_notes", autoescape=True),
-            ~AuditEntry.action.in_(["case.list", "case.dossier"]),
-        )
-        .order_by(AuditEntry.seq.desc())
-        .limit(MAX_AUDIT_ENTRIES + 1)
-    )
-    found = list(session.execute(query))
-    entries = [
-        {"at": at.isoformat(), "actor": who, "action": action, "subject": f"{kind} {ident}"}
-        for at, who, action, kind, ident in reversed(found[:MAX_AUDIT_ENTRIES])
-    ]
-    return entries, len(found) > MAX_AUDIT_ENTRIES
-
-
-def _findings(rows: list[legal.Row]) -> dict[str, Any]:
+def _findings(rows: list[integrity.Row]) -> dict[str, Any]:
     many = len(rows) > 1
     findings = [
         f"Overeenkomst {r.agreement_id}: {text}" if many else text
@@ -286,101 +140,48 @@ def _findings(rows: list[legal.Row]) -> dict[str, Any]:
             for r in rows
             for b in r.breaches
         ],
-        "status": "; ".join(f"overeenkomst {r.agreement_id}: {_LEVEL_NL[r.status]}" for r in rows)
+        "status": "; ".join(f"overeenkomst {r.agreement_id}: {Level(r.status).label}" for r in rows)
         or "geen overeenkomst",
     }
 
 
-_LEVEL_NL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
-
-
 def _front_matter(
-    convert: Callable[[str, dict[str, Any]], bytes], front: dict[str, Any], parts: list[Part]
-) -> bytes:
-    """Cover and contents; rendered again if the contents moved the page numbers."""
+    convert: Callable[[str, dict[str, Any]], bytes],
+    front: dict[str, Any],
+    chapters: list[Chapter],
+) -> tuple[bytes, list[int]]:
+    """Cover and contents, and each chapter's first page (counted from 1); rendered again
+    if the contents moved the page numbers."""
+    lengths = [page_count(c.pdf) for c in chapters]
     guess = 2
     for _ in range(3):
-        page = guess + 1
-        for part in parts:
-            part.page = page
-            page += len(PdfReader(io.BytesIO(part.pdf)).pages)
+        starts = [guess + 1 + sum(lengths[:i]) for i in range(len(chapters))]
         contents = [{"title": "Inhoud", "page": 2}] + [
-            {"title": p.title, "page": p.page} for p in parts
+            {"title": c.title, "page": start} for c, start in zip(chapters, starts, strict=True)
         ]
-        pdf = convert("cover", {**front, "contents": contents})
-        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        pdf = convert("dossier_cover", {**front, "contents": contents})
+        pages = page_count(pdf)
         if pages == guess:
-            return pdf
+            return pdf, starts
         guess = pages
     raise Conflict("the table of contents does not settle on a page count")
 
 
 def _manifest(
-    reference: str, now: datetime, parts: list[Part], rows: list[legal.Row]
+    reference: str,
+    now: datetime,
+    chapters: list[Chapter],
+    pages: list[int],
+    rows: list[integrity.Row],
 ) -> dict[str, Any]:
     return {
         "dossier": {"case": reference, "made_at": now.isoformat(), "generator": GENERATOR},
         "parts": [
-            {"title": p.title, "page": p.page, "sha256": hashlib.sha256(p.pdf).hexdigest()}
-            for p in parts
+            {"title": c.title, "page": page, "sha256": hashlib.sha256(c.pdf).hexdigest()}
+            for c, page in zip(chapters, pages, strict=True)
         ],
-        "status": {str(r.agreement_id): r.status for r in rows},
+        "status": {str(r.agreement_id): str(r.status) for r in rows},
     }
-
-
-def _merge(
-    cover: bytes, parts: list[Part], reference: str, manifest: dict[str, Any], now: datetime
-) -> bytes:
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(cover)), import_outline=False)
-    writer.add_outline_item(title="Voorblad", page_number=0)
-    writer.add_outline_item(title="Inhoud", page_number=1)
-    for part in parts:
-        first = len(writer.pages)
-        # Rebuilt page by page: the parts' own seals, forms and links must not come along.
-        writer.append(PdfReader(io.BytesIO(rebuild_pdf(part.pdf, max_pages=10_000))))
-        parent = writer.add_outline_item(title=part.title, page_number=first)
-        for title, page in part.children:
-            writer.add_outline_item(title=title, page_number=first + page, parent=parent)
-        if part.stamp:
-            for number in range(first, len(writer.pages)):
-                _stamp(writer, number)
-        if part.attach_as:
-            writer.add_attachment(part.attach_as, part.pdf)
-    writer.page_mode = "/UseOutlines"
-    writer.add_metadata(
-        {
-            "/Title": f"Procesdossier {reference}",
-            "/Subject": f"Procesdossier van traject {reference}",
-            "/Producer": "agreements dossier",
-            "/CaseReference": reference,
-            "/CreationDate": now.strftime("D:%Y%m%d%H%M%SZ"),
-        }
-    )
-    data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
-    writer.add_attachment("dossier.json", data)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _stamp(writer: PdfWriter, number: int) -> None:
-    box = writer.pages[number].mediabox
-    note = FreeText(
-        text="NIET ONDERTEKEND",
-        rect=(
-            float(box.left) + 40,
-            float(box.top) - 40,
-            float(box.left) + 260,
-            float(box.top) - 12,
-        ),
-        bold=True,
-        font_size="16pt",
-        font_color="c00000",
-        border_color="c00000",
-    )
-    note[NameObject("/F")] = NumberObject(AnnotationFlag.PRINT)
-    writer.add_annotation(number, note)
 
 
 def _register(
@@ -390,6 +191,7 @@ def _register(
     merged: bytes,
     sealed: bytes,
     manifest: dict[str, Any],
+    templates_sha256: str,
     actor: Actor,
     now: datetime,
 ) -> None:
@@ -425,10 +227,10 @@ def _register(
             status=DocumentStatus.READY,
             template_name=GENERATOR,
             template_version=GENERATOR_VERSION,
-            template_sha256=_templates_digest(),
+            template_sha256=templates_sha256,
             data=manifest,
             pdf_sha256=unsealed_digest,
-            pages=len(PdfReader(io.BytesIO(sealed)).pages),
+            pages=page_count(sealed),
             created_by=actor.label,
             created_at=now,
             finished_at=now,
@@ -448,110 +250,3 @@ def _register(
             now=now,
             detail={"case": case_id, "sealed_sha256": digest, "parts": len(manifest["parts"])},
         )
-
-
-# The dossier's pages are generated, not chosen by coordinators: their layout lives here,
-# in the house style of the default templates, and is rendered like any template.
-
-
-def _cover() -> Any:
-    doc = new_document("Procesdossier")
-    doc.add_paragraph("Procesdossier", style="Title")
-    doc.add_paragraph("Traject {{ case.reference }}")
-    facts = table(doc, ["Onderwerp", "Gegevens"], [5, 11])
-    row(facts, "Huurder", "{{ tenant }}")
-    row(facts, "Adres", "{{ address }}")
-    row(facts, "Samengesteld op", "{{ made_at|datumtijd }}")
-    row(facts, "Samengesteld door", "{{ made_by }}")
-    doc.add_paragraph(
-        "Dit dossier is samengesteld en als geheel elektronisch verzegeld door "
-        "{{ organisation.name }}. Elk onderdeel heeft een bladwijzer. Ondertekende documenten "
-        "zitten er ook als bijlage in, zodat u hun eigen zegel apart kunt controleren. "
-        "Zorgnotities maken nooit deel uit van dit dossier."
-    )
-    doc.add_page_break()  # type: ignore[no-untyped-call]
-    doc.add_heading("Inhoud", level=1)
-    contents = table(doc, ["Onderdeel", "Pagina"], [13, 3])
-    row(contents, "{%tr for part in contents %}")
-    row(contents, "{{ part.title }}", "{{ part.page }}")
-    row(contents, "{%tr endfor %}")
-    return doc
-
-
-def _findings_page() -> Any:
-    doc = new_document("Tekortkomingen en waarschuwingen")
-    doc.add_paragraph("Tekortkomingen en waarschuwingen", style="Title")
-    doc.add_paragraph("Stand op {{ made_at|datum }}: {{ status }}.")
-    bullets(doc, "findings", "{{ item }}")
-    doc.add_heading("Vergelijkingen tussen overeenkomst, traject, huurovereenkomst en vonnis", 1)
-    grid = table(doc, ["Wat", "Uitkomst", "Toelichting"], [6, 3, 7])
-    row(grid, "{%tr for c in comparisons %}")
-    row(grid, "{{ c.subject }}", "{{ c.outcome }}", "{{ c.detail }}")
-    row(grid, "{%tr endfor %}")
-    doc.add_heading("Afspraken niet nagekomen (volgens de evaluaties)", level=1)
-    grid = table(doc, ["Evaluatie", "Gepland op", "Gehouden op"], [4, 6, 6])
-    row(grid, "{%tr for b in breaches %}")
-    row(grid, "{{ b.review }}", "{{ b.due|datum }}", "{{ b.held }}")
-    row(grid, "{%tr endfor %}")
-    return doc
-
-
-def _judgment_page() -> Any:
-    doc = new_document("Vonnis")
-    doc.add_paragraph("Het ontruimingsvonnis", style="Title")
-    doc.add_paragraph("{%p for j in judgments %}")
-    facts = table(doc, ["Onderwerp", "Gegevens"], [5, 11])
-    for label, value in [
-        ("Rechtbank", "{{ j.court }}"),
-        ("Zaaknummer", "{{ j.case_number }}"),
-        ("Datum vonnis", "{{ j.date|datum }}"),
-        ("Betekend op", "{{ j.served }}"),
-        ("ECLI", "{{ j.ecli }}"),
-        ("Gekoppeld aan de overeenkomst", "{{ j.linked }}"),
-        ("Beslissing", "{{ j.decision }}"),
-        ("Voorwaarden voor opschorting", "{{ j.conditions }}"),
-    ]:
-        row(facts, label, value)
-    doc.add_paragraph("")
-    doc.add_paragraph("{%p endfor %}")
-    return doc
-
-
-def _audit_page() -> Any:
-    doc = new_document("Auditfragment")
-    doc.add_paragraph("Auditfragment", style="Title")
-    doc.add_paragraph(
-        "Wat er in dit traject is gedaan, uit het auditlog van {{ organisation.name }} (een "
-        "keten van hashes die wijzigen en weglaten zichtbaar maakt). Leesacties zijn "
-        "weggelaten.{% if cut %} Alleen de laatste handelingen staan hier.{% endif %}"
-    )
-    grid = table(doc, ["Tijdstip", "Wie", "Handeling", "Onderwerp"], [3.5, 3.5, 5, 4])
-    row(grid, "{%tr for e in entries %}")
-    row(grid, "{{ e.at|datumtijd }}", "{{ e.actor }}", "{{ e.action }}", "{{ e.subject }}")
-    row(grid, "{%tr endfor %}")
-    return doc
-
-
-_LAYOUTS = {
-    "cover": _cover,
-    "findings": _findings_page,
-    "judgment": _judgment_page,
-    "audit": _audit_page,
-}
-
-
-@cache
-def _template(name: str) -> bytes:
-    out = io.BytesIO()
-    _LAYOUTS[name]().save(out)
-    return out.getvalue()
-
-
-@cache
-def _templates_digest() -> str:
-    """Identifies the layouts by their text (a saved DOCX holds the time it was saved)."""
-    digest = hashlib.sha256()
-    for name in sorted(_LAYOUTS):
-        with zipfile.ZipFile(io.BytesIO(_template(name))) as docx:
-            digest.update(docx.read("word/document.xml"))
-    return digest.hexdigest()

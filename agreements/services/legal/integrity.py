@@ -1,15 +1,15 @@
-"""The link-integrity report: is every live agreement linked, matching, signed, sealed, on time."""
+"""The link-integrity report: is every live agreement linked, matching, signed, sealed, on time.
+
+The checks and their levels are the domain's (agreements.domain.legal); this module reads
+the records for them in a fixed handful of queries, checks the seals, filters and sorts."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -25,81 +25,27 @@ from agreements.db.models import (
     SignatureRequest,
     TenancyContract,
 )
+from agreements.domain import legal as rules
 from agreements.domain.enums import AgreementStatus, DocumentStatus, FinishStatus, RequestStatus
 from agreements.domain.enums import ReviewOutcome as Outcome
 from agreements.domain.errors import ValidationFailed
+from agreements.domain.legal import Breach, JudgmentLevel, Level, Row, SealState
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.scope import restrict_to_visible
-from signing.certs import load_pkcs12_certificate
+from agreements.services.signatures.seal import _our_certificate as our_certificate
 from signing.verify import verify_pdf
-from templates.filters import datum
 
-LEVELS = ("ok", "warning", "problem")
-JUDGMENT_LEVELS = ("none", "ok", "warning", "alarm")
-SEALS = ("valid", "intact", "not_sealed", "no_document", "invalid")
+__all__ = ["JUDGMENT_LEVELS", "LEVELS", "Filters", "Row", "SealCheck", "integrity_report"]
+
+LEVELS = tuple(Level)
+JUDGMENT_LEVELS = tuple(JudgmentLevel)
+SEALS = tuple(SealState)
 LIVE = (AgreementStatus.ACTIVE, AgreementStatus.OUT_FOR_SIGNATURE)
 SealCheck = Literal["full", "stored"]
 _CHUNK = 1000  # ids per IN list: well under every driver's parameter limit
 _REQUIRED = (RequestStatus.PENDING, RequestStatus.SIGNED, RequestStatus.DECLINED)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One check that two records say the same; outcome: gelijk, verschilt or niet mogelijk."""
-
-    subject: str
-    outcome: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Breach:
-    review_number: int
-    due_date: date
-    held_date: date | None
-
-
-@dataclass
-class Row:
-    """One agreement as legal staff see it; `findings` say in Dutch what needs attention."""
-
-    case_id: int
-    case_reference: str
-    tenant_name: str
-    agreement_id: int
-    agreement_status: str
-    contract_linked: bool = False
-    contract_number: str | None = None
-    contract_address: str | None = None
-    judgment_linked: bool = False
-    judgment_court: str | None = None
-    judgment_case_number: str | None = None
-    judgment_date: date | None = None
-    judgment_served_date: date | None = None
-    judgment_ecli: str | None = None
-    judgment_age_days: int | None = None
-    judgment_age_months: int | None = None
-    judgment_level: str = "none"
-    address_match: bool | None = None
-    name_match: bool | None = None
-    comparisons: list[Comparison] = field(default_factory=list)
-    version_id: int | None = None
-    version_number: int | None = None
-    signatures_required: int = 0
-    signatures_signed: int = 0
-    signatures_complete: bool = False
-    seal: str = "no_document"
-    reviews_overdue: int = 0
-    breaches: list[Breach] = field(default_factory=list)
-    status: str = "ok"
-    findings: list[str] = field(default_factory=list)
-
-    def flag(self, level: str, text: str) -> None:
-        self.findings.append(text)
-        if LEVELS.index(level) > LEVELS.index(self.status):
-            self.status = level
 
 
 @dataclass(frozen=True)
@@ -117,7 +63,7 @@ class Filters:
 
 
 SORT_KEYS: dict[str, Callable[[Row], Any]] = {
-    "status": lambda r: LEVELS.index(r.status),
+    "status": lambda r: LEVELS.index(Level(r.status)),
     "case_reference": lambda r: r.case_reference,
     "tenant_name": lambda r: r.tenant_name.casefold(),
     "agreement_id": lambda r: r.agreement_id,
@@ -125,11 +71,11 @@ SORT_KEYS: dict[str, Callable[[Row], Any]] = {
     "contract_number": lambda r: r.contract_number,
     "judgment_date": lambda r: r.judgment_date,
     "judgment_age_days": lambda r: r.judgment_age_days,
-    "judgment_level": lambda r: JUDGMENT_LEVELS.index(r.judgment_level),
+    "judgment_level": lambda r: JUDGMENT_LEVELS.index(JudgmentLevel(r.judgment_level)),
     "address_match": lambda r: r.address_match,
     "name_match": lambda r: r.name_match,
     "signatures": lambda r: (r.signatures_signed, r.signatures_required),
-    "seal": lambda r: SEALS.index(r.seal),
+    "seal": lambda r: SEALS.index(SealState(r.seal)),
     "reviews_overdue": lambda r: r.reviews_overdue,
     "breaches": lambda r: len(r.breaches),
     "findings": lambda r: len(r.findings),
@@ -158,18 +104,19 @@ def integrity_report(
         authorize(actor, Action.READ, resource)
     authorize(actor, Action.READ, Resource.REVIEW)
     today = now.astimezone(deps.settings.zone).date()
+    age = rules.JudgmentAge.of(deps.settings.judgment_age_months)
     seals = _Seals(deps, store or BlobStore(deps.settings.effective_storage_dir), seal_check)
     with deps.db() as session:
         base = _base_query(actor, filters)
-        rows = [_row(r, today, deps.settings.judgment_age_months) for r in session.execute(base)]
+        rows = [_row(r, today, age) for r in session.execute(base)]
         ids = base.with_only_columns(Agreement.id, maintain_column_froms=True).order_by(None)
-        by_id = {r.agreement_id: r for r in rows}
-        _add_reviews(session, ids, by_id, today)
+        _add_reviews(session, ids, {r.agreement_id: r for r in rows}, today)
         versions = _current_versions(session, ids)
-        data = _version_facts(session, [v[0] for v in versions.values()])
+        facts = _version_facts(session, [v[0] for v in versions.values()])
     for done, row in enumerate(rows, start=1):
-        _check_document(row, versions.get(row.agreement_id), data, seals)
-        _summarise(row)
+        rules.check_reviews(row)
+        rules.check_document(row, facts.version(versions.get(row.agreement_id)), seals.check)
+        rules.summarise(row)
         if on_progress is not None:
             on_progress(done, len(rows))
     rows = [r for r in rows if _kept(r, filters)]
@@ -214,115 +161,33 @@ def _base_query(actor: Actor, filters: Filters) -> Select[Any]:
     return restrict_to_visible(query, Agreement.case_id, actor).order_by(Agreement.id)
 
 
-def _row(r: Any, today: date, age_months: list[int]) -> Row:
+def _row(r: Any, today: Any, age: rules.JudgmentAge) -> Row:
+    """The agreement's records on a row, with the findings of its links and addresses."""
     tenant, contract, judgment = r.Person, r.TenancyContract, r.EvictionJudgment
     row = Row(r.case_id, r.reference or str(r.case_id), tenant.name, r.id, r.status.value)
-    if r.status is AgreementStatus.DRAFT:
-        row.flag("warning", "De overeenkomst is nog een concept.")
-    if contract is None:
-        row.flag("problem", "Er is geen huurovereenkomst gekoppeld.")
-    else:
+    leased = None
+    if contract is not None:
         row.contract_linked, row.contract_number = True, contract.contract_number
-        row.contract_address = _address(contract.street, contract.house_number, contract.postcode)
-        if contract.case_id != r.case_id:
-            row.flag("problem", "De gekoppelde huurovereenkomst hoort bij een ander traject.")
-    if judgment is None:
-        row.flag("problem", "Er is geen ontruimingsvonnis gekoppeld.")
-    else:
+        leased = (contract.street, contract.house_number, contract.postcode)
+        row.contract_address = rules.address_text(*leased)
+    if judgment is not None:
         row.judgment_linked, row.judgment_court = True, judgment.court
         row.judgment_case_number, row.judgment_ecli = judgment.case_number, judgment.ecli
         row.judgment_date, row.judgment_served_date = judgment.judgment_date, judgment.served_date
-        if judgment.case_id != r.case_id:
-            row.flag("problem", "Het gekoppelde vonnis hoort bij een ander traject.")
-        _judgment_age(row, judgment.judgment_date, today, sorted(age_months))
-    _compare_addresses(row, (r.street, r.house_number, r.postcode), tenant, contract)
-    # The judgment names the tenant only in its free text; there is no field to compare.
-    row.comparisons.append(
-        Comparison("naam huurder in vonnis", "niet mogelijk", "het vonnis heeft geen naamveld")
+    rules.check_links(
+        row,
+        draft=r.status is AgreementStatus.DRAFT,
+        contract_case_id=contract.case_id if contract is not None else None,
+        judgment_case_id=judgment.case_id if judgment is not None else None,
+        today=today,
+        age=age,
     )
+    home = (tenant.street, tenant.house_number, tenant.postcode)
+    rules.compare_addresses(row, (r.street, r.house_number, r.postcode), home, leased)
     return row
 
 
-def _judgment_age(row: Row, given: date, today: date, months: list[int]) -> None:
-    age = relativedelta(today, given)
-    row.judgment_age_days = (today - given).days
-    row.judgment_age_months = age.years * 12 + age.months
-    warn, alarm = (months[0], months[-1]) if months else (9, 11)
-    when = f"Het vonnis van {datum(given)} is {row.judgment_age_months} maanden oud"
-    if row.judgment_age_months >= alarm:
-        row.judgment_level = "alarm"
-        row.flag(
-            "problem",
-            f"{when}: ongeveer een jaar na het vonnis is uitvoeren in beginsel misbruik van "
-            "recht. Overleg met de corporatie over een nieuw vonnis.",
-        )
-    elif row.judgment_age_months >= warn:
-        row.judgment_level = "warning"
-        row.flag("warning", f"{when}: let op, na ongeveer een jaar is het niet meer bruikbaar.")
-    else:
-        row.judgment_level = "ok"
-
-
-def normal_text(value: str | None) -> str:
-    """Case, accents, punctuation and spacing do not make two names or streets differ."""
-    text = unicodedata.normalize("NFKD", value or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
-def normal_address(street: str | None, number: str | None, postcode: str | None) -> str:
-    return "|".join(
-        [
-            normal_text(street),
-            re.sub(r"[\s\-./]+", "", (number or "").casefold()),
-            re.sub(r"\s+", "", (postcode or "").upper()),
-        ]
-    )
-
-
-Address = tuple[str | None, str | None, str | None]  # street, house number, postcode
-
-
-def _address(street: str | None, number: str | None, postcode: str | None) -> str:
-    return f"{street or ''} {number or ''}, {postcode or ''}".strip(" ,")
-
-
-def _compare(row: Row, subject: str, left: Address, right: Address) -> bool:
-    same = normal_address(*left) == normal_address(*right)
-    detail = "" if same else f"{_address(*left)} / {_address(*right)}"
-    row.comparisons.append(Comparison(subject, "gelijk" if same else "verschilt", detail))
-    return same
-
-
-def _same_text(row: Row, subject: str, said: str, known: str | None) -> bool:
-    same = normal_text(said) == normal_text(known)
-    detail = "" if same else f"{said} / {known}"
-    row.comparisons.append(Comparison(subject, "gelijk" if same else "verschilt", detail))
-    return same
-
-
-def _compare_addresses(row: Row, case: Address, tenant: Person, contract: Any) -> None:
-    subject = "adres traject en huurovereenkomst"
-    if contract is None:
-        row.comparisons.append(Comparison(subject, "niet mogelijk", "geen huurovereenkomst"))
-        return
-    leased = (contract.street, contract.house_number, contract.postcode)
-    if not _compare(row, subject, case, leased):
-        row.flag(
-            "problem",
-            f"Het adres van het traject ({_address(*case)}) verschilt van het adres in de "
-            f"huurovereenkomst ({_address(*leased)}).",
-        )
-    home = (tenant.street, tenant.house_number, tenant.postcode)
-    if tenant.street and not _compare(row, "adres huurder en huurovereenkomst", home, leased):
-        row.flag(
-            "warning",
-            f"Het adres van de huurder ({_address(*home)}) verschilt van het adres in de "
-            f"huurovereenkomst ({_address(*leased)}).",
-        )
-
-
-def _add_reviews(session: Session, ids: Select[Any], rows: dict[int, Row], today: date) -> None:
+def _add_reviews(session: Session, ids: Select[Any], rows: dict[int, Row], today: Any) -> None:
     overdue = and_(Review.held_date.is_(None), Review.due_date < today)
     query = (
         select(Review.agreement_id, Review.number, Review.due_date, Review.held_date, overdue)
@@ -335,19 +200,6 @@ def _add_reviews(session: Session, ids: Select[Any], rows: dict[int, Row], today
             row.reviews_overdue += 1
         else:
             row.breaches.append(Breach(number, due, held_on))
-    for row in rows.values():
-        if row.reviews_overdue:
-            row.flag(
-                "warning",
-                f"{row.reviews_overdue} evaluatie(s) te laat: de vervaldatum is voorbij en er "
-                "is geen evaluatie vastgelegd.",
-            )
-        for breach in row.breaches:
-            held = datum(breach.held_date) if breach.held_date else "onbekende datum"
-            row.flag(
-                "warning",
-                f"Afspraken niet nagekomen volgens evaluatie {breach.review_number} van {held}.",
-            )
 
 
 # agreement id -> (version id, number, finish status, sealed sha256)
@@ -385,6 +237,14 @@ class _Facts:
     required: dict[int, int] = field(default_factory=dict)
     signed: dict[int, int] = field(default_factory=dict)
 
+    def version(self, current: Current | None) -> rules.Version | None:
+        if current is None:
+            return None
+        vid, number, finish, sealed = current
+        required, signed = self.required.get(vid, 0), self.signed.get(vid, 0)
+        data = self.data.get(vid) or {}
+        return rules.Version(vid, number, finish, sealed, required, signed, data)
+
 
 def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(items), _CHUNK):
@@ -416,110 +276,29 @@ class _Seals:
 
     def __init__(self, deps: Deps, store: BlobStore, mode: SealCheck) -> None:
         self.store, self.mode = store, mode
-        self.cache: dict[str, tuple[str, str]] = {}
+        self.cache: dict[str, tuple[SealState, str]] = {}
         path = deps.settings.effective_seal_pkcs12
         password = deps.settings.effective_seal_password
-        self.trusted = [load_pkcs12_certificate(path, password)] if path.exists() else []
+        self.trusted = [our_certificate(path, password)] if path.exists() else []
 
-    def check(self, digest: str) -> tuple[str, str]:
+    def check(self, digest: str) -> tuple[SealState, str]:
         if digest not in self.cache:
             self.cache[digest] = self._check(digest)
         return self.cache[digest]
 
-    def _check(self, digest: str) -> tuple[str, str]:
+    def _check(self, digest: str) -> tuple[SealState, str]:
         try:
             pdf = self.store.get(digest)  # refuses a file whose bytes no longer match
         except (OSError, ValueError):
-            return "invalid", "het verzegelde bestand ontbreekt of is beschadigd"
+            return SealState.INVALID, "het verzegelde bestand ontbreekt of is beschadigd"
         if self.mode == "stored":
-            return "intact", ""
+            return SealState.INTACT, ""
         report = verify_pdf(pdf, trusted_certs=self.trusted, known_hash=digest.__eq__)
-        return ("valid", "") if report.ok else ("invalid", report.reason_nl)
-
-
-def _check_document(row: Row, current: Current | None, facts: _Facts, seals: _Seals) -> None:
-    live = row.agreement_status != AgreementStatus.DRAFT.value
-    active = row.agreement_status == AgreementStatus.ACTIVE.value
-    if current is None:
-        row.flag("problem" if active else "warning", "Er is nog geen document van de overeenkomst.")
-        row.comparisons.append(Comparison("naam huurder in overeenkomst", "niet mogelijk"))
-        return
-    version_id, number, finish, sealed = current
-    row.version_id, row.version_number = version_id, number
-    row.signatures_required = facts.required.get(version_id, 0)
-    row.signatures_signed = facts.signed.get(version_id, 0)
-    row.signatures_complete = 0 < row.signatures_required == row.signatures_signed
-    _compare_document(row, facts.data.get(version_id) or {})
-    if not row.signatures_required:
-        row.seal = "not_sealed"
-        if live:
-            row.flag("problem", f"Versie {number} is niet ter ondertekening verstuurd.")
-    elif not row.signatures_complete:
-        row.seal = "not_sealed"
-        row.flag(
-            "problem" if active else "warning",
-            f"Versie {number} is nog niet door iedereen ondertekend: "
-            f"{row.signatures_signed} van {row.signatures_required} handtekeningen.",
-        )
-    elif finish is not FinishStatus.DONE or sealed is None:
-        row.seal = "not_sealed"
-        row.flag(
-            "warning", f"Versie {number} is ondertekend maar nog niet verzegeld ({finish.label})."
-        )
-    else:
-        row.seal, reason = seals.check(sealed)
-        if row.seal == "invalid":
-            row.flag("problem", f"Het zegel van versie {number} is niet geldig: {reason}")
-
-
-def _compare_document(row: Row, data: dict[str, Any]) -> None:
-    """What the agreement's text says against what the records say now."""
-    named = str((data.get("tenant") or {}).get("name", ""))
-    subject = "naam huurder in overeenkomst"
-    if not named:  # a template that does not name the tenant: nothing to compare
-        row.comparisons.append(Comparison(subject, "niet mogelijk", "geen naam in het document"))
-    elif not _same_text(row, subject, named, row.tenant_name):
-        row.flag(
-            "problem",
-            f"De naam van de huurder in de overeenkomst ({named}) verschilt van de naam in "
-            f"het dossier ({row.tenant_name}).",
-        )
-    tenancy, judgment = data.get("tenancy") or {}, data.get("judgment") or {}
-    if row.contract_linked and tenancy:
-        said = str(tenancy.get("contract_number", ""))
-        if not _same_text(row, "huurovereenkomst in overeenkomst", said, row.contract_number):
-            row.flag(
-                "problem",
-                f"De overeenkomst noemt huurovereenkomst {said}, maar gekoppeld is "
-                f"{row.contract_number}.",
-            )
-        said = f"{tenancy.get('address', '')}, {tenancy.get('postal_code', '')}"
-        if not _same_text(row, "adres in overeenkomst", said, row.contract_address):
-            row.flag(
-                "problem",
-                f"De overeenkomst noemt het adres {said}, maar de huurovereenkomst "
-                f"{row.contract_address}.",
-            )
-    if row.judgment_linked and judgment:
-        said = str(judgment.get("case_number", ""))
-        if not _same_text(row, "vonnis in overeenkomst", said, row.judgment_case_number):
-            row.flag(
-                "problem",
-                f"De overeenkomst noemt het vonnis met zaaknummer {said}, maar gekoppeld is "
-                f"{row.judgment_case_number}.",
-            )
-
-
-def _summarise(row: Row) -> None:
-    """Match flags: None when no comparison of that kind was possible."""
-    for attribute, prefix in (("address_match", "adres"), ("name_match", "naam")):
-        done = [c for c in row.comparisons if c.subject.startswith(prefix)]
-        done = [c for c in done if c.outcome != "niet mogelijk"]
-        setattr(row, attribute, all(c.outcome == "gelijk" for c in done) if done else None)
+        return (SealState.VALID, "") if report.ok else (SealState.INVALID, report.reason_nl)
 
 
 def _kept(row: Row, f: Filters) -> bool:
-    if f.only_problems and row.status != "problem":
+    if f.only_problems and row.status != Level.PROBLEM:
         return False
     if f.status and row.status not in f.status:
         return False

@@ -30,6 +30,7 @@ from agreements.domain.enums import (
     RequestStatus,
     ReviewOutcome,
 )
+from agreements.domain.legal import judgment_age_reminders
 from agreements.settings import Settings
 
 K = ReminderKind
@@ -185,9 +186,7 @@ def tenancy_rules(session: Session, s: Settings, since: date, today: date) -> It
 
 
 def judgment_rules(session: Session, s: Settings, since: date, today: date) -> Iterator[Candidate]:
-    for months, kind in zip(
-        sorted(s.judgment_age_months), (K.JUDGMENT_AGE_9, K.JUDGMENT_AGE_11), strict=False
-    ):
+    for months, kind in judgment_age_reminders(s.judgment_age_months):
         # Month arithmetic is not invertible at month ends: widen by three days, then check.
         query = select(
             EvictionJudgment.id, EvictionJudgment.case_id, EvictionJudgment.judgment_date

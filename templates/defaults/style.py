@@ -1,0 +1,131 @@
+"""The house style of the default templates: page, header, footer, tables, lists, signatures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+FIXED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
+ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+ADDRESS = (
+    "{{ organisation.name }} · {{ organisation.address }} · {{ organisation.postal_code }} "
+    "{{ organisation.city }} · {{ organisation.phone }} · {{ organisation.email }}"
+)
+
+
+def new_document(title: str) -> DocumentObject:
+    """An A4 document with the house style, a header with title and case, a paged footer."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin, section.bottom_margin = Cm(2.8), Cm(2.5)
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = "Calibri", Pt(11)
+    normal.paragraph_format.space_after = Pt(6)
+    for name, size in (("Title", 20), ("Heading 1", 14), ("Heading 2", 12)):
+        style = doc.styles[name]
+        style.font.name, style.font.size, style.font.color.rgb = "Calibri", Pt(size), ACCENT
+    doc.core_properties.title = title
+    doc.core_properties.language = "nl-NL"
+    doc.core_properties.author = doc.core_properties.last_modified_by = ""
+    doc.core_properties.created = doc.core_properties.modified = FIXED_TIME
+    doc.core_properties.revision = 1
+
+    header = section.header.paragraphs[0]
+    header.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT)
+    header.add_run("{{ organisation.name }}").bold = True
+    header.add_run(f"\t{title}")
+    second = section.header.add_paragraph("\tKenmerk: {{ case.reference }}")
+    second.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT)
+    _bottom_border(second)
+
+    footer = section.footer.paragraphs[0]
+    footer.add_run(ADDRESS).font.size = Pt(8)
+    pages = section.footer.add_paragraph()
+    pages.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT)
+    pages.add_run("\tPagina ")
+    _field(pages, "PAGE")
+    pages.add_run(" van ")
+    _field(pages, "NUMPAGES")
+    return doc
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    # Word and LibreOffice fill PAGE and NUMPAGES when they lay the document out.
+    for kind, text in (("begin", None), (None, f" {instruction} "), ("separate", None)):
+        run = paragraph.add_run()
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+    paragraph.add_run("1")
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    paragraph.add_run()._r.append(end)
+
+
+def _bottom_border(paragraph: Paragraph) -> None:
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "4"), ("w:color", "1F4E79")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def table(doc: DocumentObject, header: list[str], widths: list[float]) -> Table:
+    """A grid table with a bold header row, repeated on every page."""
+    grid: Table = doc.add_table(rows=1, cols=len(header))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(grid.rows[0].cells, header, strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+    repeat = OxmlElement("w:tblHeader")
+    grid.rows[0]._tr.get_or_add_trPr().append(repeat)
+    # LibreOffice lays out by the grid columns, Word by the cell widths: set both.
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+    return grid
+
+
+def row(grid: Table, *cells: str) -> None:
+    """A table row; a single `{%tr ... %}` cell is a docxtpl row tag."""
+    new = grid.add_row()  # type: ignore[no-untyped-call]
+    for cell, text in zip(new.cells, cells, strict=False):
+        cell.text = text
+
+
+def bullets(doc: DocumentObject, loop: str, item: str) -> None:
+    """A bulleted list made by a docxtpl paragraph loop."""
+    doc.add_paragraph(f"{{%p for item in {loop} %}}")
+    doc.add_paragraph(item, style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+
+
+def signature_block(doc: DocumentObject, rows: list[tuple[str, str]]) -> None:
+    """Signature rows: (role label, name and position); tags pass through as row tags."""
+    grid = table(doc, ["Partij", "Naam en functie", "Datum", "Handtekening"], [3.5, 6, 2.5, 4])
+    for label, name in rows:
+        if label.startswith("{%tr"):
+            row(grid, label)
+        else:
+            row(grid, label, name, "", "")
+            grid.rows[-1].height = Cm(1.6)
