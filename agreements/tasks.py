@@ -18,8 +18,8 @@ from agreements.domain.policy import Actor
 from agreements.services.access import accounts as auth
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
-from agreements.services.documents import documents
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.documents.render import render_version, unfinished
 from agreements.services.legal import dossier
 from agreements.services.legal import jobs as dossier_jobs
 from agreements.services.legal.jobs import DossierJob
@@ -27,7 +27,7 @@ from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.queue import Job, NoQueue
 from agreements.services.reminders import sweep as reminders
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import mails, seal
 from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
 from templates.errors import DocumentError
@@ -91,7 +91,7 @@ def _now() -> datetime:
 def render_document(version_id: int) -> str:
     """Render one document version; the database says whether it is still to do."""
     rt = runtime()
-    status = documents.render_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
+    status = render_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
     return status.value
 
 
@@ -123,7 +123,7 @@ def finish_document(version_id: int) -> str:
     """Seal a fully signed version once. Its signed copies were queued with the seal, one
     e-mail per party: the mail queue sends them, each retried on its own."""
     rt = runtime()
-    status = finishing.finish_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
+    status = seal.finish_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
     if status is FinishStatus.DONE:
         deliver_mail()
     return status.value
@@ -132,7 +132,7 @@ def finish_document(version_id: int) -> str:
 @huey.task(retries=5, retry_delay=30, name="signing.declined")  # type: ignore[untyped-decorator]
 def notify_declined(request_id: int) -> None:
     rt = runtime()
-    found = finishing.declined_mail(request_id, deps=rt.deps)
+    found = mails.declined_mail(request_id, deps=rt.deps)
     if found is not None:
         mail.send(rt.deps.settings, replace(found[1], to=found[0]))
 
@@ -157,7 +157,7 @@ def after_signing(outcome: signing.Outcome) -> None:
 @huey.periodic_task(crontab(minute="*/5"), name="documents.recover")  # type: ignore[untyped-decorator]
 def recover_documents() -> None:
     """Re-enqueue renders and seals the queue lost; the database says what is unfinished."""
-    render, finish = documents.unfinished(deps=runtime().deps, now=_now())
+    render, finish = unfinished(deps=runtime().deps, now=_now())
     for version_id in render:
         render_document(version_id)
     for version_id in finish:

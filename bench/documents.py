@@ -6,7 +6,7 @@ unless something crashed. Every LibreOffice it starts lives under one temporary 
 gone when it ends (checked at the end).
 
 What is measured
-- The service: `documents.request_document` + `documents.render_version` on a SQLite file in a
+- The service: `requesting.request_document` + `rendering.render_version` on a SQLite file in a
   temporary folder (the demo case, its agreement with the payment arrangement as annex), with
   a `DocumentEngine` whose converter is a `ConverterPool`. Per-stage times are taken by timing
   the pipeline's own calls to `render_docx`, `converter.convert` and `assemble`.
@@ -58,7 +58,9 @@ from agreements.domain.enums import DocumentStatus, Role
 from agreements.domain.policy import Actor
 from agreements.services import demo
 from agreements.services.context import Deps
-from agreements.services.documents import documents as service
+from agreements.services.documents import read as reading
+from agreements.services.documents import render as rendering
+from agreements.services.documents import request as requesting
 from agreements.services.documents.engine import DocumentEngine
 from agreements.settings import Settings
 from templates.assemble import Annex
@@ -187,7 +189,7 @@ class StageClock:
 
     @contextlib.contextmanager
     def installed(self, engine: DocumentEngine) -> Iterator[None]:
-        original_render, original_assemble = service.render_docx, service.assemble
+        original_render, original_assemble = rendering.render_docx, rendering.assemble
         pool = engine.converter
 
         def render(template_bytes: bytes, data: Any, **limits: Any) -> bytes:
@@ -203,13 +205,13 @@ class StageClock:
             def __init__(self, clock: StageClock) -> None:
                 self.convert = clock.timed("convert", pool.convert)
 
-        service.render_docx = self.timed("render", render)  # type: ignore[assignment]
-        service.assemble = self.timed("assemble", assemble)  # type: ignore[assignment]
+        rendering.render_docx = self.timed("render", render)  # type: ignore[assignment]
+        rendering.assemble = self.timed("assemble", assemble)  # type: ignore[assignment]
         engine._converter = TimedConverter(self)  # type: ignore[assignment]
         try:
             yield
         finally:
-            service.render_docx, service.assemble = original_render, original_assemble
+            rendering.render_docx, rendering.assemble = original_render, original_assemble
             engine._converter = pool
 
 
@@ -224,15 +226,15 @@ class Service:
 
     def request(self, engine: DocumentEngine, subject: str = "agreement") -> int:
         subject_id = self.agreement_id if subject == "agreement" else self.arrangement_id
-        version = service.request_document(
+        version = requesting.request_document(
             subject, subject_id, deps=self.deps, engine=engine, actor=self.actor, now=now()
         )
         return int(version.id)
 
     def render(self, engine: DocumentEngine, version_id: int) -> None:
-        status = service.render_version(version_id, deps=self.deps, engine=engine, clock=now)
+        status = rendering.render_version(version_id, deps=self.deps, engine=engine, clock=now)
         if status is not DocumentStatus.READY:
-            got, _ = service.get_version(version_id, deps=self.deps, actor=self.actor)
+            got, _ = reading.get_version(version_id, deps=self.deps, actor=self.actor)
             raise RuntimeError(f"version {version_id} failed: {got.error}")
 
 

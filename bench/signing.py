@@ -18,7 +18,7 @@ What is measured
    through LibreOffice, appended, evidence JSON embedded, sealed with pyHanko. Its stages are
    timed where the service calls them. Compared with bare pyHanko (a signer loaded once)
    sealing the same 10-page PDF, run alternately.
-3. `finishing.verify` of the sealed result against `signing.verify.verify_pdf` and bare
+3. `verification.verify` of the sealed result against `signing.verify.verify_pdf` and bare
    pyHanko `validate_pdf_signature` with a validation context made once, run alternately.
 """
 
@@ -77,10 +77,13 @@ from agreements.domain.policy import Actor
 from agreements.services import demo
 from agreements.services.cases import case_file
 from agreements.services.context import Deps
-from agreements.services.documents import documents
+from agreements.services.documents import read as reading
+from agreements.services.documents import render as rendering
+from agreements.services.documents import request as requesting
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import seal as finishing
 from agreements.services.signatures import sign as signing
+from agreements.services.signatures import verification
 from agreements.settings import Settings
 from signing import seal as seal_module
 from signing.certs import ensure_dev_certificate, load_pkcs12_certificate
@@ -297,19 +300,19 @@ def setup(root: Path) -> World:
 
 
 def render(world: World, subject: str, subject_id: int) -> int:
-    version = documents.request_document(
+    version = requesting.request_document(
         subject, subject_id, deps=world.deps, engine=world.engine, actor=COORDINATOR, now=now()
     )
-    status = documents.render_version(version.id, deps=world.deps, engine=world.engine, clock=now)
+    status = rendering.render_version(version.id, deps=world.deps, engine=world.engine, clock=now)
     if status is not DocumentStatus.READY:
-        got, _ = documents.get_version(version.id, deps=world.deps, actor=COORDINATOR)
+        got, _ = reading.get_version(version.id, deps=world.deps, actor=COORDINATOR)
         raise RuntimeError(f"{subject} could not be rendered: {got.error}")
     return version.id
 
 
 def roles_of(world: World, version_id: int) -> tuple[str, ...]:
-    version, _ = documents.get_version(version_id, deps=world.deps, actor=COORDINATOR)
-    return world.engine.catalogue.get(version.template_name, version.template_version).parties
+    version, _ = reading.get_version(version_id, deps=world.deps, actor=COORDINATOR)
+    return signing.signing_roles(version, world.engine)
 
 
 PARTIES = 4  # requests a client signs per version; each version keeps one more pending
@@ -645,7 +648,7 @@ def measure_finish(world: World, plan: Plan) -> Finish:
         version_id, roles_of(world, version_id), deps=world.deps, actor=COORDINATOR, now=now()
     )
     sign_all(world, version_id)
-    version, _ = documents.get_version(version_id, deps=world.deps, actor=COORDINATOR)
+    version, _ = reading.get_version(version_id, deps=world.deps, actor=COORDINATOR)
     assert version.finish_status is FinishStatus.PENDING and version.pdf_sha256
     original = world.engine.store.get(version.pdf_sha256)
     signer = signers.SimpleSigner.load_pkcs12_data(
@@ -677,7 +680,7 @@ def measure_finish(world: World, plan: Plan) -> Finish:
                 service.append(took)
                 bare.append(took_bare)
                 bare_input.append(took_input)
-    version, _ = documents.get_version(version_id, deps=world.deps, actor=COORDINATOR)
+    version, _ = reading.get_version(version_id, deps=world.deps, actor=COORDINATOR)
     assert version.sealed_sha256 is not None
     sealed = world.engine.store.get(version.sealed_sha256)
     return Finish(
@@ -701,7 +704,7 @@ def measure_verify(world: World, sealed: bytes, runs: int) -> dict[str, list[flo
     context = ValidationContext(trust_roots=[root], allow_fetching=False)
 
     def service() -> None:
-        result = finishing.verify(sealed, deps=world.deps)
+        result = verification.verify(sealed, deps=world.deps)
         assert result.report.ok and len(result.summary["parties"]) >= 4, result.report
 
     def library() -> None:
@@ -787,11 +790,11 @@ def report_finish(f: Finish) -> None:
 def report_verify(times: dict[str, list[float]], size: int) -> None:
     svc, lib, bare = med(times["service"]), med(times["verify_pdf"]), med(times["bare"])
     print(f"3. Verify the sealed PDF ({size:,} bytes; median of {len(times['bare'])}; ms)")
-    print(f"  finishing.verify                               {svc:8.1f}")
+    print(f"  verification.verify                            {svc:8.1f}")
     print(f"  signing.verify.verify_pdf (certificate loaded) {lib:8.1f}")
     print(f"  bare pyHanko validate_pdf_signature            {bare:8.1f}")
     print(f"  load_pkcs12_certificate alone                  {med(times['pkcs12']):8.1f}")
-    print(f"  ratio finishing.verify / bare                  {svc / bare:8.2f}x")
+    print(f"  ratio verification.verify / bare               {svc / bare:8.2f}x")
     print(f"  ratio verify_pdf / bare                        {lib / bare:8.2f}x")
 
 

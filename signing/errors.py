@@ -17,12 +17,3 @@ class SealError(SigningError):
 
 class VerificationFailed(SigningError):
     """A PDF is not an authentic sealed document; the message says why."""
-
-
-class LinkUnusable(TokenInvalid):
-    """A link token cannot be used; `state` names why and `message_nl` is the page text."""
-
-    def __init__(self, state: str, message_nl: str) -> None:
-        super().__init__(f"link is {state}")
-        self.state = state
-        self.message_nl = message_nl

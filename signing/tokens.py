@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from signing.errors import LinkUnusable
-
 TOKEN_BYTES = 32
 """256 random bits: guessing a live token is out of reach even with no rate limit."""
 
@@ -118,12 +116,6 @@ def link_state(
     if now >= stored.claim.expires_at:
         return LinkState.EXPIRED
     return LinkState.VALID
-
-
-def ensure_usable(state: LinkState) -> None:
-    """Raise `LinkUnusable` (a `TokenInvalid`) carrying the state unless it is valid."""
-    if not state.usable:
-        raise LinkUnusable(state.value, state.description_nl)
 
 
 def _require_aware(moment: datetime, name: str) -> None:

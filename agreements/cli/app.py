@@ -153,7 +153,7 @@ def verify(
     file: Annotated[Path, typer.Argument(help="The PDF to check.")],
 ) -> None:
     """Check a PDF: exit 0 and a summary when the service sealed it unchanged, 1 otherwise."""
-    from agreements.services.signatures import seal as finishing
+    from agreements.services.signatures import verification
 
     # pyHanko logs its own diff analysis with a trace; the verdict below says it in one line.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
@@ -161,7 +161,7 @@ def verify(
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}", 2)
-    result = finishing.verify(data, deps=_deps())
+    result = verification.verify(data, deps=_deps())
     report = result.report
     if not report.ok:
         fail(f"{file}: NOT authentic: {report.reason}")

@@ -20,9 +20,11 @@ from agreements.domain.enums import DocumentStatus, FinishStatus, Role
 from agreements.domain.policy import Actor
 from agreements.services import demo
 from agreements.services.context import Deps
-from agreements.services.documents import documents
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import seal as finishing
+from agreements.services.documents.read import get_version
+from agreements.services.documents.render import render_version
+from agreements.services.documents.request import request_document
+from agreements.services.signatures import seal
 from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
 from templates.catalogue import Catalogue, kinds
@@ -180,24 +182,24 @@ def demo_command() -> None:
                 ("agreement", agreement.id, "Woonbegeleidingsovereenkomst"),
             ]:
                 progress.add_task(f"{label}: renderen en omzetten naar PDF", total=None)
-                version = documents.request_document(
+                version = request_document(
                     subject, subject_id, deps=deps, engine=engine, actor=coordinator, now=now
                 )
-                status = documents.render_version(
+                status = render_version(
                     version.id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
                 )
                 if status is not DocumentStatus.READY:
-                    got, _ = documents.get_version(version.id, deps=deps, actor=coordinator)
+                    got, _ = get_version(version.id, deps=deps, actor=coordinator)
                     fail(f"{label} could not be made: {got.error}")
             progress.add_task("Alle partijen ondertekenen", total=None)
             _sign_everything(deps, engine, version.id, coordinator)
             progress.add_task("Ondertekeningsbewijs toevoegen en verzegelen", total=None)
-            finished = finishing.finish_version(
+            finished = seal.finish_version(
                 version.id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
             )
     finally:
         engine.close()
-    got, _ = documents.get_version(version.id, deps=deps, actor=coordinator)
+    got, _ = get_version(version.id, deps=deps, actor=coordinator)
     assert got.pdf_sha256 is not None
     if finished is not FinishStatus.DONE or got.sealed_sha256 is None:
         fail(f"the agreement could not be sealed: {got.finish_error}")
@@ -231,8 +233,8 @@ def _already_sealed(deps: Deps, agreement_id: int) -> bool:
 
 def _sign_everything(deps: Deps, engine: DocumentEngine, version_id: int, actor: Actor) -> None:
     """The demo's parties each sign through their own link, as they would from a phone."""
-    version, _ = documents.get_version(version_id, deps=deps, actor=actor)
-    roles = engine.catalogue.get(version.template_name, version.template_version).parties
+    version, _ = get_version(version_id, deps=deps, actor=actor)
+    roles = signing.signing_roles(version, engine)
     now = datetime.now(UTC)
     signing.send_for_signature(version_id, roles, deps=deps, actor=actor, now=now)
     for request in signing.requests_for(version_id, deps=deps, actor=actor):

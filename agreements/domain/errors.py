@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from signing.tokens import LinkState
 
 
 class DomainError(Exception):
@@ -46,3 +50,16 @@ class NotAuthenticated(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with the current state (a duplicate, a wrong status transition)."""
+
+
+class LinkUnusable(Conflict):
+    """A party's signing link cannot be used now; `state` (a `signing.tokens.LinkState`) says
+    why: unknown, expired, used, revoked or voided. The party's page says it in Dutch."""
+
+    def __init__(self, state: LinkState) -> None:
+        self.state = state
+        super().__init__(f"this request cannot be signed (its link is {state.value})")
+
+    @property
+    def message_nl(self) -> str:
+        return self.state.description_nl

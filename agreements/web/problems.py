@@ -14,11 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agreements.domain.errors import (
     Conflict,
     Forbidden,
+    LinkUnusable,
     NotAuthenticated,
     NotFound,
     ValidationFailed,
 )
 from agreements.settings import ConfigurationError
+from signing.tokens import LinkState
 from templates.errors import (
     ConversionError,
     ConverterUnavailable,
@@ -231,6 +233,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return problem(
+            409, "Conflict", str(exc), kind="/problems/conflict", instance=request.url.path
+        )
+
+    @app.exception_handler(LinkUnusable)
+    async def _link(request: Request, exc: LinkUnusable) -> JSONResponse:
+        if exc.state is LinkState.UNKNOWN:  # the same answer as for anything not there
+            return problem(
+                404, "Not found", str(exc), kind="/problems/not-found", instance=request.url.path
+            )
         return problem(
             409, "Conflict", str(exc), kind="/problems/conflict", instance=request.url.path
         )

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from agreements import tasks
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import verification
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from templates.errors import ConverterUnavailable
@@ -111,7 +111,7 @@ def test_api_dossier_is_made_by_the_worker_within_the_wait(queue: Any, world: An
         worker.join(10)
     assert r.status_code == 200, r.text[:500]
     assert r.headers["content-type"] == "application/pdf" and len(worker.ran) == 1
-    assert finishing.verify(r.content, deps=world.deps).report.ok
+    assert verification.verify(r.content, deps=world.deps).report.ok
 
 
 def test_api_dossier_not_ready_in_time_is_a_job(queue: Any, world: Any) -> None:
@@ -128,7 +128,7 @@ def test_api_dossier_not_ready_in_time_is_a_job(queue: Any, world: Any) -> None:
     run_queued([job["task_id"]])
     assert client.get(location, headers=h).json()["status"] == "done"
     pdf = client.get(location + ".pdf", headers=h)
-    assert pdf.status_code == 200 and finishing.verify(pdf.content, deps=world.deps).report.ok
+    assert pdf.status_code == 200 and verification.verify(pdf.content, deps=world.deps).report.ok
 
 
 def test_page_dossier_not_ready_in_time_goes_to_its_progress(queue: Any, world: Any) -> None:
@@ -158,7 +158,7 @@ def test_page_dossier_ready_in_time_is_the_pdf(queue: Any, world: Any) -> None:
     assert r.headers["content-disposition"] == (
         f'attachment; filename="dossier-{world.case_mitros}.pdf"'
     )
-    assert finishing.verify(r.content, deps=world.deps).report.ok
+    assert verification.verify(r.content, deps=world.deps).report.ok
 
 
 def test_outside_the_scope_is_not_found_and_nothing_is_queued(queue: Any, world: Any) -> None:

@@ -23,7 +23,7 @@ from agreements.domain.enums import FinishStatus, Role
 from agreements.domain.policy import Actor
 from agreements.services.demo import DEMO_PASSWORD
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import seal
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from tests.e2e.test_legal_pages import run_queued
@@ -74,7 +74,7 @@ def sealed_case(world: Any, pool: Any, tenant: str) -> int:  # noqa: F811
     assert version["status"] == "ready", version
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")
     _sign_everything(world.deps, engine, version["id"], coordinator)
-    status = finishing.finish_version(
+    status = seal.finish_version(
         version["id"], deps=world.deps, engine=engine, clock=lambda: datetime.now(UTC)
     )
     assert status is FinishStatus.DONE

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from agreements import tasks
 from agreements.db.models import AuditEntry, DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
+from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import sign as signing
@@ -247,14 +248,32 @@ def test_sign_once_keeps_input_on_errors_and_then_the_link_is_used(site: Site) -
             row.finish_status, row.sealed_sha256 = FinishStatus.DONE, sealed
         used = client.get(f"/s/{token}")
         assert used.status_code == 410 and f"/s/{token}/ondertekend.pdf" in used.text
+        before = _sealed_reads(site)
         copy = client.get(f"/s/{token}/ondertekend.pdf")
         assert copy.status_code == 200 and copy.content == site.engine.store.get(sealed)
+        assert _sealed_reads(site) == [*before, "party:tenant"]  # the read is logged
         assert "ondertekend.pdf" in client.get(f"/s/{token}/klaar").text
         # The shared test world must not keep a fake seal (a dossier would include it).
         with site.deps.db.begin() as session:
             row = session.get(DocumentVersion, site.version["id"])
             assert row is not None
             row.finish_status, row.sealed_sha256 = FinishStatus.NOT_READY, None
+
+
+def _sealed_reads(site: Site) -> list[str]:
+    """Who read the sealed copy of the site's version, by the audit log (reads chained)."""
+    audit.chain_staged(site.deps)
+    with site.deps.db() as session:
+        return list(
+            session.scalars(
+                select(AuditEntry.actor)
+                .where(
+                    AuditEntry.action == "document.read_sealed",
+                    AuditEntry.subject_id == str(site.version["id"]),
+                )
+                .order_by(AuditEntry.seq)
+            )
+        )
 
 
 def test_sixteen_concurrent_posts_make_one_signature(site: Site) -> None:

@@ -96,6 +96,33 @@ def test_staff_signing_form_refuses_a_bad_name_at_the_field(site: Site) -> None:
     assert site.signatures("corporation") == 1
 
 
+def test_the_version_page_offers_staff_what_the_service_lets_them_sign(site: Site) -> None:  # noqa: F811
+    """The page asks the service's rule: a coordinator witnesses the tenant signing in person
+    but never signs for an organisation (it signs for itself)."""
+    roles = ("tenant", "corporation")
+    with site.deps.db() as session:
+        saved = {}
+        for role in roles:
+            row = session.get(SignatureRequest, site.requests[role])
+            assert row is not None
+            saved[role] = {"status": row.status, "expires_at": row.expires_at}
+    later = datetime.now(UTC) + timedelta(days=7)
+    for role in roles:
+        _set(site, role, status=RequestStatus.PENDING, expires_at=later)
+    try:
+        client, _ = logged_in(site.app(), "coordinator")
+        page = client.get(f"/versies/{site.version['id']}")
+        assert page.status_code == 200, page.text
+        assert f"/verzoeken/{site.requests['tenant']}/tekenen" in page.text
+        assert f"/verzoeken/{site.requests['corporation']}/tekenen" not in page.text
+        assert client.get(f"/verzoeken/{site.requests['tenant']}/tekenen").status_code == 200
+        refused = client.get(f"/verzoeken/{site.requests['corporation']}/tekenen")
+        assert refused.status_code == 403
+    finally:
+        for role in roles:
+            _set(site, role, **saved[role])
+
+
 def test_a_used_link_reads_for_a_while_then_says_how_to_get_a_copy(
     site: Site,  # noqa: F811
     fake_seal: Any,

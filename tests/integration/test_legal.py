@@ -25,7 +25,7 @@ from agreements.db.models import (
 from agreements.domain.enums import AgreementStatus, CaseStatus, OrganisationKind, Role
 from agreements.domain.policy import Actor
 from agreements.services.legal import integrity as legal
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import verification
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import (  # noqa: F401 - fixtures used by name
     _link,
@@ -288,14 +288,14 @@ def test_dossier_is_sealed_navigable_and_has_no_care_notes(flow, world):  # noqa
     )
     assert "dossier.json" in reader.attachments
 
-    verdict = finishing.verify(r.content, deps=deps)
+    verdict = verification.verify(r.content, deps=deps)
     assert verdict.report.ok, verdict.report.reason
     assert verdict.summary["document"] == "Procesdossier"
     writer = PdfWriter(io.BytesIO(r.content), incremental=True)
     writer.add_blank_page(595, 842)
     tampered = io.BytesIO()
     writer.write(tampered)
-    assert not finishing.verify(tampered.getvalue(), deps=deps).report.ok
+    assert not verification.verify(tampered.getvalue(), deps=deps).report.ok
 
     # The sealed agreement inside was checked with pyHanko by the report.
     row = _report(client, world, "jurist", q="Dossier Huurder", include_drafts=True)["items"][0]

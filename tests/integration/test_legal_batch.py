@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import verification
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
 from tests.integration.test_signing_flow import flow, smtp  # noqa: F401 - fixtures by name
 
@@ -33,7 +33,7 @@ def test_batch_of_dossiers_reports_progress_and_scope(flow, world):  # noqa: F81
         assert status["status"] == "done", status
         pdf = client.get(f"/api/v1/legal/dossiers/{job['case_id']}/{job['task_id']}.pdf", headers=h)
         assert pdf.status_code == 200
-        assert finishing.verify(pdf.content, deps=deps).report.ok
+        assert verification.verify(pdf.content, deps=deps).report.ok
         assert len(PdfReader(io.BytesIO(pdf.content)).outline) >= 3
     other = listed[1]
     assert (

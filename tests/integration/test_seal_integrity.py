@@ -20,9 +20,9 @@ from agreements.db.models import AuditEntry, Document, DocumentVersion, Signatur
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.domain.errors import Conflict
 from agreements.services.access import accounts as auth
-from agreements.services.documents import documents
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import seal as finishing
+from agreements.services.documents.request import request_document
+from agreements.services.signatures import seal
 from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
@@ -175,7 +175,7 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool): 
     result: list[FinishStatus] = []
     worker = threading.Thread(
         target=lambda: result.append(
-            finishing.finish_version(version["id"], deps=deps, engine=engine, clock=_now)
+            seal.finish_version(version["id"], deps=deps, engine=engine, clock=_now)
         )
     )
     worker.start()
@@ -291,7 +291,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):  # noqa: 
 
     def new_version() -> None:
         try:
-            results["new"] = documents.request_document(
+            results["new"] = request_document(
                 "agreement",
                 agreement_id,
                 deps=deps,

@@ -3,6 +3,7 @@ races, voiding on a new version, finishing with a seal, and verification."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import threading
@@ -13,8 +14,12 @@ from email.message import Message
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
 
 from agreements import tasks
+from agreements.db.models import Signature
+from agreements.domain.errors import Conflict, DomainError
+from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
@@ -270,6 +275,28 @@ def test_new_version_voids_old_requests_and_links(flow, world):
         == 200
     )
     assert second["number"] > first["number"]
+
+
+def test_the_use_case_stores_the_drawn_signature(flow, world):
+    client, deps, inbox = flow
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"])
+    token = _link(inbox.to(requests[0]["email"])[0])
+    engine = DocumentEngine(deps.settings, converter=None)
+    png = b"\x89PNG\r\n\x1a\n" + b"a drawn signature"
+    data = signing.SignInput("Zoë", deps.settings.consent_version, drawn_png=png)
+    outcome = signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
+    with deps.db() as session:
+        sig = session.scalar(select(Signature).where(Signature.request_id == outcome.request_id))
+        assert sig is not None
+    digest = hashlib.sha256(png).hexdigest()
+    assert sig.drawn_png_sha256 == sig.evidence["drawn_signature_sha256"] == digest
+    assert engine.store.get(digest) == png
+    # Used now: the one LinkUnusable, a Conflict of the service's error family.
+    with pytest.raises(signing.LinkUnusable) as used:
+        signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
+    assert isinstance(used.value, Conflict) and isinstance(used.value, DomainError)
+    assert used.value.state is LinkState.USED and "al gebruikt" in used.value.message_nl
 
 
 def test_decline_notifies_the_coordinator(flow, world):

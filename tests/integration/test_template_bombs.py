@@ -210,7 +210,7 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
 
     from agreements.db.models import DocumentVersion
     from agreements.services.documents.engine import DocumentEngine
-    from agreements.services.signatures import seal as finishing
+    from agreements.services.signatures import seal
     from templates.catalogue import Catalogue
     from templates.errors import RenderError
     from tests.integration.test_signed_copies import _fully_signed
@@ -225,9 +225,7 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
     monkeypatch.undo()
     started = time.perf_counter()
     with pytest.raises(RenderError, match="took longer than 2 s"):
-        finishing.finish_version(
-            version_id, deps=deps, engine=hostile, clock=lambda: datetime.now(UTC)
-        )
+        seal.finish_version(version_id, deps=deps, engine=hostile, clock=lambda: datetime.now(UTC))
     assert time.perf_counter() - started < 10
     with deps.db() as session:
         version = session.get(DocumentVersion, version_id)
@@ -235,7 +233,7 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
         assert "took longer than 2 s" in version.finish_error
         assert version.sealed_sha256 is None
     sound = DocumentEngine(deps.settings, converter=pool)
-    status = finishing.finish_version(
+    status = seal.finish_version(
         version_id, deps=deps, engine=sound, clock=lambda: datetime.now(UTC)
     )
     assert status.value == "done"

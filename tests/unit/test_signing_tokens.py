@@ -8,13 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from signing.errors import LinkUnusable, TokenInvalid
 from signing.tokens import (
     LinkClaim,
     LinkState,
     StoredLink,
     digests_equal,
-    ensure_usable,
     link_state,
     new_token,
     token_digest,
@@ -143,12 +141,3 @@ def test_claim_validates_hash_and_expiry() -> None:
 @pytest.mark.parametrize("state", list(LinkState))
 def test_every_state_has_dutch_text(state: LinkState) -> None:
     assert state.description_nl.endswith(".")
-
-
-def test_ensure_usable() -> None:
-    ensure_usable(LinkState.VALID)
-    with pytest.raises(TokenInvalid) as caught:
-        ensure_usable(LinkState.EXPIRED)
-    assert isinstance(caught.value, LinkUnusable)
-    assert caught.value.state == "expired"
-    assert caught.value.message_nl == LinkState.EXPIRED.description_nl

@@ -40,7 +40,7 @@ FRONT_OUTLINE = (("Voorblad", 0), ("Inhoud", 1))
 def build_dossier(
     case_id: int, *, deps: Deps, engine: DocumentEngine, actor: Actor, now: datetime
 ) -> bytes:
-    """Assemble, seal, keep and return the dossier; `finishing.verify` recognises it."""
+    """Assemble, seal, keep and return the dossier; `verification.verify` recognises it."""
     authorize(actor, Action.READ, Resource.AGREEMENT)
     with deps.db() as session:
         # Scope first: a case outside it must not differ from a missing one, for any reason.

@@ -34,7 +34,7 @@ from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.scope import restrict_to_visible
-from agreements.services.signatures.seal import _our_certificate as our_certificate
+from agreements.services.signatures.verification import our_certificate
 from signing.verify import verify_pdf
 
 __all__ = ["JUDGMENT_LEVELS", "LEVELS", "Filters", "Row", "SealCheck", "integrity_report"]

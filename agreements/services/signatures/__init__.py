@@ -1,1 +1,3 @@
-"""Signatures: requests per party, signing and declining, the signing state, the seal."""
+"""Signatures: requests per party (requests), links, signing and declining (sign), the signing
+state (state), the seal (seal), verifying sealed PDFs (verification), the mail they lead to
+(mails)."""

@@ -30,6 +30,7 @@ from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
+from agreements.services.documents.engine import DocumentEngine
 from agreements.services.scope import case_for
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
 
@@ -93,6 +94,11 @@ def _organisation_party(session: Session, case: Case, role: str) -> PartySpec:
         (contact.email if contact else None) or org.email,
         organisation_id=org.id,
     )
+
+
+def signing_roles(version: DocumentVersion, engine: DocumentEngine) -> tuple[str, ...]:
+    """Who signs a version: the parties its template names, in the template's order."""
+    return engine.catalogue.get(version.template_name, version.template_version).parties
 
 
 def send_for_signature(
@@ -322,12 +328,3 @@ def coordinator_email(session: Session, version_id: int) -> tuple[str, str] | No
     case = session.get(Case, document.case_id) if document else None
     user = session.get(User, case.coordinator_id) if case else None
     return (user.name, user.email) if user else None
-
-
-def request_row(request_id: int, *, deps: Deps) -> SignatureRequest:
-    """The request row; the caller checks the actor may read its version."""
-    with deps.db() as session:
-        row = session.get(SignatureRequest, request_id)
-        if row is None:
-            raise NotFound("signature request", request_id)
-        return row

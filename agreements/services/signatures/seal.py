@@ -1,15 +1,12 @@
-"""Finishing a fully signed version exactly once (evidence page, evidence JSON, seal) and
-verifying any PDF that claims to come from the service."""
+"""Finishing a fully signed version exactly once: the evidence page, the evidence JSON and
+the seal; the version marked sealed and each signer's copy queued in one transaction."""
 
 from __future__ import annotations
 
 import io
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
@@ -25,13 +22,13 @@ from agreements.db.models import (
     Signature,
     SignatureRequest,
 )
-from agreements.domain.enums import AgreementStatus, FinishStatus, RequestStatus
+from agreements.domain.enums import AgreementStatus, FinishStatus
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.mail import queue as mail_queue
-from agreements.services.mail import send as mail
+from agreements.services.signatures.mails import signed_copies
 from agreements.services.signatures.sign import CONSENT_TEXT
 from agreements.services.signatures.state import (
     FINISH_STALE,
@@ -39,10 +36,8 @@ from agreements.services.signatures.state import (
     lock_document,
     signed_requests,
 )
-from signing.certs import load_pkcs12_certificate
 from signing.evidence import DocumentIdentity, SignatureEvidence, attach_evidence, evidence_bundle
 from signing.seal import seal_pdf
-from signing.verify import VerificationReport, verify_pdf
 from templates.render import render_docx
 
 log = logging.getLogger("agreements.finishing")
@@ -165,7 +160,7 @@ def finish_version(
             agreement = session.get(Agreement, document.subject_id)
             if agreement is not None and agreement.status is AgreementStatus.OUT_FOR_SIGNATURE:
                 agreement.status = AgreementStatus.ACTIVE
-        copies = mail_queue.enqueue(session, _signed_copies(document, case, rows, digest), now)
+        copies = mail_queue.enqueue(session, signed_copies(document, case, rows, digest), now)
         audit.record(
             session,
             deps,
@@ -237,34 +232,6 @@ def _failed(
         )
 
 
-def _signed_copies(
-    document: Document,
-    case: Case,
-    rows: list[tuple[SignatureRequest, Signature]],
-    sealed_sha256: str,
-) -> list[mail_queue.Outgoing]:
-    """Each signer's copy of the sealed document: one queued e-mail per address, the PDF
-    attached by the mail queue when it is sent (the queue holds its hash, not its bytes)."""
-    reference = case.reference or str(case.id)
-    copies = []
-    for request, _ in rows:
-        if not request.email:
-            continue
-        message = mail.signed_copy(
-            name=request.party_name, title=document.title, reference=reference
-        )
-        copies.append(
-            mail_queue.Outgoing(
-                request.email,
-                message.subject,
-                message.body,
-                attachment_name=f"{reference}-ondertekend.pdf",
-                attachment_sha256=sealed_sha256,
-            )
-        )
-    return copies
-
-
 def _evidence_page(
     engine: DocumentEngine,
     deps: Deps,
@@ -319,94 +286,3 @@ def _append(original: bytes, page: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def _our_certificate(path: Path, password: str) -> Any:
-    # Decrypting the PKCS#12 file costs milliseconds; it changes only when the file does.
-    return _load_certificate(str(path), path.stat().st_mtime_ns, password)
-
-
-@lru_cache(maxsize=4)
-def _load_certificate(path: str, mtime_ns: int, password: str) -> Any:
-    del mtime_ns  # part of the cache key only
-    return load_pkcs12_certificate(path, password)
-
-
-@dataclass(frozen=True)
-class Verification:
-    report: VerificationReport
-    summary: dict[str, Any]
-
-
-def verify(pdf: bytes, *, deps: Deps) -> Verification:
-    """Is this PDF a document the service sealed, unchanged? Checks our hash and the seal."""
-    with deps.db() as session:
-
-        def known(digest: str) -> bool:
-            return (
-                session.scalar(
-                    select(DocumentVersion.id)
-                    .where(DocumentVersion.sealed_sha256 == digest)
-                    .limit(1)
-                )
-                is not None
-            )
-
-        cert_path = deps.settings.effective_seal_pkcs12
-        trusted = (
-            [_our_certificate(cert_path, deps.settings.effective_seal_password)]
-            if cert_path.exists()
-            else []
-        )
-        report = verify_pdf(pdf, trusted_certs=trusted, known_hash=known)
-        summary: dict[str, Any] = {}
-        if report.ok and report.file_sha256:
-            version = session.scalar(
-                select(DocumentVersion).where(DocumentVersion.sealed_sha256 == report.file_sha256)
-            )
-            if version is not None:
-                document = session.get(Document, version.document_id)
-                case = session.get(Case, document.case_id) if document else None
-                parties = session.execute(
-                    select(
-                        SignatureRequest.party_role,
-                        SignatureRequest.party_name,
-                        SignatureRequest.done_at,
-                    ).where(
-                        SignatureRequest.version_id == version.id,
-                        SignatureRequest.status == RequestStatus.SIGNED,
-                    )
-                ).all()
-                summary = {
-                    "document": document.title if document else "",
-                    "case": case.reference if case else "",
-                    "version": version.number,
-                    "sealed_at": version.sealed_at.isoformat() if version.sealed_at else None,
-                    "parties": [
-                        {"role": r, "name": n, "signed_at": t.isoformat() if t else None}
-                        for r, n, t in parties
-                    ],
-                }
-    return Verification(report, summary)
-
-
-def declined_mail(request_id: int, *, deps: Deps) -> tuple[str, mail.Mail] | None:
-    from agreements.services.signatures.sign import coordinator_email
-
-    with deps.db() as session:
-        request = session.get(SignatureRequest, request_id)
-        if request is None or request.status is not RequestStatus.DECLINED:
-            return None
-        version = session.get(DocumentVersion, request.version_id)
-        document = session.get(Document, version.document_id) if version else None
-        case = session.get(Case, document.case_id) if document else None
-        contact = coordinator_email(session, request.version_id)
-        if contact is None or document is None or case is None:
-            return None
-        return contact[1], mail.declined_notice(
-            coordinator=contact[0],
-            party=request.party_name,
-            title=document.title,
-            reference=case.reference or str(case.id),
-            reason=request.decline_reason,
-        )

@@ -1,30 +1,42 @@
-"""Use cases for signing: requests per party, links, signing and declining, exactly once."""
+"""Use cases for signing: a party signs or declines through their link, staff from their
+session or as witness of an in-person signing; exactly once, whatever races."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from agreements.db.models import (
-    Case,
-    Document,
-    DocumentVersion,
-    Signature,
-    SignatureRequest,
-)
+from agreements.db.models import Document, DocumentVersion, Signature, SignatureRequest
 from agreements.domain import text
-from agreements.domain.enums import (
-    FinishStatus,
-    RequestStatus,
-    Role,
+from agreements.domain.enums import FinishStatus, RequestStatus, Role
+from agreements.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    LinkUnusable,
+    NotFound,
+    ValidationFailed,
 )
-from agreements.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures.links import (  # re-exported: one way in for callers
+    LinkView,
+    issue_link,
+    link_coordinator,
+    lock_request,
+    new_link,
+    not_yet_their_turn,
+    open_link,
+    read_signed_copy,
+    readable_until,
+    view_for_token,
+)
 from agreements.services.signatures.requests import (  # re-exported: one way in for callers
     PartySpec,
     coordinator_email,
@@ -32,12 +44,13 @@ from agreements.services.signatures.requests import (  # re-exported: one way in
     next_in_turn,
     requests_for,
     send_for_signature,
+    signing_roles,
     version_for,
     void_for_new_version,
 )
-from agreements.services.signatures.state import lock_document, signed_requests
+from agreements.services.signatures.state import signed_requests
 from signing.evidence import Identification, RepresentativeCapacity, SignatureEvidence
-from signing.tokens import LinkClaim, LinkState, StoredLink, link_state, new_token, token_digest
+from signing.tokens import LinkState
 
 CONSENT_TEXT = (
     "Ik heb dit document gelezen. Ik ga akkoord met de afspraken die erin staan. Ik weet dat "
@@ -51,142 +64,13 @@ _CAPACITY = {
 }
 
 
-def issue_link(request_id: int, *, deps: Deps, now: datetime) -> tuple[SignatureRequest, str]:
-    """A fresh link for a pending request; an older link of the same request stops working."""
-    with deps.db.begin() as session:
-        request = session.get(SignatureRequest, request_id)
-        if request is None or request.status is not RequestStatus.PENDING:
-            raise Conflict("only a pending request can get a link")
-        return request, new_link(session, deps, request, now)
-
-
-def new_link(session: Session, deps: Deps, request: SignatureRequest, now: datetime) -> str:
-    """Inside the caller's transaction: the token itself exists only in what is mailed."""
-    token = new_token()
-    request.token_digest = token_digest(token, deps.token_key)
-    request.sent_at, request.sends = now, request.sends + 1
-    audit.record(
-        session,
-        deps,
-        actor="system:mail",
-        action="signing.link",
-        subject_type="signature_request",
-        subject_id=request.id,
-        now=now,
-    )
-    return token
-
-
-@dataclass(frozen=True)
-class LinkView:
-    """What a party's link shows: the request, its document version and the link's state."""
-
-    request: SignatureRequest
-    version: DocumentVersion
-    document: Document
-    case_reference: str
-    state: LinkState
-    waiting_for_others: bool
-
-
-def open_link(token: str, *, deps: Deps, now: datetime) -> LinkView | None:
-    """Read-only: opening a link (mail scanners do) changes nothing."""
-    with deps.db() as session:
-        return _view(session, deps, token, now)
-
-
-def readable_until(view: LinkView, *, deps: Deps) -> datetime | None:
-    """Until when a link shows its document: a pending link until it expires; a used one for
-    `signed_link_days` after the party's answer or, if later, the seal; None: not at all."""
-    if view.state is LinkState.VALID:
-        return view.request.expires_at
-    if view.state is not LinkState.USED or view.request.done_at is None:
-        return None
-    ended = max(view.request.done_at, view.version.sealed_at or view.request.done_at)
-    return ended + timedelta(days=deps.settings.signed_link_days)
-
-
-def link_coordinator(view: LinkView, *, deps: Deps) -> tuple[str, str] | None:
-    """The name and e-mail of the case's coordinator: whom a party asks for a copy."""
-    with deps.db() as session:
-        return coordinator_email(session, view.version.id)
-
-
-def _view(
-    session: Session, deps: Deps, token: str, now: datetime, lock: bool = False
-) -> LinkView | None:
-    query = select(SignatureRequest).where(
-        SignatureRequest.token_digest == token_digest(token, deps.token_key)
-    )
-    request = session.scalar(query)
-    if request is None:
-        return None
-    version = session.get(DocumentVersion, request.version_id)
-    assert version is not None
-    if lock:
-        request = _lock(session, version.document_id, query)
-    document = session.get(Document, version.document_id)
-    case = session.get(Case, document.case_id) if document else None
-    assert document is not None and case is not None
-    state = _state(request, token, deps, now)
-    waiting = state is LinkState.VALID and _not_yet_their_turn(session, request)
-    return LinkView(request, version, document, case.reference or str(case.id), state, waiting)
-
-
-def _not_yet_their_turn(session: Session, request: SignatureRequest) -> bool:
-    """In an ordered signing, someone earlier in the order has not signed yet."""
-    if request.position <= 1:
-        return False
-    return (
-        session.scalar(
-            select(SignatureRequest.id)
-            .where(
-                SignatureRequest.version_id == request.version_id,
-                SignatureRequest.position < request.position,
-                SignatureRequest.position > 0,
-                SignatureRequest.status != RequestStatus.SIGNED,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def _state(request: SignatureRequest, token: str, deps: Deps, now: datetime) -> LinkState:
-    claim = LinkClaim(
-        str(request.id), request.party_role, request.document_sha256, request.expires_at
-    )
-    done = (
-        request.done_at
-        if request.status in (RequestStatus.SIGNED, RequestStatus.DECLINED)
-        else None
-    )
-    stored = StoredLink(
-        request.token_digest or "",
-        claim,
-        used_at=done,
-        revoked_at=request.done_at if request.status is RequestStatus.REVOKED else None,
-        voided_at=request.done_at if request.status is RequestStatus.VOIDED else None,
-    )
-    return link_state(token, stored, key=deps.token_key, now=now)
-
-
-def _lock(session: Session, document_id: int, query: Select[SignatureRequest]) -> SignatureRequest:
-    """The request, read again once its document is locked (the document first, always:
-    voiding takes the same locks in the same order), so its status is the committed one."""
-    lock_document(session, document_id)
-    request = session.scalar(query.with_for_update().execution_options(populate_existing=True))
-    assert request is not None  # requests are never deleted
-    return request
-
-
 @dataclass(frozen=True)
 class SignInput:
     typed_name: str
     consent_version: str
     ip: str | None = None
     user_agent: str | None = None
-    drawn_png_sha256: str | None = None
+    drawn_png: bytes | None = None  # the drawn signature; the use case stores it
 
 
 @dataclass(frozen=True)
@@ -197,20 +81,20 @@ class Outcome:
     declined: bool = False
 
 
-class LinkUnusable(Exception):
-    """The link cannot be used (state says why); the page shows the Dutch text."""
-
-    def __init__(self, state: LinkState) -> None:
-        self.state = state
-        super().__init__(state.description_nl)
-
-
 def sign_with_link(
-    token: str, data: SignInput, *, deps: Deps, now: datetime, decline_reason: str | None = None
+    token: str,
+    data: SignInput,
+    *,
+    deps: Deps,
+    now: datetime,
+    decline_reason: str | None = None,
+    engine: DocumentEngine | None = None,
 ) -> Outcome:
-    """Sign (or decline) through a link: exactly once, even when requests race."""
+    """Sign (or decline) through a link: exactly once, even when requests race. The link is
+    looked up here, once, under its document's lock; a drawn signature is stored through
+    `engine` once the signature is sure to count."""
     with deps.db.begin() as session:
-        view = _view(session, deps, token, now, lock=True)
+        view = view_for_token(session, deps, token, now, lock=True)
         if view is None:
             raise LinkUnusable(LinkState.UNKNOWN)
         if view.state is not LinkState.VALID:
@@ -225,7 +109,77 @@ def sign_with_link(
             Identification.LINK,
             now,
             decline_reason=decline_reason,
+            engine=engine,
         )
+
+
+def witnessing(actor: Actor, request: SignatureRequest) -> bool:
+    """A coordinator signing someone else's request witnesses that party signing in person."""
+    return actor.role is Role.COORDINATOR and request.user_id != actor.user_id
+
+
+def staff_signing(
+    actor: Actor, request: SignatureRequest, now: datetime, *, witness: bool | None = None
+) -> Identification:
+    """How `actor` may sign `request` from a staff session now: for their own party, or (a
+    coordinator) as witness of the tenant or representative signing in person; `witness`
+    None: as `witnessing` says. Raises Forbidden or Conflict when they may not."""
+    if witness is None:
+        witness = witnessing(actor, request)
+    if witness:
+        if actor.role is not Role.COORDINATOR:
+            raise Forbidden("only a coordinator can witness an in-person signing")
+        # Organisations sign for themselves; only the tenant (or the representative who
+        # signs with the tenant) signs in person on the coordinator's tablet.
+        if request.party_role not in {"tenant", "representative"}:
+            raise Forbidden("only the tenant or the representative signs in person")
+        how = Identification.IN_PERSON
+    else:
+        mine = request.user_id == actor.user_id or (
+            actor.role is Role.PARTNER and request.organisation_id == actor.organisation_id
+        )
+        if not mine:
+            raise Forbidden("this request is for another party")
+        how = Identification.STAFF_SESSION
+    if request.status is not RequestStatus.PENDING or request.expires_at <= now:
+        raise Conflict(f"this request cannot be signed ({request.status.label})")
+    return how
+
+
+def may_sign(actor: Actor, request: SignatureRequest, now: datetime) -> bool:
+    """Whether `staff_signing` lets `actor` sign `request` now (the page offers it if so)."""
+    try:
+        staff_signing(actor, request, now)
+    except DomainError:
+        return False
+    return True
+
+
+def request_to_sign(
+    request_id: int, *, deps: Deps, actor: Actor, now: datetime
+) -> tuple[SignatureRequest, DocumentVersion, Document]:
+    """The request a staff member is about to sign, with its version and document; not found
+    outside the actor's scope, refused as `staff_signing` says."""
+    with deps.db() as session:
+        request, version, document = _staff_request(session, request_id, actor)
+        staff_signing(actor, request, now)
+        return request, version, document
+
+
+def _staff_request(
+    session: Session, request_id: int, actor: Actor
+) -> tuple[SignatureRequest, DocumentVersion, Document]:
+    request = session.get(SignatureRequest, request_id)
+    if request is None:
+        raise NotFound("signature request", request_id)
+    version, document, _ = version_for(
+        session,
+        request.version_id,
+        actor,
+        Action.READ,
+        reported_as=("signature request", request_id),
+    )
+    return request, version, document
 
 
 def sign_as_staff(
@@ -235,42 +189,20 @@ def sign_as_staff(
     deps: Deps,
     actor: Actor,
     now: datetime,
-    witness: bool = False,
+    witness: bool | None = False,
     decline_reason: str | None = None,
 ) -> Outcome:
-    """Staff sign for their organisation from their session, or witness an in-person signing."""
+    """Staff sign for their organisation from their session, or witness an in-person signing
+    (`witness` None: a coordinator witnesses when the request is not their own)."""
     with deps.db.begin() as session:
-        request = session.get(SignatureRequest, request_id)
-        if request is None:
-            raise NotFound("signature request", request_id)
-        _, document, _ = version_for(
-            session,
-            request.version_id,
-            actor,
-            Action.READ,
-            reported_as=("signature request", request_id),
-        )
-        request = _lock(
+        _, document, _ = _staff_request(session, request_id, actor)
+        request = lock_request(
             session, document.id, select(SignatureRequest).where(SignatureRequest.id == request_id)
         )
-        if witness:
-            if actor.role is not Role.COORDINATOR:
-                raise Forbidden("only a coordinator can witness an in-person signing")
-            # Organisations sign for themselves; only the tenant (or the representative who
-            # signs with the tenant) signs in person on the coordinator's tablet.
-            if request.party_role not in {"tenant", "representative"}:
-                raise Forbidden("only the tenant or the representative signs in person")
-            how = Identification.IN_PERSON
-        else:
-            mine = request.user_id == actor.user_id or (
-                actor.role is Role.PARTNER and request.organisation_id == actor.organisation_id
-            )
-            if not mine:
-                raise Forbidden("this request is for another party")
-            how = Identification.STAFF_SESSION
-        if request.status is not RequestStatus.PENDING or request.expires_at <= now:
-            raise Conflict(f"this request cannot be signed ({request.status.label})")
-        if _not_yet_their_turn(session, request):
+        if witness is None:
+            witness = witnessing(actor, request)
+        how = staff_signing(actor, request, now, witness=witness)
+        if not_yet_their_turn(session, request):
             raise Conflict("it is not this party's turn yet: earlier parties sign first")
         return _record(
             session,
@@ -294,8 +226,11 @@ def _record(
     *,
     witness: Actor | None = None,
     decline_reason: str | None = None,
+    engine: DocumentEngine | None = None,
 ) -> Outcome:
     declined = decline_reason is not None
+    if data.drawn_png is not None and engine is None:
+        raise TypeError("a drawn signature needs the document engine's store")
     if declined and not decline_reason.strip():  # type: ignore[union-attr]
         raise ValidationFailed.one("reason", "say why you do not sign")
     if not declined and not data.typed_name.strip():
@@ -307,6 +242,7 @@ def _record(
         raise ValidationFailed.one(field, refusal.english())
     if data.consent_version != deps.settings.consent_version:
         raise ValidationFailed.one("consent_version", "the consent text has changed: reload")
+    drawn = hashlib.sha256(data.drawn_png).hexdigest() if data.drawn_png else None
     try:
         evidence = SignatureEvidence(
             party_role=request.party_role,
@@ -320,7 +256,7 @@ def _record(
             ip=data.ip,
             user_agent=(data.user_agent or "")[:300],
             representative_capacity=_CAPACITY.get(request.capacity or ""),
-            drawn_signature_sha256=data.drawn_png_sha256,
+            drawn_signature_sha256=drawn,
             witness_name=witness.name if witness else None,
             declined=declined,
             decline_reason=decline_reason.strip() if decline_reason else None,
@@ -343,13 +279,15 @@ def _record(
     ).rowcount  # type: ignore[attr-defined]
     if changed != 1:
         raise LinkUnusable(LinkState.USED)
+    if data.drawn_png and engine is not None:  # in the transaction: no signature without it
+        engine.store.put(data.drawn_png)
     session.add(
         Signature(
             request_id=request.id,
             document_sha256=request.document_sha256,
             evidence=evidence.as_dict(),
             evidence_sha256=evidence.sha256(),
-            drawn_png_sha256=data.drawn_png_sha256,
+            drawn_png_sha256=drawn,
             witness_user_id=witness.user_id if witness else None,
             created_at=now,
         )
@@ -383,13 +321,19 @@ __all__ = [
     "issue_link",
     "link_coordinator",
     "manage_request",
+    "may_sign",
     "new_link",
     "next_in_turn",
     "open_link",
+    "read_signed_copy",
     "readable_until",
+    "request_to_sign",
     "requests_for",
     "send_for_signature",
     "sign_as_staff",
     "sign_with_link",
+    "signing_roles",
+    "staff_signing",
     "void_for_new_version",
+    "witnessing",
 ]

@@ -13,7 +13,9 @@ from agreements.domain.enums import DocumentStatus
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.cases import case_file
 from agreements.services.context import Deps
-from agreements.services.documents import documents
+from agreements.services.documents import read as reading
+from agreements.services.documents import request as requesting
+from agreements.services.documents import template_versions
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import MAX_ID, Input
 from agreements.services.records import Document, DocumentVersion
@@ -87,7 +89,7 @@ def _request(
     now: datetime,
 ) -> VersionOut:
     body = body or RequestIn()
-    version = documents.request_document(
+    version = requesting.request_document(
         subject,
         subject_id,
         deps=deps,
@@ -98,7 +100,7 @@ def _request(
         template_version=body.template_version,
     )
     tasks.render_document(version.id)  # enqueued after the commit above
-    version, document = documents.get_version(version.id, deps=deps, actor=actor)
+    version, document = reading.get_version(version.id, deps=deps, actor=actor)
     return VersionOut.of(version, document)
 
 
@@ -143,7 +145,7 @@ def list_case_documents(case_id: PathId, actor: ActorDep, deps: DepsDep) -> list
     """Every version of every document of a case, oldest first."""
     return [
         VersionOut.of(v, d)
-        for d, versions in documents.list_documents(case_id, deps=deps, actor=actor)
+        for d, versions in reading.list_documents(case_id, deps=deps, actor=actor)
         for v in versions
     ]
 
@@ -151,7 +153,7 @@ def list_case_documents(case_id: PathId, actor: ActorDep, deps: DepsDep) -> list
 @router.get("/document-versions/{version_id}", response_model=VersionOut)
 def get_version(version_id: PathId, actor: ActorDep, deps: DepsDep) -> VersionOut:
     """A version's status: queued, rendering, ready, or failed with the reason."""
-    return VersionOut.of(*documents.get_version(version_id, deps=deps, actor=actor))
+    return VersionOut.of(*reading.get_version(version_id, deps=deps, actor=actor))
 
 
 def _file(
@@ -162,7 +164,7 @@ def _file(
     engine: DocumentEngine,
     now: datetime,
 ) -> Response:
-    data, version, document = documents.read_file(
+    data, version, document = reading.read_file(
         version_id, which, deps=deps, engine=engine, actor=actor, now=now
     )
     media = "application/pdf" if which == "pdf" else DOCX
@@ -238,7 +240,7 @@ def add_template(
     title: Annotated[str | None, Form()] = None,
 ) -> TemplateOut:
     """Add a Word template as the next version of `name`; it is checked before it is kept."""
-    added = documents.add_template(
+    added = template_versions.add_template(
         name,
         file.file.read(),
         kind=kind,

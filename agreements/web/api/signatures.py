@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field, StrictBool
 
 from agreements import tasks
 from agreements.domain.enums import RequestStatus
-from agreements.services.documents import documents
+from agreements.services.documents.read import get_version, read_sealed
 from agreements.services.inputs import Input, LongText, Name
 from agreements.services.records import SignatureRequest
-from agreements.services.signatures import seal as finishing
 from agreements.services.signatures import sign as signing
+from agreements.services.signatures import verification
 from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, client_address
 from agreements.web.problems import responses
 
@@ -94,8 +94,8 @@ def send_for_signature(
     body: SendIn | None = None,
 ) -> list[RequestOut]:
     """Ask every party the template names to sign this exact version; invitations are mailed."""
-    version, _ = documents.get_version(version_id, deps=deps, actor=actor)
-    roles = engine.catalogue.get(version.template_name, version.template_version).parties
+    version, _ = get_version(version_id, deps=deps, actor=actor)
+    roles = signing.signing_roles(version, engine)
     invite = signing.send_for_signature(
         version_id, roles, deps=deps, actor=actor, now=now, ordered=(body or SendIn()).ordered
     )
@@ -176,7 +176,7 @@ def sealed_pdf(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
     """The sealed PDF of a fully signed version (the read is logged)."""
-    data, version, document = documents.read_sealed(
+    data, version, document = read_sealed(
         version_id, deps=deps, engine=engine, actor=actor, now=now
     )
     return Response(
@@ -197,7 +197,7 @@ def verify(
 ) -> VerifyOut:
     """Check a PDF: is it a document the service sealed, with nothing changed or added since?"""
     del actor  # any logged-in staff member may verify
-    result = finishing.verify(file.file.read(), deps=deps)
+    result = verification.verify(file.file.read(), deps=deps)
     r = result.report
     return VerifyOut(
         ok=r.ok,

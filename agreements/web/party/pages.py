@@ -14,13 +14,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import FinishStatus, RequestStatus
-from agreements.domain.errors import Conflict, ValidationFailed
+from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
 from agreements.services.context import Deps
+from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import sign as signing
 from agreements.web.deps import DepsDep, EngineDep, NowDep
 from agreements.web.shared.ratelimit import client_address, limiter_for
 from agreements.web.shared.textguard import CheckedRoute, own_text_checks
-from agreements.web.shared.views import HEADERS, WEB, html, page_png, pdf
+from agreements.web.shared.views import HEADERS, WEB, html, page_png, pdf, pdf_download
 from signing.tokens import LinkState
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
@@ -186,15 +187,19 @@ def _errors_nl(exc: ValidationFailed) -> dict[str, str]:
 def _submit(
     token: str,
     deps: Deps,
+    engine: DocumentEngine | None,
     now: datetime,
     data: signing.SignInput,
     form: FormState,
     reason: str | None,
 ) -> Response:
-    """Call the service once; every outcome becomes a page, success a redirect."""
+    """Call the service once (it looks the link up); every outcome becomes a page, success a
+    redirect. A refusal reads the link again, as it stands after the rollback, for its page."""
     try:
-        outcome = signing.sign_with_link(token, data, deps=deps, now=now, decline_reason=reason)
-    except signing.LinkUnusable:
+        outcome = signing.sign_with_link(
+            token, data, deps=deps, now=now, decline_reason=reason, engine=engine
+        )
+    except LinkUnusable:
         return _state_page(token, _open(token, deps, now), deps, now)
     except ValidationFailed as exc:
         view = _open(token, deps, now)
@@ -209,6 +214,13 @@ def _submit(
         return _waiting_page(token, view, deps, 409)
     tasks.after_signing(outcome)
     return RedirectResponse(f"/s/{token}/klaar", status_code=303, headers=HEADERS)
+
+
+def _refused(token: str, deps: Deps, now: datetime, form: FormState) -> Response:
+    """The form again with what was typed and where it is wrong, or why the link cannot be
+    used now (that comes first, as it would have without the form's mistakes)."""
+    view = _usable(token, deps, now)
+    return view if isinstance(view, Response) else _form_page(token, view, deps, form)
 
 
 def _usable(
@@ -249,9 +261,6 @@ def sign(
     """Sign: the typed name, the consent box and an optional drawn signature."""
     if limited := _too_many(request, deps, "sign"):
         return limited
-    view = _usable(token, deps, now)
-    if isinstance(view, Response):
-        return view
     form = FormState(typed_name=typed_name[:300], consent=consent == "ja", drawn=drawn)
     typed_name = text.normalise_line_ends(typed_name)
     if not typed_name.strip():
@@ -266,15 +275,15 @@ def sign(
     if problem:
         form.errors["drawn"], form.drawn = problem, ""
     if form.errors:
-        return _form_page(token, view, deps, form)
+        return _refused(token, deps, now, form)
     data = signing.SignInput(
         typed_name=typed_name,
         consent_version=consent_version,
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
-        drawn_png_sha256=engine.store.put(png) if png else None,
+        drawn_png=png,
     )
-    return _submit(token, deps, now, data, form, None)
+    return _submit(token, deps, engine, now, data, form, None)
 
 
 @router.post("/s/{token}/decline", response_class=HTMLResponse)
@@ -290,9 +299,6 @@ def decline(
     """Decline with a reason; the coordinator hears of it at once."""
     if limited := _too_many(request, deps, "decline"):
         return limited
-    view = _usable(token, deps, now)
-    if isinstance(view, Response):
-        return view
     reason = text.normalise_line_ends(reason)
     form = FormState(reason=reason[:2000])
     if not reason.strip():
@@ -302,14 +308,14 @@ def decline(
     elif refusal := text.find_refusal(reason):
         form.errors["reason"] = refusal.dutch()
     if form.errors:
-        return _form_page(token, view, deps, form)
+        return _refused(token, deps, now, form)
     data = signing.SignInput(
         typed_name="",
         consent_version=consent_version,
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
-    return _submit(token, deps, now, data, form, reason)
+    return _submit(token, deps, None, now, data, form, reason)
 
 
 @router.get("/s/{token}/klaar", response_class=HTMLResponse)
@@ -355,8 +361,8 @@ def signed_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> Res
         return closed
     if view is None or view.state is not LinkState.USED or not _sealed(view):
         return html("not_ready.html", 404, deps)
-    assert view.version.sealed_sha256 is not None
-    return pdf(engine, view.version.sealed_sha256, f"{view.document.kind}-ondertekend.pdf")
+    data = signing.read_signed_copy(view, deps=deps, engine=engine, now=now)
+    return pdf_download(data, f"{view.document.kind}-ondertekend.pdf")
 
 
 @router.get("/s/{token}/pages/{number}.png")

@@ -64,8 +64,12 @@ def html(name: str, status: int, deps: Deps, **context: Any) -> HTMLResponse:
 
 
 def pdf(engine: DocumentEngine, digest: str, name: str) -> Response:
+    return pdf_download(engine.store.get(digest), name)
+
+
+def pdf_download(data: bytes, name: str) -> Response:
     return Response(
-        engine.store.get(digest),
+        data,
         media_type="application/pdf",
         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -17,7 +17,7 @@ from agreements.services import inputs as i
 from agreements.services.audit import trail
 from agreements.services.cases import agreements, case_file, cases, names
 from agreements.services.context import read_only
-from agreements.services.documents import documents
+from agreements.services.documents.read import list_documents
 from agreements.services.reminders import sweep as reminders
 from agreements.services.signatures import sign as signing
 from agreements.services.work import work_for
@@ -113,7 +113,7 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
     persons = names.people(deps, [r.person_id for r in case.representatives])
     judgments = case_file.judgments.list(deps=deps, actor=actor, case_id=case_id).items
     docs = []
-    for document, versions in documents.list_documents(case_id, deps=deps, actor=actor):
+    for document, versions in list_documents(case_id, deps=deps, actor=actor):
         rows = [(v, signing.requests_for(v.id, deps=deps, actor=actor)) for v in versions]
         docs.append((document, list(reversed(rows))))
     return {

@@ -13,7 +13,8 @@ from agreements.domain.errors import NotFound, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, case_file, cases
-from agreements.services.documents import documents
+from agreements.services.documents.read import list_documents
+from agreements.services.documents.request import request_document
 from agreements.services.records import Agreement
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
@@ -253,7 +254,7 @@ def agreement_page(
     agreement, case = _loaded(agreement_id, staff, deps, now)
     versions = [
         v
-        for d, vs in documents.list_documents(case.id, deps=deps, actor=staff.actor)
+        for d, vs in list_documents(case.id, deps=deps, actor=staff.actor)
         if d.subject_type == "agreement" and d.subject_id == agreement.id
         for v in vs
     ]
@@ -281,7 +282,7 @@ def _render(
     template: str = "",
 ) -> Response:
     name, _, number = template.partition(":")
-    version = documents.request_document(
+    version = request_document(
         subject,
         subject_id,
         deps=deps,

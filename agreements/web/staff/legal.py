@@ -19,7 +19,7 @@ from agreements.domain.errors import NotFound
 from agreements.services.cases import names
 from agreements.services.legal import integrity as legal
 from agreements.services.legal.jobs import DossierJob
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import verification
 from agreements.web.deps import DepsDep, EngineDep, PathId, TaskId
 from agreements.web.shared.report_csv import to_csv
 from agreements.web.shared.views import HEADERS, WEB
@@ -285,7 +285,7 @@ async def verify_upload(request: Request, staff: StaffDep, deps: DepsDep) -> Res
             "controleren.html", deps, staff, 422, result=None, error=error, limit=_limit(deps)
         )
     # pyHanko's validation is synchronous and takes a moment: off the event loop.
-    result = await run_in_threadpool(finishing.verify, data, deps=deps)
+    result = await run_in_threadpool(verification.verify, data, deps=deps)
     name = upload.filename if isinstance(upload, UploadFile) else ""
     return page(
         "controleren.html",

@@ -12,7 +12,8 @@ from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, cases
-from agreements.services.documents import documents
+from agreements.services.documents.read import list_documents
+from agreements.services.documents.request import request_document
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
 from agreements.web.staff.base import (
@@ -101,7 +102,7 @@ def _review_page(
     case = cases.get_case(agreement.case_id, deps=deps, actor=staff.actor, now=now, log=False)
     minutes = [
         v
-        for d, vs in documents.list_documents(case.id, deps=deps, actor=staff.actor)
+        for d, vs in list_documents(case.id, deps=deps, actor=staff.actor)
         if d.subject_type == "review" and d.subject_id == review.id
         for v in vs
     ]
@@ -173,7 +174,7 @@ def make_minutes(
 ) -> Response:
     """Render the minutes of a held review; the version page shows the progress."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    version = documents.request_document(
+    version = request_document(
         "review", review_id, deps=deps, engine=engine, actor=staff.actor, now=now
     )
     tasks.render_document(version.id)  # after the use case committed

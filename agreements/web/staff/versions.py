@@ -10,10 +10,9 @@ from fastapi.responses import FileResponse
 from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import DocumentStatus, RequestStatus
-from agreements.domain.errors import Forbidden, NotFound, ValidationFailed
-from agreements.services.documents import documents
+from agreements.domain.errors import Forbidden, ValidationFailed
+from agreements.services.documents.read import get_version, read_file
 from agreements.services.signatures import sign as signing
-from agreements.services.signatures.requests import request_row
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
@@ -38,7 +37,7 @@ def version_page(
 ) -> Response:
     """One version: its render status (the page reloads itself until done), the PDF, and who
     has signed."""
-    version, document = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    version, document = get_version(version_id, deps=deps, actor=staff.actor)
     requests = signing.requests_for(version_id, deps=deps, actor=staff.actor)
     busy = version.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING)
     sendable = (
@@ -48,7 +47,7 @@ def version_page(
     )
     parties: tuple[str, ...] = ()
     if sendable:
-        parties = engine.catalogue.get(version.template_name, version.template_version).parties
+        parties = signing.signing_roles(version, engine)
     return page(
         "versie.html",
         deps,
@@ -61,16 +60,8 @@ def version_page(
         parties=parties,
         pages=range(1, (version.pages or 0) + 1),
         gelukt=gelukt[:20],
-        signable={r.id for r in requests if _may_sign(staff, r)},
+        signable={r.id for r in requests if signing.may_sign(staff.actor, r, staff.now)},
     )
-
-
-def _may_sign(staff: Staff, request: Any) -> bool:
-    if request.status is not RequestStatus.PENDING or request.expires_at <= staff.now:
-        return False
-    if staff.is_coordinator:
-        return True  # their own request, or as witness of an in-person signing
-    return staff.is_partner and request.organisation_id == staff.actor.organisation_id
 
 
 @router.get("/versies/{version_id}/document.pdf")
@@ -78,7 +69,7 @@ def version_pdf(
     version_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
     """The PDF package of a ready version (the read is logged)."""
-    data, version, document = documents.read_file(
+    data, version, document = read_file(
         version_id, "pdf", deps=deps, engine=engine, actor=staff.actor, now=now
     )
     name = f"{document.kind}-{document.case_id}-v{version.number}.pdf"
@@ -94,7 +85,7 @@ def version_page_image(
     version_id: PathId, number: int, staff: StaffDep, deps: DepsDep, engine: EngineDep
 ) -> Response:
     """One page as an image: a preview without a PDF viewer (the CSP forbids frames)."""
-    version, _ = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    version, _ = get_version(version_id, deps=deps, actor=staff.actor)
     if version.pdf_sha256 is None or not 1 <= number <= (version.pages or 0):
         return Response(status_code=404, headers=HEADERS)
     path = page_png(engine, version.pdf_sha256, number)
@@ -112,10 +103,10 @@ def send(
 ) -> Response:
     """Ask every party the template names to sign this exact version; invitations follow."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    version, _ = documents.get_version(version_id, deps=deps, actor=staff.actor)
+    version, _ = get_version(version_id, deps=deps, actor=staff.actor)
     if not staff.may_send:  # after the lookup: not found beats forbidden
         raise Forbidden("only coordinators send documents for signature")
-    roles = engine.catalogue.get(version.template_name, version.template_version).parties
+    roles = signing.signing_roles(version, engine)
     invite = signing.send_for_signature(
         version_id,
         roles,
@@ -129,26 +120,12 @@ def send(
     return see_other(f"/versies/{version_id}?gelukt=verstuurd")
 
 
-def _request_view(request_id: int, staff: Staff, deps: Any) -> tuple[Any, Any, Any]:
-    request = request_row(request_id, deps=deps)
-    try:
-        version, document = documents.get_version(request.version_id, deps=deps, actor=staff.actor)
-    except NotFound:
-        raise NotFound("signature request", request_id) from None
-    if not _may_sign(staff, request):
-        raise Forbidden("not yours to sign")
-    return request, version, document
-
-
-def _witnessing(staff: Staff, request: Any) -> bool:
-    """A coordinator signing someone else's request witnesses that party signing in person."""
-    return staff.is_coordinator and request.user_id != staff.actor.user_id
-
-
 @router.get("/verzoeken/{request_id}/tekenen")
 def sign_form(request_id: PathId, staff: StaffDep, deps: DepsDep) -> Response:
     """Signing on this device: the coordinator hands the tablet over, or a partner signs."""
-    request, version, document = _request_view(request_id, staff, deps)
+    request, version, document = signing.request_to_sign(
+        request_id, deps=deps, actor=staff.actor, now=staff.now
+    )
     return _sign_page(staff, deps, request, version, document, {}, {})
 
 
@@ -171,7 +148,7 @@ def _sign_page(
         document=document,
         form=form,
         errors=errors,
-        witness=_witnessing(staff, request),
+        witness=signing.witnessing(staff.actor, request),
         consent_text=signing.CONSENT_TEXT,
         consent_version=deps.settings.consent_version,
         pages=range(1, (version.pages or 0) + 1),
@@ -185,7 +162,6 @@ def sign(
 ) -> Response:
     """Record the signature with the typed name, the consent and (in person) the witness."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    request, version, document = _request_view(request_id, staff, deps)
     form = typed(data, ["typed_name", "consent"])
     errors: Errors = {}
     name = form["typed_name"].strip()
@@ -198,7 +174,7 @@ def sign(
     if form["consent"] != "ja":
         errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
     if errors:
-        return _sign_page(staff, deps, request, version, document, form, errors)
+        return _refused(request_id, staff, deps, form, errors)
     sign_input = signing.SignInput(
         typed_name=name,
         consent_version=str(data.get("consent_version", ""))[:20],
@@ -212,10 +188,20 @@ def sign(
             deps=deps,
             actor=staff.actor,
             now=now,
-            witness=_witnessing(staff, request),
+            witness=None,  # a coordinator witnesses unless the request is their own
         )
     except ValidationFailed:
         errors["typed_name"] = "De tekst over toestemming is veranderd. Laad de pagina opnieuw."
-        return _sign_page(staff, deps, request, version, document, form, errors)
+        return _refused(request_id, staff, deps, form, errors)
     tasks.after_signing(outcome)
-    return see_other(f"/versies/{version.id}?gelukt=getekend")
+    return see_other(f"/versies/{outcome.version_id}?gelukt=getekend")
+
+
+def _refused(
+    request_id: int, staff: Staff, deps: Any, form: dict[str, str], errors: Errors
+) -> Response:
+    """The signing form again, with what was typed and where it is wrong."""
+    request, version, document = signing.request_to_sign(
+        request_id, deps=deps, actor=staff.actor, now=staff.now
+    )
+    return _sign_page(staff, deps, request, version, document, form, errors)

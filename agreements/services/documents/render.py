@@ -1,0 +1,240 @@
+"""Render a requested version in the worker: claim it, render, convert, assemble, store;
+and find the versions the queue lost."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from pypdf import PdfReader
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from agreements.db.models import (
+    Agreement,
+    Case,
+    Document,
+    DocumentVersion,
+    EvictionJudgment,
+    TenancyContract,
+)
+from agreements.domain.enums import DocumentStatus, FinishStatus
+from agreements.services.audit import log as audit
+from agreements.services.context import Deps
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures.state import MAX_FINISH_ATTEMPTS
+from templates.assemble import Annex, assemble
+from templates.errors import DocumentError
+from templates.render import render_docx
+
+log = logging.getLogger("agreements.documents")
+STALE_AFTER_SECONDS = 600  # a render "in progress" this long was killed: claim it again
+MAX_ATTEMPTS = 3
+
+
+def _claim(deps: Deps, version_id: int, now: datetime) -> int | None:
+    """Take the version for rendering, atomically: the attempt number, or None when it is
+    done or another worker has it."""
+    stale = now.timestamp() - STALE_AFTER_SECONDS
+    with deps.db.begin() as session:
+        version = session.get(DocumentVersion, version_id)
+        if version is None or version.status is DocumentStatus.READY:
+            return None
+        if (
+            version.status is DocumentStatus.RENDERING
+            and version.started_at is not None
+            and version.started_at.timestamp() > stale
+        ):
+            return None
+        if version.attempts >= MAX_ATTEMPTS and version.status is DocumentStatus.FAILED:
+            return None
+        attempt = version.attempts + 1  # read before the UPDATE (it refreshes the object)
+        claimed = session.execute(  # type: ignore[attr-defined]
+            update(DocumentVersion)
+            .where(DocumentVersion.id == version_id, DocumentVersion.attempts == version.attempts)
+            .values(
+                status=DocumentStatus.RENDERING,
+                started_at=now,
+                attempts=version.attempts + 1,
+                error="",
+            )
+        ).rowcount
+        return attempt if claimed else None
+
+
+def render_version(
+    version_id: int, *, deps: Deps, engine: DocumentEngine, clock: Callable[[], datetime]
+) -> DocumentStatus:
+    """Render, convert, assemble and store one version. Idempotent: a done version is left."""
+    attempt = _claim(deps, version_id, clock())
+    if attempt is None:
+        with deps.db() as session:
+            version = session.get(DocumentVersion, version_id)
+            return version.status if version else DocumentStatus.FAILED
+    try:
+        with deps.db() as session:
+            version = session.get(DocumentVersion, version_id)
+            assert version is not None
+            document = session.get(Document, version.document_id)
+            assert document is not None
+            case = session.get(Case, document.case_id)
+            assert case is not None
+            annexes = _annexes(session, engine, document)
+            reference = case.reference or str(case.id)
+        template = engine.catalogue.get(version.template_name, version.template_version)
+        docx = render_docx(
+            template.read_bytes(), version.data, time_limit=engine.settings.render_time_limit
+        )
+        pdf = engine.converter.convert(docx)
+        manifest = {
+            "document": {
+                "id": document.id,
+                "kind": document.kind,
+                "version": version.number,
+                "title": document.title,
+            },
+            "case": reference,
+            "template": template.manifest_entry(),
+            "data": version.data,
+        }
+        package = assemble(
+            pdf,
+            annexes,
+            title=document.title,
+            case_reference=reference,
+            template_version=f"{template.name} v{template.version}",
+            manifest=manifest,
+            source_docx=docx,
+            created=clock(),
+        )
+        docx_digest, pdf_digest = engine.store.put(docx), engine.store.put(package)
+        pages = len(PdfReader(io.BytesIO(package)).pages)
+    except DocumentError as exc:
+        return _finish_failed(deps, version_id, attempt, str(exc), clock())
+    except Exception as exc:
+        log.exception("document.render_failed", extra={"version": version_id})
+        return _finish_failed(
+            deps, version_id, attempt, f"unexpected error: {type(exc).__name__}", clock()
+        )
+    with deps.db.begin() as session:
+        version = _still_ours(session, version_id, attempt)
+        if version is None:  # taken over as stale meanwhile: the other render's result counts
+            return DocumentStatus.RENDERING
+        version.status, version.docx_sha256, version.pdf_sha256 = (
+            DocumentStatus.READY,
+            docx_digest,
+            pdf_digest,
+        )
+        version.pages, version.finished_at = pages, clock()
+        audit.record(
+            session,
+            deps,
+            actor="system:worker",
+            action="document.rendered",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=clock(),
+            detail={"pdf_sha256": pdf_digest},
+        )
+    return DocumentStatus.READY
+
+
+def _annexes(session: Session, engine: DocumentEngine, document: Document) -> list[Annex]:
+    """An agreement carries the lease, the judgment and the payment arrangement behind it."""
+    if document.subject_type != "agreement":
+        return []
+    agreement = session.get(Agreement, document.subject_id)
+    assert agreement is not None
+    annexes = []
+    contract = session.get(TenancyContract, agreement.tenancy_contract_id)
+    if contract is not None and contract.pdf_sha256:
+        annexes.append(Annex("Bijlage: huurovereenkomst", engine.store.get(contract.pdf_sha256)))
+    judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
+    if judgment is not None and judgment.pdf_sha256:
+        annexes.append(Annex("Bijlage: vonnis", engine.store.get(judgment.pdf_sha256)))
+    arrangement_pdf = session.scalar(
+        select(DocumentVersion.pdf_sha256)
+        .join(Document)
+        .where(
+            Document.case_id == document.case_id,
+            Document.kind == "payment_arrangement",
+            DocumentVersion.status == DocumentStatus.READY,
+        )
+        .order_by(DocumentVersion.id.desc())
+        .limit(1)
+    )
+    if arrangement_pdf:
+        annexes.append(Annex("Bijlage: betalingsregeling", engine.store.get(arrangement_pdf)))
+    return annexes
+
+
+def _still_ours(session: Session, version_id: int, attempt: int) -> DocumentVersion | None:
+    """The version, locked, if this render's claim still holds (a version is written once)."""
+    return session.scalar(
+        select(DocumentVersion)
+        .where(
+            DocumentVersion.id == version_id,
+            DocumentVersion.attempts == attempt,
+            DocumentVersion.status == DocumentStatus.RENDERING,
+        )
+        .with_for_update()
+    )
+
+
+def _finish_failed(
+    deps: Deps, version_id: int, attempt: int, reason: str, now: datetime
+) -> DocumentStatus:
+    with deps.db.begin() as session:
+        version = _still_ours(session, version_id, attempt)
+        if version is None:
+            return DocumentStatus.RENDERING
+        version.status, version.error, version.finished_at = DocumentStatus.FAILED, reason, now
+        audit.record(
+            session,
+            deps,
+            actor="system:worker",
+            action="document.failed",
+            subject_type="document_version",
+            subject_id=version_id,
+            now=now,
+            detail={"reason": reason[:500]},
+        )
+    return DocumentStatus.FAILED
+
+
+def unfinished(*, deps: Deps, now: datetime) -> tuple[list[int], list[int]]:
+    """Versions the queue lost (a worker died, Redis was flushed): to render, and to seal."""
+    stale = now - timedelta(seconds=STALE_AFTER_SECONDS)
+    with deps.db() as session:
+        render = list(
+            session.scalars(
+                select(DocumentVersion.id).where(
+                    (
+                        (DocumentVersion.status == DocumentStatus.QUEUED)
+                        & (DocumentVersion.created_at < stale)
+                    )
+                    | (
+                        (DocumentVersion.status == DocumentStatus.RENDERING)
+                        & (DocumentVersion.started_at < stale)
+                    )
+                    | (
+                        (DocumentVersion.status == DocumentStatus.FAILED)
+                        & (DocumentVersion.attempts < MAX_ATTEMPTS)
+                        & (DocumentVersion.finished_at < stale)
+                    )
+                )
+            )
+        )
+        finish = list(
+            session.scalars(
+                select(DocumentVersion.id).where(
+                    DocumentVersion.finish_status.in_(
+                        [FinishStatus.PENDING, FinishStatus.FAILED, FinishStatus.RUNNING]
+                    ),
+                    DocumentVersion.finish_attempts < MAX_FINISH_ATTEMPTS,
+                )
+            )
+        )
+    return render, finish

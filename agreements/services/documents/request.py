@@ -1,0 +1,147 @@
+"""Request a document: freeze the data of a new version and queue its render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agreements.db.models import (
+    Agreement,
+    Document,
+    DocumentVersion,
+    PaymentArrangement,
+    Review,
+)
+from agreements.domain.enums import DocumentStatus
+from agreements.domain.errors import FieldError, NotFound, ValidationFailed
+from agreements.domain.policy import Action, Actor, Resource
+from agreements.services.audit import log as audit
+from agreements.services.context import Deps
+from agreements.services.documents import data as document_data
+from agreements.services.documents.engine import DocumentEngine
+from agreements.services.scope import case_for
+from agreements.services.signatures.requests import void_for_new_version
+from agreements.services.signatures.state import lock_document, refuse_while_sealing
+from templates.catalogue import data_problems
+
+# subject type -> (model, document kind, default template, resource, data builder)
+Builder = Callable[[Session, Any, Any, date], dict[str, Any]]
+SUBJECTS: dict[str, tuple[type[Any], str, Resource, Builder]] = {
+    "agreement": (Agreement, "agreement", Resource.AGREEMENT, document_data.agreement_data),
+    "review": (Review, "review_minutes", Resource.REVIEW, document_data.review_minutes_data),
+    "payment_arrangement": (
+        PaymentArrangement,
+        "payment_arrangement",
+        Resource.PAYMENT_ARRANGEMENT,
+        document_data.payment_arrangement_data,
+    ),
+}
+
+
+def request_document(
+    subject_type: str,
+    subject_id: int,
+    *,
+    deps: Deps,
+    engine: DocumentEngine,
+    actor: Actor,
+    now: datetime,
+    template: str | None = None,
+    template_version: int | None = None,
+) -> DocumentVersion:
+    """Freeze the data for a new version and queue its render; the caller enqueues the task."""
+    model, kind, resource, build = SUBJECTS[subject_type]
+    today = now.astimezone(deps.settings.zone).date()
+    chosen = engine.catalogue.get(template or kind, template_version)
+    if chosen.kind != kind:
+        raise ValidationFailed.one(
+            "template", f"{chosen.name!r} is a {chosen.kind} template, not a {kind} template"
+        )
+    with deps.db.begin() as session:
+        subject = session.get(model, subject_id)
+        if subject is None:
+            raise NotFound(subject_type, subject_id)
+        if isinstance(subject, Review):  # a review belongs to its agreement's case
+            agreement = session.get(Agreement, subject.agreement_id)
+            assert agreement is not None
+            case_id = agreement.case_id
+        else:
+            case_id = subject.case_id
+        case = case_for(
+            session, actor, case_id, Action.WRITE, resource, reported_as=(subject_type, subject_id)
+        )
+        data = build(session, subject, deps.settings, today)
+        problems = data_problems(chosen.schema, data)
+        if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway
+            raise ValidationFailed([_field_error(p) for p in problems])
+        document = session.scalar(
+            select(Document).where(
+                Document.subject_type == subject_type,
+                Document.subject_id == subject_id,
+                Document.kind == kind,
+            )
+        )
+        if document is not None:
+            # A fully signed version is sealed first; its signatures are never voided.
+            lock_document(session, document.id)
+            refuse_while_sealing(session, document.id, now, "a new version can be made")
+        else:
+            document = Document(
+                case_id=case.id,
+                kind=kind,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                title=chosen.title,
+                created_at=now,
+            )
+            session.add(document)
+            session.flush()
+        number = (
+            session.scalar(
+                select(func.max(DocumentVersion.number)).where(
+                    DocumentVersion.document_id == document.id
+                )
+            )
+            or 0
+        ) + 1
+        version = DocumentVersion(
+            document_id=document.id,
+            number=number,
+            status=DocumentStatus.QUEUED,
+            template_name=chosen.name,
+            template_version=chosen.version,
+            template_sha256=chosen.sha256,
+            data=data,
+            error="",
+            attempts=0,
+            created_by=actor.label,
+            created_at=now,
+        )
+        session.add(version)
+        session.flush()
+        void_for_new_version(session, deps, version, actor, now)
+        audit.record(
+            session,
+            deps,
+            actor=actor,
+            action="document.request",
+            subject_type="document_version",
+            subject_id=version.id,
+            now=now,
+            detail={
+                "case": case.id,
+                "kind": kind,
+                "template": chosen.name,
+                "template_version": chosen.version,
+            },
+        )
+    return version
+
+
+def _field_error(problem: str) -> FieldError:
+    field, _, reason = problem.partition(": ")
+    return FieldError(field or "data", reason or problem)

@@ -1,0 +1,86 @@
+"""Verifying any PDF that claims to come from the service: our hash and our seal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from agreements.db.models import Case, Document, DocumentVersion, SignatureRequest
+from agreements.domain.enums import RequestStatus
+from agreements.services.context import Deps
+from signing.certs import load_pkcs12_certificate
+from signing.verify import VerificationReport, verify_pdf
+
+
+def our_certificate(path: Path, password: str) -> Any:
+    """The service's sealing certificate, which verifying trusts; decrypting the PKCS#12 file
+    costs milliseconds, so it is loaded again only when the file changes."""
+    return _load_certificate(str(path), path.stat().st_mtime_ns, password)
+
+
+@lru_cache(maxsize=4)
+def _load_certificate(path: str, mtime_ns: int, password: str) -> Any:
+    del mtime_ns  # part of the cache key only
+    return load_pkcs12_certificate(path, password)
+
+
+@dataclass(frozen=True)
+class Verification:
+    report: VerificationReport
+    summary: dict[str, Any]
+
+
+def verify(pdf: bytes, *, deps: Deps) -> Verification:
+    """Is this PDF a document the service sealed, unchanged? Checks our hash and the seal."""
+    with deps.db() as session:
+
+        def known(digest: str) -> bool:
+            return (
+                session.scalar(
+                    select(DocumentVersion.id)
+                    .where(DocumentVersion.sealed_sha256 == digest)
+                    .limit(1)
+                )
+                is not None
+            )
+
+        cert_path = deps.settings.effective_seal_pkcs12
+        trusted = (
+            [our_certificate(cert_path, deps.settings.effective_seal_password)]
+            if cert_path.exists()
+            else []
+        )
+        report = verify_pdf(pdf, trusted_certs=trusted, known_hash=known)
+        summary: dict[str, Any] = {}
+        if report.ok and report.file_sha256:
+            version = session.scalar(
+                select(DocumentVersion).where(DocumentVersion.sealed_sha256 == report.file_sha256)
+            )
+            if version is not None:
+                document = session.get(Document, version.document_id)
+                case = session.get(Case, document.case_id) if document else None
+                parties = session.execute(
+                    select(
+                        SignatureRequest.party_role,
+                        SignatureRequest.party_name,
+                        SignatureRequest.done_at,
+                    ).where(
+                        SignatureRequest.version_id == version.id,
+                        SignatureRequest.status == RequestStatus.SIGNED,
+                    )
+                ).all()
+                summary = {
+                    "document": document.title if document else "",
+                    "case": case.reference if case else "",
+                    "version": version.number,
+                    "sealed_at": version.sealed_at.isoformat() if version.sealed_at else None,
+                    "parties": [
+                        {"role": r, "name": n, "signed_at": t.isoformat() if t else None}
+                        for r, n, t in parties
+                    ],
+                }
+    return Verification(report, summary)
