@@ -15,7 +15,7 @@ from agreements.bootstrap import build_deps
 from agreements.domain.enums import FinishStatus
 from agreements.domain.errors import Conflict, DomainError, NotFound
 from agreements.domain.policy import Actor
-from agreements.services.access import accounts as auth
+from agreements.services.access import accounts
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
@@ -27,8 +27,8 @@ from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.queue import Job, NoQueue
 from agreements.services.reminders import sweep as reminders
-from agreements.services.signatures import mails, seal
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import mails, seal, sign
+from agreements.services.uow import unit_of_work
 from agreements.settings import Settings
 from templates.errors import DocumentError
 from templates.filters import datum
@@ -99,12 +99,12 @@ def render_document(version_id: int) -> str:
 def send_invitation(request_id: int) -> None:
     """Mail a party a fresh signing link; the token exists only in this mail."""
     rt = runtime()
-    request, token = signing.issue_link(request_id, deps=rt.deps, now=_now())
+    request, token = sign.issue_link(request_id, deps=rt.deps, now=_now())
     if not request.email:
         log.warning("signing.no_email", extra={"request": request_id})
         return
     settings = rt.deps.settings
-    view = signing.open_link(token, deps=rt.deps, now=_now())
+    view = sign.open_link(token, deps=rt.deps, now=_now())
     assert view is not None
     title = view.document.title
     message = mail.invitation(
@@ -137,7 +137,7 @@ def notify_declined(request_id: int) -> None:
         mail.send(rt.deps.settings, replace(found[1], to=found[0]))
 
 
-def after_signing(outcome: signing.Outcome) -> None:
+def after_signing(outcome: sign.Outcome) -> None:
     """What follows a signature, once its transaction committed: the next party, or the seal.
 
     The signature is saved whatever happens here: if the queue cannot be reached, the
@@ -148,7 +148,7 @@ def after_signing(outcome: signing.Outcome) -> None:
         elif outcome.complete:
             finish_document(outcome.version_id)
         else:
-            for request_id in signing.next_in_turn(outcome.version_id, deps=runtime().deps):
+            for request_id in sign.next_in_turn(outcome.version_id, deps=runtime().deps):
                 send_invitation(request_id)
     except Exception:
         log.exception("signing.enqueue_failed", extra={"version": outcome.version_id})
@@ -173,7 +173,7 @@ def build_dossier(case_id: int, user_id: int) -> dict[str, object]:
     for any request; anything else is a bug, raised (logged, retried once by huey)."""
     rt = runtime()
     try:
-        actor = auth.actor_by_id(user_id, deps=rt.deps)
+        actor = accounts.actor_by_id(user_id, deps=rt.deps)
         pdf = dossier.build_dossier(
             case_id, deps=rt.deps, engine=rt.engine, actor=actor, now=_now()
         )
@@ -201,12 +201,21 @@ def dossier_job(case_id: int, task_id: str, *, deps: Deps, actor: Actor) -> Doss
 
 
 def finished_dossier(
-    case_id: int, task_id: str, *, deps: Deps, actor: Actor, engine: DocumentEngine
+    case_id: int,
+    task_id: str,
+    *,
+    deps: Deps,
+    actor: Actor,
+    engine: DocumentEngine,
+    now: datetime,
 ) -> bytes:
-    """The sealed PDF of a queued dossier that is done; Conflict while it is not."""
+    """The sealed PDF of a queued dossier that is done; Conflict while it is not. The read
+    is logged, as for any sealed PDF."""
     job = dossier_job(case_id, task_id, deps=deps, actor=actor)
     if job.status != "done" or job.sha256 is None:
         raise Conflict(f"the dossier is not ready ({job.status})")
+    with unit_of_work(deps, actor, now) as uow:
+        uow.audit("case.read_dossier", "case", case_id, {"case": case_id, "sha256": job.sha256})
     return engine.store.get(job.sha256)
 
 

@@ -27,7 +27,7 @@ from agreements.domain.enums import Role
 from agreements.domain.errors import DomainError, ValidationFailed
 from agreements.domain.policy import SYSTEM
 from agreements.services import demo
-from agreements.services.access import accounts as auth
+from agreements.services.access import accounts
 from agreements.services.audit import log as audit
 from agreements.services.audit import verify as audit_verify_service
 from agreements.services.context import Deps
@@ -114,7 +114,7 @@ def init(
             demo.DEMO_PASSWORD if development and demo_data else secrets.token_urlsafe(12)
         )
         try:
-            auth.create_user(
+            accounts.create_user(
                 admin_email, "Beheerder", Role.ADMIN, password, deps=deps, actor=SYSTEM, now=_now()
             )
         except ValidationFailed as exc:
@@ -334,7 +334,7 @@ def users_add(
         if lead_id is None:
             fail(f"no user with e-mail {team_lead!r}")
     try:
-        user = auth.create_user(
+        user = accounts.create_user(
             email,
             name,
             role,

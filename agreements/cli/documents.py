@@ -24,8 +24,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.read import get_version
 from agreements.services.documents.render import render_version
 from agreements.services.documents.request import request_document
-from agreements.services.signatures import seal
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import seal, sign
 from agreements.settings import Settings
 from templates.catalogue import Catalogue, kinds
 from templates.check import check_template
@@ -234,18 +233,18 @@ def _already_sealed(deps: Deps, agreement_id: int) -> bool:
 def _sign_everything(deps: Deps, engine: DocumentEngine, version_id: int, actor: Actor) -> None:
     """The demo's parties each sign through their own link, as they would from a phone."""
     version, _ = get_version(version_id, deps=deps, actor=actor)
-    roles = signing.signing_roles(version, engine)
+    roles = sign.signing_roles(version, engine)
     now = datetime.now(UTC)
-    signing.send_for_signature(version_id, roles, deps=deps, actor=actor, now=now)
-    for request in signing.requests_for(version_id, deps=deps, actor=actor):
-        _, token = signing.issue_link(request.id, deps=deps, now=datetime.now(UTC))
-        data = signing.SignInput(
+    sign.send_for_signature(version_id, roles, deps=deps, actor=actor, now=now)
+    for request in sign.requests_for(version_id, deps=deps, actor=actor):
+        _, token = sign.issue_link(request.id, deps=deps, now=datetime.now(UTC))
+        data = sign.SignInput(
             typed_name=request.party_name,
             consent_version=deps.settings.consent_version,
             ip="127.0.0.1",
             user_agent="agreements demo",
         )
-        signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC))
+        sign.sign_with_link(token, data, deps=deps, now=datetime.now(UTC))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from agreements import tasks
+from agreements.db.models import AuditEntry
+from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import verification
@@ -159,6 +162,38 @@ def test_page_dossier_ready_in_time_is_the_pdf(queue: Any, world: Any) -> None:
         f'attachment; filename="dossier-{world.case_mitros}.pdf"'
     )
     assert verification.verify(r.content, deps=world.deps).report.ok
+
+
+def _dossier_reads(world: Any, sha256: str) -> list[AuditEntry]:
+    """The audit entries of reads of this dossier (staged reads chained first)."""
+    audit.chain_staged(world.deps)
+    with world.deps.db() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "case.read_dossier")
+        ).all()
+        return [e for e in entries if (e.detail or {}).get("sha256") == sha256]
+
+
+def test_a_job_download_leaves_an_audit_entry(queue: Any, world: Any) -> None:
+    """The finished dossier is a sealed PDF of a case: each download is logged, API and page."""
+    app = web_app(world, wait=0)
+    client = TestClient(app, raise_server_exceptions=False)
+    h = world.headers("jurist")
+    job = client.get(f"{API}/cases/{world.case_portaal}/dossier.pdf", headers=h).json()
+    location = f"{API}/legal/dossiers/{world.case_portaal}/{job['task_id']}"
+    assert client.get(location + ".pdf", headers=h).status_code == 409
+    run_queued([job["task_id"]])
+    sha256 = client.get(location, headers=h).json()["sha256"]
+    assert _dossier_reads(world, sha256) == []  # not ready yet: nothing was read
+    assert client.get(location + ".pdf", headers=h).status_code == 200
+    (api_read,) = _dossier_reads(world, sha256)
+    assert api_read.subject_type == "case" and api_read.subject_id == str(world.case_portaal)
+    assert api_read.detail == {"case": world.case_portaal, "sha256": sha256}
+    pages, _ = logged_in(app, "jurist")
+    pdf = pages.get(f"/juridisch/dossiers/{world.case_portaal}/{job['task_id']}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    reads = _dossier_reads(world, sha256)
+    assert len(reads) == 2 and reads[1].actor == api_read.actor
 
 
 def test_outside_the_scope_is_not_found_and_nothing_is_queued(queue: Any, world: Any) -> None:

@@ -10,8 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from agreements.domain.enums import Role
-from agreements.services.access import accounts as auth
-from agreements.services.access import tokens
+from agreements.services.access import accounts, tokens
 from agreements.services.inputs import Email, Id, Input, Name, Short
 from agreements.services.records import User
 from agreements.web.deps import (
@@ -112,7 +111,7 @@ def _login_limiter(request: Request, per_minute: int) -> PostLimiter:
         return limiter
 
 
-def _token_out(issued: auth.IssuedToken) -> NewTokenOut:
+def _token_out(issued: accounts.IssuedToken) -> NewTokenOut:
     return NewTokenOut(
         token=issued.token,
         expires_at=issued.expires_at,
@@ -135,7 +134,7 @@ def login(
         raise HTTPException(
             429, "Too many login attempts; try again later", headers={"Retry-After": str(wait)}
         )
-    issued = auth.login(body.email, body.password, deps=deps, now=now, client=client)
+    issued = accounts.login(body.email, body.password, deps=deps, now=now, client=client)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -151,7 +150,7 @@ def login(
 def logout(response: Response, deps: DepsDep, now: NowDep, token: CredentialDep) -> None:
     """End the current login and the bearer tokens made from it (or revoke the token used)."""
     if token:
-        auth.logout(token, deps=deps, now=now)
+        accounts.logout(token, deps=deps, now=now)
     response.delete_cookie(SESSION_COOKIE)
 
 
@@ -212,7 +211,7 @@ def revoke_token(token_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) 
 @router.get("/users", response_model=list[UserOut], responses=responses(403))
 def list_users(actor: ActorDep, deps: DepsDep) -> list[User]:
     """Staff accounts (admins only)."""
-    return auth.list_users(deps=deps, actor=actor)
+    return accounts.list_users(deps=deps, actor=actor)
 
 
 @router.post(
@@ -223,7 +222,7 @@ def list_users(actor: ActorDep, deps: DepsDep) -> list[User]:
 )
 def create_user(body: UserIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> User:
     """Add a staff account (admins only)."""
-    return auth.create_user(
+    return accounts.create_user(
         body.email,
         body.name,
         body.role,

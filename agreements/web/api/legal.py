@@ -149,9 +149,10 @@ def dossier_job_pdf(
     actor: ActorDep,
     deps: DepsDep,
     engine: EngineDep,
+    now: NowDep,
 ) -> Response:
     """The finished dossier of a queued job."""
-    pdf = tasks.finished_dossier(case_id, task_id, deps=deps, actor=actor, engine=engine)
+    pdf = tasks.finished_dossier(case_id, task_id, deps=deps, actor=actor, engine=engine, now=now)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -21,7 +21,7 @@ from agreements.domain.errors import (
     ValidationFailed,
 )
 from agreements.domain.policy import Action, Actor, Resource, allowed
-from agreements.services.access import accounts as auth
+from agreements.services.access import accounts
 from agreements.services.context import Deps
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
 from agreements.web.shared import csrf
@@ -139,7 +139,7 @@ def staff_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > 200:
         raise NotAuthenticated("no session")
-    actor = auth.authenticate(token, deps=deps, now=now)
+    actor = accounts.authenticate(token, deps=deps, now=now)
     return Staff(
         actor=actor,
         token=token,

@@ -19,7 +19,7 @@ from agreements.services.cases import agreements, case_file, cases, names
 from agreements.services.context import read_only
 from agreements.services.documents.read import list_documents
 from agreements.services.reminders import sweep as reminders
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import sign
 from agreements.services.work import work_for
 from agreements.web.deps import DepsDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
@@ -114,7 +114,7 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
     judgments = case_file.judgments.list(deps=deps, actor=actor, case_id=case_id).items
     docs = []
     for document, versions in list_documents(case_id, deps=deps, actor=actor):
-        rows = [(v, signing.requests_for(v.id, deps=deps, actor=actor)) for v in versions]
+        rows = [(v, sign.requests_for(v.id, deps=deps, actor=actor)) for v in versions]
         docs.append((document, list(reversed(rows))))
     return {
         "case": case,

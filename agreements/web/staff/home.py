@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from agreements.domain import text
 from agreements.domain.errors import NotAuthenticated
-from agreements.services.access import accounts as auth
+from agreements.services.access import accounts
 from agreements.services.cases import names
 from agreements.services.work import work_for
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
@@ -65,7 +65,7 @@ def login(
         error = f"Te veel pogingen. Probeer het over {wait} seconden opnieuw."
         return page("login.html", deps, None, 429, email=email, error=error, volgende=volgende)
     try:
-        issued = auth.login(
+        issued = accounts.login(
             email, password[:1000], deps=deps, now=now, client=client_address(request)
         )
     except NotAuthenticated:
@@ -87,7 +87,7 @@ def login(
 def logout(staff: StaffDep, deps: DepsDep, now: NowDep, csrf: Text = "") -> Response:
     """End the session."""
     check_csrf(staff, csrf, deps)
-    auth.logout(staff.token, deps=deps, now=now)
+    accounts.logout(staff.token, deps=deps, now=now)
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -252,7 +252,9 @@ def finished_dossier(
     case_id: PathId, task_id: TaskId, staff: StaffDep, deps: DepsDep, engine: EngineDep
 ) -> Response:
     """A finished batch dossier (409 page while it is still being made)."""
-    pdf = tasks.finished_dossier(case_id, task_id, deps=deps, actor=staff.actor, engine=engine)
+    pdf = tasks.finished_dossier(
+        case_id, task_id, deps=deps, actor=staff.actor, engine=engine, now=staff.now
+    )
     return _pdf(pdf, case_id)
 
 
