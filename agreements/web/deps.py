@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
 from agreements.domain.errors import NotAuthenticated
 from agreements.domain.policy import Actor
 from agreements.domain.values import refuse_unsafe_text
-from agreements.services.access import accounts as auth
+from agreements.services.access import accounts
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import MAX_ID
@@ -49,6 +49,18 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def set_session_cookie(response: Response, token: str, deps: Deps) -> None:
+    """The login's cookie, for the API and the staff pages alike (never read by scripts)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=deps.settings.secure_cookies,
+        max_age=deps.settings.session_hours * 3600,
+    )
+
+
 def credential(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
     if bearer is not None:
         return bearer.credentials
@@ -64,7 +76,7 @@ def current_actor(
     token = credential(request, bearer)
     if not token:
         raise NotAuthenticated("log in first (session cookie or bearer token)")
-    return auth.authenticate(token, deps=deps, now=now)
+    return accounts.authenticate(token, deps=deps, now=now)
 
 
 def current_credential(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
 
@@ -170,6 +171,32 @@ def _reason(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+# The service's refusals that say no more than their message: status, title and type.
+_REFUSALS: dict[type[Exception], tuple[int, str, str]] = {
+    NotFound: (404, "Not found", "/problems/not-found"),
+    Forbidden: (403, "Forbidden", "/problems/forbidden"),
+    NotAuthenticated: (401, "Not logged in", "/problems/not-authenticated"),
+    Conflict: (409, "Conflict", "/problems/conflict"),
+}
+
+
+def _refused(
+    status: int, title: str, kind: str
+) -> Callable[[Request, Exception], Coroutine[Any, Any, JSONResponse]]:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        return problem(
+            status,
+            title,
+            str(exc),
+            kind=kind,
+            instance=request.url.path,
+            # Not logged in: ask for a bearer token (RFC 6750).
+            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+        )
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into problems, and describe them in the
     app's OpenAPI document."""
@@ -208,34 +235,8 @@ def install(app: FastAPI) -> None:
             errors=errors,
         )
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return problem(
-            404, "Not found", str(exc), kind="/problems/not-found", instance=request.url.path
-        )
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
-        return problem(
-            403, "Forbidden", str(exc), kind="/problems/forbidden", instance=request.url.path
-        )
-
-    @app.exception_handler(NotAuthenticated)
-    async def _unauthenticated(request: Request, exc: NotAuthenticated) -> JSONResponse:
-        return problem(
-            401,
-            "Not logged in",
-            str(exc),
-            kind="/problems/not-authenticated",
-            instance=request.url.path,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-    @app.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return problem(
-            409, "Conflict", str(exc), kind="/problems/conflict", instance=request.url.path
-        )
+    for refusal, (status, title, kind) in _REFUSALS.items():
+        app.add_exception_handler(refusal, _refused(status, title, kind))
 
     @app.exception_handler(LinkUnusable)
     async def _link(request: Request, exc: LinkUnusable) -> JSONResponse:

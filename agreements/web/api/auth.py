@@ -22,6 +22,7 @@ from agreements.web.deps import (
     OptId,
     PathId,
     client_address,
+    set_session_cookie,
 )
 from agreements.web.problems import responses
 from agreements.web.schemas import TokenOut, UserOut
@@ -135,14 +136,7 @@ def login(
             429, "Too many login attempts; try again later", headers={"Retry-After": str(wait)}
         )
     issued = accounts.login(body.email, body.password, deps=deps, now=now, client=client)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        httponly=True,
-        samesite="lax",
-        secure=deps.settings.secure_cookies,
-        max_age=deps.settings.session_hours * 3600,
-    )
+    set_session_cookie(response, issued.token, deps)
     return _token_out(issued)
 
 

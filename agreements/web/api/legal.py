@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -15,7 +16,8 @@ from agreements.services.legal import integrity as legal
 from agreements.services.legal.jobs import DossierJob
 from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, Search, TaskId
 from agreements.web.problems import responses
-from agreements.web.shared.report_csv import to_csv
+from agreements.web.shared import report_csv
+from agreements.web.shared.views import pdf_download
 
 router = APIRouter(tags=["legal"])
 
@@ -63,21 +65,33 @@ SealCheck = Annotated[
 ]
 
 
+def _report(
+    actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep, filters: FiltersDep
+) -> partial[list[legal.Row]]:
+    """The report this request asks for, made when called: once every parameter is valid."""
+    return partial(
+        legal.integrity_report,
+        deps=deps,
+        actor=actor,
+        now=now,
+        filters=filters,
+        store=engine.store,
+    )
+
+
+ReportDep = Annotated[partial[list[legal.Row]], Depends(_report)]
+
+
 @router.get("/legal/integrity", response_model=ReportOut)
 def integrity(
-    actor: ActorDep,
-    deps: DepsDep,
-    engine: EngineDep,
+    report: ReportDep,
     now: NowDep,
-    filters: FiltersDep,
     seal_check: SealCheck = "full",
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ReportOut:
     """Every live agreement: links, matches, judgment age, signatures, seal, reviews, breaches."""
-    rows = legal.integrity_report(
-        deps=deps, actor=actor, now=now, filters=filters, seal_check=seal_check, store=engine.store
-    )
+    rows = report(seal_check=seal_check)
     counts = {level: sum(r.status == level for r in rows) for level in legal.LEVELS}
     end = None if limit is None else offset + limit
     return ReportOut(generated_at=now, total=len(rows), counts=counts, items=rows[offset:end])
@@ -89,29 +103,11 @@ def integrity(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def integrity_csv(
-    actor: ActorDep,
-    deps: DepsDep,
-    engine: EngineDep,
-    now: NowDep,
-    filters: FiltersDep,
-    seal_check: SealCheck = "full",
+    report: ReportDep, deps: DepsDep, now: NowDep, seal_check: SealCheck = "full"
 ) -> Response:
     """The same report as CSV for Dutch Excel: `;`, UTF-8 with BOM, formulas neutralised."""
-    rows = legal.integrity_report(
-        deps=deps,
-        actor=actor,
-        now=now,
-        filters=filters,
-        seal_check=seal_check,
-        store=engine.store,
-        audit_as="legal.integrity_csv",
-    )
-    name = f"koppelingen-{now.astimezone(deps.settings.zone):%Y-%m-%d}.csv"
-    return Response(
-        to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = report(seal_check=seal_check, audit_as="legal.integrity_csv")
+    return report_csv.download(rows, now.astimezone(deps.settings.zone).date())
 
 
 class BatchIn(Input):
@@ -153,11 +149,7 @@ def dossier_job_pdf(
 ) -> Response:
     """The finished dossier of a queued job."""
     pdf = tasks.finished_dossier(case_id, task_id, deps=deps, actor=actor, engine=engine, now=now)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
-    )
+    return pdf_download(pdf, f"dossier-{case_id}.pdf")
 
 
 @router.get("/legal/dossiers/{case_id}/{task_id}", response_model=JobOut)
@@ -198,8 +190,4 @@ def case_dossier(case_id: PathId, actor: ActorDep, deps: DepsDep, engine: Engine
             status_code=202,
             headers={"Location": f"/api/v1/legal/dossiers/{case_id}/{made.task_id}"},
         )
-    return Response(
-        made,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
-    )
+    return pdf_download(made, f"dossier-{case_id}.pdf")

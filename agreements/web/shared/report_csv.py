@@ -6,7 +6,10 @@ import csv
 import io
 from datetime import date
 
+from fastapi import Response
+
 from agreements.services.legal import integrity as legal
+from agreements.web.shared.views import attachment
 
 _YES_NO = {True: "ja", False: "nee", None: "niet te vergelijken"}
 _LEVEL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
@@ -60,3 +63,8 @@ def to_csv(rows: list[legal.Row]) -> bytes:
     writer.writerow(COLUMNS)
     writer.writerows([_cell(v) for v in _line(r)] for r in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def download(rows: list[legal.Row], day: date) -> Response:
+    """The report of `day` as a CSV file to save."""
+    return attachment(to_csv(rows), f"koppelingen-{day:%Y-%m-%d}.csv", "text/csv; charset=utf-8")

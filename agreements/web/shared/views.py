@@ -1,4 +1,4 @@
-"""How the signing pages are drawn: templates, security headers, PDFs and page images."""
+"""How pages are drawn: templates, security headers, downloads, static files and page images."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 from fastapi import Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from agreements.services.context import Deps
@@ -68,11 +68,29 @@ def pdf(engine: DocumentEngine, digest: str, name: str) -> Response:
 
 
 def pdf_download(data: bytes, name: str) -> Response:
+    return attachment(data, name, "application/pdf")
+
+
+def attachment(data: bytes, name: str, media_type: str) -> Response:
+    """A download: `data` saved as the file `name`, with the safety headers."""
     return Response(
         data,
-        media_type="application/pdf",
+        media_type=media_type,
         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+# The pages' stylesheets and scripts: files, because the CSP forbids inline code. They hold
+# nothing personal, so they may be cached (the middleware lets `/assets/` keep this).
+_ASSET_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+
+
+def asset(name: str, media_types: dict[str, str]) -> Response:
+    """One of the files in `web/static` that `media_types` names; 404 for any other name."""
+    media = media_types.get(name)
+    if media is None:
+        return Response(status_code=404)
+    return FileResponse(WEB / "static" / name, media_type=media, headers=_ASSET_HEADERS)
 
 
 def page_png(engine: DocumentEngine, digest: str, number: int) -> Path:

@@ -23,6 +23,8 @@ from agreements.domain.errors import (
 from agreements.domain.policy import Action, Actor, Resource, allowed
 from agreements.services.access import accounts
 from agreements.services.context import Deps
+from agreements.services.documents.read import list_documents
+from agreements.services.records import DocumentVersion
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
 from agreements.web.shared import csrf
 from agreements.web.shared.textguard import CheckedRoute
@@ -155,6 +157,18 @@ StaffDep = Annotated[Staff, Depends(staff_session)]
 def check_csrf(staff: Staff, submitted: str, deps: Deps) -> None:
     if not csrf.valid(staff.token, submitted, deps.settings):
         raise BadCsrf
+
+
+def versions_of(
+    subject_type: str, subject_id: int, case_id: int, staff: Staff, deps: Deps
+) -> list[DocumentVersion]:
+    """The versions made of one agreement's or review's documents, oldest first."""
+    return [
+        version
+        for document, versions in list_documents(case_id, deps=deps, actor=staff.actor)
+        if document.subject_type == subject_type and document.subject_id == subject_id
+        for version in versions
+    ]
 
 
 def page(name: str, deps: Deps, staff: Staff | None, status: int = 200, **context: Any) -> Response:

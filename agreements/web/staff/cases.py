@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -57,30 +58,21 @@ def case_list(
     query = q.strip() or None
     offset = (pagina - 1) * PER_PAGE
     work = work_for(deps, staff.actor, staff.today)
+    search = partial(
+        cases.list_cases,
+        deps=deps,
+        actor=staff.actor,
+        now=now,
+        status=chosen,
+        coordinator_id=coordinator_id,
+        q=query,
+    )
     if todo == "ja":
         # "Something to do" is not a column: filter the (small) visible set, then page it.
-        found = cases.list_cases(
-            deps=deps,
-            actor=staff.actor,
-            now=now,
-            status=chosen,
-            coordinator_id=coordinator_id,
-            q=query,
-            limit=10_000,
-        )
-        items = [c for c in found.items if c.id in work.case_ids]
+        items = [c for c in search(limit=10_000).items if c.id in work.case_ids]
         total, items = len(items), items[offset : offset + PER_PAGE]
     else:
-        found = cases.list_cases(
-            deps=deps,
-            actor=staff.actor,
-            now=now,
-            status=chosen,
-            coordinator_id=coordinator_id,
-            q=query,
-            limit=PER_PAGE,
-            offset=offset,
-        )
+        found = search(limit=PER_PAGE, offset=offset)
         total, items = found.total, found.items
     pages = max(1, -(-total // PER_PAGE))
     filters = {"q": q, "status": status, "coordinator": coordinator, "todo": todo}

@@ -13,7 +13,6 @@ from agreements.domain.errors import NotFound, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, case_file, cases
-from agreements.services.documents.read import list_documents
 from agreements.services.documents.request import request_document
 from agreements.services.records import Agreement
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
@@ -27,6 +26,7 @@ from agreements.web.staff.base import (
     page,
     require_write,
     see_other,
+    versions_of,
 )
 from agreements.web.staff.forms import (
     Errors,
@@ -252,12 +252,7 @@ def agreement_page(
 ) -> Response:
     """The agreement: its data, its document versions, and making a preview."""
     agreement, case = _loaded(agreement_id, staff, deps, now)
-    versions = [
-        v
-        for d, vs in list_documents(case.id, deps=deps, actor=staff.actor)
-        if d.subject_type == "agreement" and d.subject_id == agreement.id
-        for v in vs
-    ]
+    versions = versions_of("agreement", agreement.id, case.id, staff, deps)
     return page(
         "overeenkomst.html",
         deps,

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import FileResponse
 
 from agreements.domain import text
 from agreements.domain.errors import NotAuthenticated
 from agreements.services.access import accounts
 from agreements.services.cases import names
 from agreements.services.work import work_for
-from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep
+from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep, set_session_cookie
+from agreements.web.shared import views
 from agreements.web.shared.ratelimit import PostLimiter, client_address
 from agreements.web.shared.textguard import own_text_checks
-from agreements.web.shared.views import WEB
 from agreements.web.staff.base import StaffDep, StaffRoute, check_csrf, page, see_other
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -72,14 +71,7 @@ def login(
         error = "Het e-mailadres of het wachtwoord klopt niet."
         return page("login.html", deps, None, 401, email=email, error=error, volgende=volgende)
     response = see_other(_next(volgende))
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        httponly=True,
-        samesite="lax",
-        secure=deps.settings.secure_cookies,
-        max_age=deps.settings.session_hours * 3600,
-    )
+    set_session_cookie(response, issued.token, deps)
     return response
 
 
@@ -104,11 +96,4 @@ def dashboard(staff: StaffDep, deps: DepsDep) -> Response:
 @router.get("/assets/staff/{name}")
 def asset(name: str) -> Response:
     """The staff pages' stylesheet and script (files: the CSP forbids inline code)."""
-    media = _ASSETS.get(name)
-    if media is None:
-        return Response(status_code=404)
-    return FileResponse(
-        WEB / "static" / name,
-        media_type=media,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return views.asset(name, _ASSETS)

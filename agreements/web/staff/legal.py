@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -21,8 +20,8 @@ from agreements.services.legal import integrity as legal
 from agreements.services.legal.jobs import DossierJob
 from agreements.services.signatures import verification
 from agreements.web.deps import DepsDep, EngineDep, PathId, TaskId
-from agreements.web.shared.report_csv import to_csv
-from agreements.web.shared.views import HEADERS, WEB
+from agreements.web.shared import report_csv, views
+from agreements.web.shared.views import HEADERS
 from agreements.web.staff.base import FormDep, StaffDep, StaffRoute, check_csrf, page, see_other
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -158,20 +157,11 @@ def integrity_page(
 def integrity_csv(staff: StaffDep, deps: DepsDep, engine: EngineDep, report: ReportDep) -> Response:
     """The same rows as the page (all pages), as the API's CSV for Dutch Excel."""
     rows = _rows(staff, deps, engine, report, audit_as="legal.integrity_csv")
-    name = f"koppelingen-{staff.today:%Y-%m-%d}.csv"
-    return Response(
-        to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return report_csv.download(rows, staff.today)
 
 
 def _pdf(data: bytes, case_id: int) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="dossier-{case_id}.pdf"'},
-    )
+    return views.pdf_download(data, f"dossier-{case_id}.pdf")
 
 
 @router.get("/juridisch/zaken/{case_id}/dossier.pdf")
@@ -321,11 +311,4 @@ def _summary(summary: dict[str, Any]) -> dict[str, Any]:
 @router.get("/assets/juridisch/{name}")
 def asset(name: str) -> Response:
     """The legal pages' script and stylesheet (files: the CSP forbids inline code)."""
-    media = _ASSETS.get(name)
-    if media is None:
-        return Response(status_code=404)
-    return FileResponse(
-        WEB / "static" / name,
-        media_type=media,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return views.asset(name, _ASSETS)

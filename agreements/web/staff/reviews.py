@@ -12,7 +12,6 @@ from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, cases
-from agreements.services.documents.read import list_documents
 from agreements.services.documents.request import request_document
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
@@ -25,6 +24,7 @@ from agreements.web.staff.base import (
     page,
     require_write,
     see_other,
+    versions_of,
 )
 from agreements.web.staff.forms import Errors, remap, service_errors, typed, validate
 
@@ -100,12 +100,7 @@ def _review_page(
 ) -> Response:
     agreement = agreements.get_agreement(review.agreement_id, deps=deps, actor=staff.actor, now=now)
     case = cases.get_case(agreement.case_id, deps=deps, actor=staff.actor, now=now, log=False)
-    minutes = [
-        v
-        for d, vs in list_documents(case.id, deps=deps, actor=staff.actor)
-        if d.subject_type == "review" and d.subject_id == review.id
-        for v in vs
-    ]
+    minutes = versions_of("review", review.id, case.id, staff, deps)
     return page(
         "evaluatie.html",
         deps,
