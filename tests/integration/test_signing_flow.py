@@ -8,6 +8,7 @@ import io
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
@@ -18,8 +19,11 @@ from sqlalchemy import select
 
 from agreements import tasks
 from agreements.db.models import Signature
+from agreements.domain.enums import Role
 from agreements.domain.errors import Conflict, DomainError
+from agreements.domain.policy import Actor
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.queue import Job
 from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
 from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
@@ -297,6 +301,40 @@ def test_the_use_case_stores_the_drawn_signature(flow, world):
         signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
     assert isinstance(used.value, Conflict) and isinstance(used.value, DomainError)
     assert used.value.state is LinkState.USED and "al gebruikt" in used.value.message_nl
+
+
+class Recorder:
+    """A queue port that keeps what the use cases hand it."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[object, ...]] = []
+
+    def enqueue(self, job: Job, *ids: int) -> None:
+        self.jobs.append((job, *ids))
+
+
+def test_the_use_cases_queue_what_follows_once_committed(flow, world):
+    client, deps, inbox = flow
+    recorder = Recorder()
+    queued = replace(deps, queue=recorder)
+    version = _render_agreement(client, world, world.case_portaal)
+    requests = _send(client, world, version["id"])
+    first = requests[0]
+    coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")
+    now = datetime.now(UTC)
+    signing.manage_request(first["id"], "resend", deps=queued, actor=coordinator, now=now)
+    assert recorder.jobs == [(Job.INVITE, first["id"])]
+    token = _link(inbox.to(first["email"])[-1])
+    declined = signing.SignInput("", deps.settings.consent_version)
+    outcome = signing.sign_with_link(
+        token, declined, deps=queued, now=datetime.now(UTC), decline_reason="Nee, nog niet."
+    )
+    assert recorder.jobs[1:] == [(Job.DECLINED, outcome.request_id)]
+    with pytest.raises(signing.LinkUnusable):  # rolled back: nothing more is queued
+        signing.sign_with_link(
+            token, declined, deps=queued, now=datetime.now(UTC), decline_reason="Nee."
+        )
+    assert len(recorder.jobs) == 2
 
 
 def test_decline_notifies_the_coordinator(flow, world):

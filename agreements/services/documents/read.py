@@ -11,10 +11,10 @@ from agreements.db.models import Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus, FinishStatus
 from agreements.domain.errors import Conflict, NotFound
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.scope import case_for
+from agreements.services.uow import unit_of_work
 
 
 def get_version(version_id: int, *, deps: Deps, actor: Actor) -> tuple[DocumentVersion, Document]:
@@ -43,16 +43,9 @@ def read_file(
     digest = version.pdf_sha256 if which == "pdf" else version.docx_sha256
     if version.status is not DocumentStatus.READY or digest is None:
         raise Conflict(f"the document is not ready (status: {version.status.value})")
-    with deps.db.begin() as session:
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action=f"document.read_{which}",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=now,
-            detail={"case": document.case_id},
+    with unit_of_work(deps, actor, now) as uow:
+        uow.audit(
+            f"document.read_{which}", "document_version", version_id, {"case": document.case_id}
         )
     return engine.store.get(digest), version, document
 
@@ -93,15 +86,8 @@ def read_sealed(
             f"not sealed yet ({version.finish_status.label})"
             + (f": {version.finish_error}" if version.finish_error else "")
         )
-    with deps.db.begin() as session:
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="document.read_sealed",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=now,
-            detail={"case": document.case_id},
+    with unit_of_work(deps, actor, now) as uow:
+        uow.audit(
+            "document.read_sealed", "document_version", version_id, {"case": document.case_id}
         )
     return engine.store.get(version.sealed_sha256), version, document

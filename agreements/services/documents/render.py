@@ -21,10 +21,10 @@ from agreements.db.models import (
     TenancyContract,
 )
 from agreements.domain.enums import DocumentStatus, FinishStatus
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures.state import MAX_FINISH_ATTEMPTS
+from agreements.services.uow import unit_of_work
 from templates.assemble import Annex, assemble
 from templates.errors import DocumentError
 from templates.render import render_docx
@@ -118,8 +118,8 @@ def render_version(
         return _finish_failed(
             deps, version_id, attempt, f"unexpected error: {type(exc).__name__}", clock()
         )
-    with deps.db.begin() as session:
-        version = _still_ours(session, version_id, attempt)
+    with unit_of_work(deps, "system:worker", clock()) as uow:
+        version = _still_ours(uow.session, version_id, attempt)
         if version is None:  # taken over as stale meanwhile: the other render's result counts
             return DocumentStatus.RENDERING
         version.status, version.docx_sha256, version.pdf_sha256 = (
@@ -127,17 +127,8 @@ def render_version(
             docx_digest,
             pdf_digest,
         )
-        version.pages, version.finished_at = pages, clock()
-        audit.record(
-            session,
-            deps,
-            actor="system:worker",
-            action="document.rendered",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=clock(),
-            detail={"pdf_sha256": pdf_digest},
-        )
+        version.pages, version.finished_at = pages, uow.now
+        uow.audit("document.rendered", "document_version", version_id, {"pdf_sha256": pdf_digest})
     return DocumentStatus.READY
 
 
@@ -186,21 +177,12 @@ def _still_ours(session: Session, version_id: int, attempt: int) -> DocumentVers
 def _finish_failed(
     deps: Deps, version_id: int, attempt: int, reason: str, now: datetime
 ) -> DocumentStatus:
-    with deps.db.begin() as session:
-        version = _still_ours(session, version_id, attempt)
+    with unit_of_work(deps, "system:worker", now) as uow:
+        version = _still_ours(uow.session, version_id, attempt)
         if version is None:
             return DocumentStatus.RENDERING
         version.status, version.error, version.finished_at = DocumentStatus.FAILED, reason, now
-        audit.record(
-            session,
-            deps,
-            actor="system:worker",
-            action="document.failed",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=now,
-            detail={"reason": reason[:500]},
-        )
+        uow.audit("document.failed", "document_version", version_id, {"reason": reason[:500]})
     return DocumentStatus.FAILED
 
 

@@ -17,15 +17,15 @@ from agreements.db.models import (
     Review,
 )
 from agreements.domain.enums import DocumentStatus
-from agreements.domain.errors import FieldError, NotFound, ValidationFailed
+from agreements.domain.errors import FieldError, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.scope import case_for
+from agreements.services.queue import Job
 from agreements.services.signatures.requests import void_for_new_version
 from agreements.services.signatures.state import lock_document, refuse_while_sealing
+from agreements.services.uow import unit_of_work
 from templates.catalogue import data_problems
 
 # subject type -> (model, document kind, default template, resource, data builder)
@@ -53,28 +53,25 @@ def request_document(
     template: str | None = None,
     template_version: int | None = None,
 ) -> DocumentVersion:
-    """Freeze the data for a new version and queue its render; the caller enqueues the task."""
+    """Freeze the data for a new version and queue its render (after the commit)."""
     model, kind, resource, build = SUBJECTS[subject_type]
-    today = now.astimezone(deps.settings.zone).date()
     chosen = engine.catalogue.get(template or kind, template_version)
     if chosen.kind != kind:
         raise ValidationFailed.one(
             "template", f"{chosen.name!r} is a {chosen.kind} template, not a {kind} template"
         )
-    with deps.db.begin() as session:
-        subject = session.get(model, subject_id)
-        if subject is None:
-            raise NotFound(subject_type, subject_id)
-        if isinstance(subject, Review):  # a review belongs to its agreement's case
-            agreement = session.get(Agreement, subject.agreement_id)
-            assert agreement is not None
-            case_id = agreement.case_id
-        else:
-            case_id = subject.case_id
-        case = case_for(
-            session, actor, case_id, Action.WRITE, resource, reported_as=(subject_type, subject_id)
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
+        subject = uow.load(
+            model,
+            subject_id,
+            Action.WRITE,
+            resource,
+            kind=subject_type,
+            case_of=lambda row: _case_id(session, row),
         )
-        data = build(session, subject, deps.settings, today)
+        case_id = _case_id(session, subject)
+        data = build(session, subject, deps.settings, uow.today)
         problems = data_problems(chosen.schema, data)
         if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway
             raise ValidationFailed([_field_error(p) for p in problems])
@@ -91,7 +88,7 @@ def request_document(
             refuse_while_sealing(session, document.id, now, "a new version can be made")
         else:
             document = Document(
-                case_id=case.id,
+                case_id=case_id,
                 kind=kind,
                 subject_type=subject_type,
                 subject_id=subject_id,
@@ -123,23 +120,29 @@ def request_document(
         )
         session.add(version)
         session.flush()
-        void_for_new_version(session, deps, version, actor, now)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="document.request",
-            subject_type="document_version",
-            subject_id=version.id,
-            now=now,
-            detail={
-                "case": case.id,
+        void_for_new_version(uow, version)
+        uow.audit(
+            "document.request",
+            "document_version",
+            version.id,
+            {
+                "case": case_id,
                 "kind": kind,
                 "template": chosen.name,
                 "template_version": chosen.version,
             },
         )
+        uow.enqueue(Job.RENDER, version.id)
     return version
+
+
+def _case_id(session: Session, subject: Any) -> int:
+    """The case a subject belongs to; a review belongs to its agreement's case."""
+    if isinstance(subject, Review):
+        agreement = session.get(Agreement, subject.agreement_id)
+        assert agreement is not None
+        return int(agreement.case_id)
+    return int(subject.case_id)
 
 
 def _field_error(problem: str) -> FieldError:

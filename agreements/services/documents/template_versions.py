@@ -8,10 +8,10 @@ from typing import Any
 from agreements.domain.enums import Role
 from agreements.domain.errors import Forbidden
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import one_line
+from agreements.services.uow import unit_of_work
 
 
 def add_template(
@@ -34,15 +34,11 @@ def add_template(
     kind = one_line("kind", kind, max_length=50)
     title = one_line("title", title, max_length=200, required=False) if title else None
     added = engine.catalogue.add(name, data, kind=kind, title=title or None)
-    with deps.db.begin() as session:
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="template.add",
-            subject_type="template",
-            subject_id=f"{added.name}:{added.version}",
-            now=now,
-            detail={"sha256": added.sha256, "kind": kind},
+    with unit_of_work(deps, actor, now) as uow:
+        uow.audit(
+            "template.add",
+            "template",
+            f"{added.name}:{added.version}",
+            {"sha256": added.sha256, "kind": kind},
         )
     return added

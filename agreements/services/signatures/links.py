@@ -17,6 +17,7 @@ from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures.requests import coordinator_email
 from agreements.services.signatures.state import lock_document
+from agreements.services.uow import unit_of_work
 from signing.tokens import LinkClaim, LinkState, StoredLink, link_state, new_token, token_digest
 
 
@@ -87,16 +88,12 @@ def read_signed_copy(view: LinkView, *, deps: Deps, engine: DocumentEngine, now:
     digest = view.version.sealed_sha256
     if digest is None:
         raise Conflict("the document is not sealed yet")
-    with deps.db.begin() as session:
-        audit.record(
-            session,
-            deps,
-            actor=f"party:{view.request.party_role}",
-            action="document.read_sealed",
-            subject_type="document_version",
-            subject_id=view.version.id,
-            now=now,
-            detail={"case": view.document.case_id, "request": view.request.id},
+    with unit_of_work(deps, f"party:{view.request.party_role}", now) as uow:
+        uow.audit(
+            "document.read_sealed",
+            "document_version",
+            view.version.id,
+            {"case": view.document.case_id, "request": view.request.id},
         )
     return engine.store.get(digest)
 

@@ -28,11 +28,12 @@ from agreements.domain.enums import (
 )
 from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.queue import Job
 from agreements.services.scope import case_for
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
+from agreements.services.uow import UnitOfWork, unit_of_work
 
 # Party roles of the templates (kinds.json) and where the service finds each party.
 _ROLE_FOR_PARTY = {
@@ -110,8 +111,10 @@ def send_for_signature(
     now: datetime,
     ordered: bool = False,
 ) -> list[SignatureRequest]:
-    """One request per party for this exact version; returns those to invite now."""
-    with deps.db.begin() as session:
+    """One request per party for this exact version; those to invite now are invited once the
+    requests are committed (returned too)."""
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         version, document, case = version_for(session, version_id, actor, Action.WRITE)
         # Two coordinators pressing "send" at once must not make two sets of requests, and
         # the voiding below must not meet a seal or a last signature half-way.
@@ -131,7 +134,7 @@ def send_for_signature(
         ):
             raise Conflict("this version was already sent for signature")
         refuse_while_sealing(session, document.id, now, "another version can be sent for signature")
-        _void_other_versions(session, deps, document.id, version_id, actor, now)
+        _void_other_versions(uow, document.id, version_id)
         expires = now + timedelta(days=deps.settings.signature_days)
         requests = []
         for position, spec in enumerate(_parties(session, case, roles), start=1):
@@ -160,21 +163,16 @@ def send_for_signature(
             if agreement is not None and agreement.status is AgreementStatus.DRAFT:
                 agreement.status = AgreementStatus.OUT_FOR_SIGNATURE
         session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="signing.send",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=now,
-            detail={
-                "case": case.id,
-                "parties": [r.party_role for r in requests],
-                "ordered": ordered,
-            },
+        uow.audit(
+            "signing.send",
+            "document_version",
+            version_id,
+            {"case": case.id, "parties": [r.party_role for r in requests], "ordered": ordered},
         )
-        return [r for r in requests if r.position <= 1]
+        invite = [r for r in requests if r.position <= 1]
+        for request in invite:  # after the commit: the worker can find them
+            uow.enqueue(Job.INVITE, request.id)
+    return invite
 
 
 def version_for(
@@ -199,9 +197,7 @@ def version_for(
     return version, document, case
 
 
-def _void_other_versions(
-    session: Session, deps: Deps, document_id: int, keep: int, actor: Actor | str, now: datetime
-) -> None:
+def _void_other_versions(uow: UnitOfWork, document_id: int, keep: int) -> None:
     """A new version means everyone signs again: requests for older versions lapse. The
     caller holds the document's lock (`lock_document`)."""
     # A version every party signed keeps its signatures, sealed or still to be sealed: they
@@ -211,7 +207,7 @@ def _void_other_versions(
         DocumentVersion.id != keep,
         DocumentVersion.finish_status.not_in(FULLY_SIGNED),
     )
-    voided = session.execute(
+    voided = uow.session.execute(
         update(SignatureRequest)
         .where(
             SignatureRequest.version_id.in_(others),
@@ -219,39 +215,36 @@ def _void_other_versions(
                 [RequestStatus.PENDING, RequestStatus.SIGNED, RequestStatus.DECLINED]
             ),
         )
-        .values(status=RequestStatus.VOIDED, done_at=now)
+        .values(status=RequestStatus.VOIDED, done_at=uow.now)
     ).rowcount  # type: ignore[attr-defined]
     if voided:
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="signing.void",
-            subject_type="document",
-            subject_id=document_id,
-            now=now,
-            detail={"requests": voided, "kept_version": keep},
+        uow.audit(
+            "signing.void", "document", document_id, {"requests": voided, "kept_version": keep}
         )
 
 
-def void_for_new_version(
-    session: Session, deps: Deps, version: DocumentVersion, actor: Actor | str, now: datetime
-) -> None:
-    _void_other_versions(session, deps, version.document_id, version.id, actor, now)
+def void_for_new_version(uow: UnitOfWork, version: DocumentVersion) -> None:
+    """Inside the unit of work that made `version`: the older versions' requests lapse."""
+    _void_other_versions(uow, version.document_id, version.id)
 
 
 def next_in_turn(version_id: int, *, deps: Deps) -> list[int]:
     """In an ordered signing, the requests whose turn it is now and who have no link yet."""
     with deps.db() as session:
-        first = session.execute(
-            select(SignatureRequest.id, SignatureRequest.position, SignatureRequest.sends)
-            .where(
-                SignatureRequest.version_id == version_id,
-                SignatureRequest.status == RequestStatus.PENDING,
-            )
-            .order_by(SignatureRequest.position)
-            .limit(1)
-        ).first()
+        return requests_in_turn(session, version_id)
+
+
+def requests_in_turn(session: Session, version_id: int) -> list[int]:
+    """`next_in_turn` inside the caller's transaction (which may have just signed one)."""
+    first = session.execute(
+        select(SignatureRequest.id, SignatureRequest.position, SignatureRequest.sends)
+        .where(
+            SignatureRequest.version_id == version_id,
+            SignatureRequest.status == RequestStatus.PENDING,
+        )
+        .order_by(SignatureRequest.position)
+        .limit(1)
+    ).first()
     if first is None or first.position == 0:  # nobody left, or everyone signs in parallel
         return []
     return [first.id] if first.sends == 0 else []
@@ -267,8 +260,13 @@ def manage_request(
     days: int = 0,
     email: str | None = None,
 ) -> SignatureRequest:
-    """Coordinators revoke, extend, or replace a party's contact (history kept)."""
-    with deps.db.begin() as session:
+    """Coordinators revoke, extend, resend (a new link, one more day) or replace a party's
+    contact (history kept); a resent or new contact's invitation goes out after the commit."""
+    invite = action in {"resend", "contact"}
+    if action == "resend":  # logged as the extension it is
+        action, days = "extend", 1
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         request = session.get(SignatureRequest, request_id)
         if request is None:
             raise NotFound("signature request", request_id)
@@ -297,17 +295,10 @@ def manage_request(
                 {"email": request.email, "until": now.isoformat()},
             ]
             request.email = email
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action=f"signing.{action}",
-            subject_type="signature_request",
-            subject_id=request_id,
-            now=now,
-            detail=detail,
-        )
-        return request
+        uow.audit(f"signing.{action}", "signature_request", request_id, detail)
+        if invite:
+            uow.enqueue(Job.INVITE, request_id)
+    return request
 
 
 def requests_for(version_id: int, *, deps: Deps, actor: Actor) -> list[SignatureRequest]:

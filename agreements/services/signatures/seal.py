@@ -23,7 +23,6 @@ from agreements.db.models import (
     SignatureRequest,
 )
 from agreements.domain.enums import AgreementStatus, FinishStatus
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
@@ -36,6 +35,7 @@ from agreements.services.signatures.state import (
     lock_document,
     signed_requests,
 )
+from agreements.services.uow import UnitOfWork, unit_of_work
 from signing.evidence import DocumentIdentity, SignatureEvidence, attach_evidence, evidence_bundle
 from signing.seal import seal_pdf
 from templates.render import render_docx
@@ -59,7 +59,8 @@ def _claim(deps: Deps, version_id: int, now: datetime) -> int | None:
     """Take the version for sealing if every party signed it: the attempt number (this
     seal's claim), or None. One worker seals it, never two; and the check is made here,
     under the document's lock, whatever the caller believed."""
-    with deps.db.begin() as session:
+    with unit_of_work(deps, "system:worker", now) as uow:
+        session = uow.session
         version = session.get(DocumentVersion, version_id)
         if version is None:
             return None
@@ -68,7 +69,7 @@ def _claim(deps: Deps, version_id: int, now: datetime) -> int | None:
         if version.finish_status is FinishStatus.DONE:
             return None
         if signed_requests(session, version_id) is None:
-            _not_fully_signed(session, deps, version, now)
+            _not_fully_signed(uow, version)
             return None
         stale = version.finish_status is FinishStatus.RUNNING and (
             version.finish_started_at is None or version.finish_started_at < now - FINISH_STALE
@@ -82,23 +83,14 @@ def _claim(deps: Deps, version_id: int, now: datetime) -> int | None:
         return version.finish_attempts
 
 
-def _not_fully_signed(
-    session: Session, deps: Deps, version: DocumentVersion, now: datetime
-) -> None:
+def _not_fully_signed(uow: UnitOfWork, version: DocumentVersion) -> None:
     """A version waiting for its seal that some party has not signed: it is not sealed."""
     if version.finish_status is FinishStatus.NOT_READY:
         return
     version.finish_status = FinishStatus.NOT_READY
     version.finish_error = "not every party has signed this version: it is not sealed"
-    audit.record(
-        session,
-        deps,
-        actor="system:worker",
-        action="document.finish_refused",
-        subject_type="document_version",
-        subject_id=version.id,
-        now=now,
-        detail={"reason": version.finish_error},
+    uow.audit(
+        "document.finish_refused", "document_version", version.id, {"reason": version.finish_error}
     )
 
 
@@ -145,7 +137,8 @@ def finish_version(
         log.exception("document.finish_failed", extra={"version": version_id})
         _failed(deps, document.id, version_id, attempt, str(exc), now)
         raise
-    with deps.db.begin() as session:
+    with unit_of_work(deps, "system:worker", now) as uow:
+        session = uow.session
         mine = _still_ours(session, document.id, version_id, attempt)
         if mine is None:
             return FinishStatus.RUNNING
@@ -161,15 +154,11 @@ def finish_version(
             if agreement is not None and agreement.status is AgreementStatus.OUT_FOR_SIGNATURE:
                 agreement.status = AgreementStatus.ACTIVE
         copies = mail_queue.enqueue(session, signed_copies(document, case, rows, digest), now)
-        audit.record(
-            session,
-            deps,
-            actor="system:worker",
-            action="document.sealed",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=now,
-            detail={"sealed_sha256": digest, "evidence": len(rows), "copies": copies},
+        uow.audit(
+            "document.sealed",
+            "document_version",
+            version_id,
+            {"sealed_sha256": digest, "evidence": len(rows), "copies": copies},
         )
     return FinishStatus.DONE
 
@@ -215,20 +204,13 @@ def _seal(
 def _failed(
     deps: Deps, document_id: int, version_id: int, attempt: int, reason: str, now: datetime
 ) -> None:
-    with deps.db.begin() as session:
-        version = _still_ours(session, document_id, version_id, attempt)
+    with unit_of_work(deps, "system:worker", now) as uow:
+        version = _still_ours(uow.session, document_id, version_id, attempt)
         if version is None:
             return
         version.finish_status, version.finish_error = FinishStatus.FAILED, reason[:1000]
-        audit.record(
-            session,
-            deps,
-            actor="system:worker",
-            action="document.finish_failed",
-            subject_type="document_version",
-            subject_id=version_id,
-            now=now,
-            detail={"reason": reason[:300]},
+        uow.audit(
+            "document.finish_failed", "document_version", version_id, {"reason": reason[:300]}
         )
 
 

@@ -25,6 +25,7 @@ from agreements.domain.policy import Action, Actor
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.queue import Job
 from agreements.services.signatures.links import (  # re-exported: one way in for callers
     LinkView,
     issue_link,
@@ -43,12 +44,14 @@ from agreements.services.signatures.requests import (  # re-exported: one way in
     manage_request,
     next_in_turn,
     requests_for,
+    requests_in_turn,
     send_for_signature,
     signing_roles,
     version_for,
     void_for_new_version,
 )
 from agreements.services.signatures.state import signed_requests
+from agreements.services.uow import UnitOfWork, unit_of_work
 from signing.evidence import Identification, RepresentativeCapacity, SignatureEvidence
 from signing.tokens import LinkState
 
@@ -93,8 +96,8 @@ def sign_with_link(
     """Sign (or decline) through a link: exactly once, even when requests race. The link is
     looked up here, once, under its document's lock; a drawn signature is stored through
     `engine` once the signature is sure to count."""
-    with deps.db.begin() as session:
-        view = view_for_token(session, deps, token, now, lock=True)
+    with unit_of_work(deps, "system:link", now) as uow:
+        view = view_for_token(uow.session, deps, token, now, lock=True)
         if view is None:
             raise LinkUnusable(LinkState.UNKNOWN)
         if view.state is not LinkState.VALID:
@@ -102,12 +105,10 @@ def sign_with_link(
         if view.waiting_for_others:
             raise Conflict("het is nog niet uw beurt: eerst tekenen de andere partijen")
         return _record(
-            session,
-            deps,
+            uow,
             view.request,
             data,
             Identification.LINK,
-            now,
             decline_reason=decline_reason,
             engine=engine,
         )
@@ -194,7 +195,8 @@ def sign_as_staff(
 ) -> Outcome:
     """Staff sign for their organisation from their session, or witness an in-person signing
     (`witness` None: a coordinator witnesses when the request is not their own)."""
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         _, document, _ = _staff_request(session, request_id, actor)
         request = lock_request(
             session, document.id, select(SignatureRequest).where(SignatureRequest.id == request_id)
@@ -205,29 +207,26 @@ def sign_as_staff(
         if not_yet_their_turn(session, request):
             raise Conflict("it is not this party's turn yet: earlier parties sign first")
         return _record(
-            session,
-            deps,
+            uow,
             request,
             data,
             how,
-            now,
             witness=actor if witness else None,
             decline_reason=decline_reason,
         )
 
 
 def _record(
-    session: Session,
-    deps: Deps,
+    uow: UnitOfWork,
     request: SignatureRequest,
     data: SignInput,
     how: Identification,
-    now: datetime,
     *,
     witness: Actor | None = None,
     decline_reason: str | None = None,
     engine: DocumentEngine | None = None,
 ) -> Outcome:
+    session, deps, now = uow.session, uow.deps, uow.now
     declined = decline_reason is not None
     if data.drawn_png is not None and engine is None:
         raise TypeError("a drawn signature needs the document engine's store")
@@ -292,7 +291,7 @@ def _record(
             created_at=now,
         )
     )
-    audit.record(
+    audit.record(  # the entry names the party, whoever held the pen (not uow.actor)
         session,
         deps,
         actor=f"party:{request.party_role}",
@@ -307,6 +306,15 @@ def _record(
         version = session.get(DocumentVersion, request.version_id)
         assert version is not None
         version.finish_status = FinishStatus.PENDING
+    # What follows, once committed: the coordinator hears of a refusal, a complete version
+    # is sealed, in an ordered signing the next party is invited.
+    if declined:
+        uow.enqueue(Job.DECLINED, request.id)
+    elif complete:
+        uow.enqueue(Job.FINISH, request.version_id)
+    else:
+        for next_id in requests_in_turn(session, request.version_id):
+            uow.enqueue(Job.INVITE, next_id)
     return Outcome(request.id, request.version_id, complete, declined)
 
 

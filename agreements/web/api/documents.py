@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
-from agreements import tasks
 from agreements.domain.enums import DocumentStatus
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.cases import case_file
@@ -99,7 +98,6 @@ def _request(
         template=body.template,
         template_version=body.template_version,
     )
-    tasks.render_document(version.id)  # enqueued after the commit above
     version, document = reading.get_version(version.id, deps=deps, actor=actor)
     return VersionOut.of(version, document)
 

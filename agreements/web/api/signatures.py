@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field, StrictBool
 
-from agreements import tasks
 from agreements.domain.enums import RequestStatus
 from agreements.services.documents.read import get_version, read_sealed
 from agreements.services.inputs import Input, LongText, Name
@@ -96,11 +95,9 @@ def send_for_signature(
     """Ask every party the template names to sign this exact version; invitations are mailed."""
     version, _ = get_version(version_id, deps=deps, actor=actor)
     roles = signing.signing_roles(version, engine)
-    invite = signing.send_for_signature(
+    signing.send_for_signature(
         version_id, roles, deps=deps, actor=actor, now=now, ordered=(body or SendIn()).ordered
     )
-    for request in invite:
-        tasks.send_invitation(request.id)
     return [RequestOut.of(r) for r in signing.requests_for(version_id, deps=deps, actor=actor)]
 
 
@@ -119,18 +116,9 @@ def manage(
     request_id: PathId, body: ManageIn, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> RequestOut:
     """Resend the invitation (a new link), revoke, extend by `days`, or replace the e-mail."""
-    action = "extend" if body.action == "resend" else body.action
-    days = body.days if body.action != "resend" else 0
-    if body.action == "resend":
-        request = signing.manage_request(
-            request_id, "extend", deps=deps, actor=actor, now=now, days=max(days, 1)
-        )
-    else:
-        request = signing.manage_request(
-            request_id, action, deps=deps, actor=actor, now=now, days=days, email=body.email
-        )
-    if body.action in {"resend", "contact"}:
-        tasks.send_invitation(request_id)
+    request = signing.manage_request(
+        request_id, body.action, deps=deps, actor=actor, now=now, days=body.days, email=body.email
+    )
     return RequestOut.of(request)
 
 
@@ -163,7 +151,6 @@ def staff_sign(
         witness=body.witness,
         decline_reason=body.decline_reason,
     )
-    tasks.after_signing(outcome)
     return SignedOut(**outcome.__dict__)
 
 

@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
@@ -193,10 +192,11 @@ def _submit(
     form: FormState,
     reason: str | None,
 ) -> Response:
-    """Call the service once (it looks the link up); every outcome becomes a page, success a
-    redirect. A refusal reads the link again, as it stands after the rollback, for its page."""
+    """Call the service once (it looks the link up, and queues what follows: the next party,
+    the seal, the coordinator's notice); every outcome becomes a page, success a redirect. A
+    refusal reads the link again, as it stands after the rollback, for its page."""
     try:
-        outcome = signing.sign_with_link(
+        signing.sign_with_link(
             token, data, deps=deps, now=now, decline_reason=reason, engine=engine
         )
     except LinkUnusable:
@@ -212,7 +212,6 @@ def _submit(
         if view is None:
             return _state_page(token, None, deps, now)
         return _waiting_page(token, view, deps, 409)
-    tasks.after_signing(outcome)
     return RedirectResponse(f"/s/{token}/klaar", status_code=303, headers=HEADERS)
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import PartyRole
 from agreements.domain.errors import NotFound, ValidationFailed
@@ -287,7 +286,6 @@ def _render(
         template=name or None,
         template_version=int(number) if number.isdigit() else None,
     )
-    tasks.render_document(version.id)  # after the use case committed
     return see_other(f"/versies/{version.id}")
 
 

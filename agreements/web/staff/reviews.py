@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from agreements import tasks
 from agreements.domain.enums import ReviewOutcome
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Resource
@@ -172,5 +171,4 @@ def make_minutes(
     version = request_document(
         "review", review_id, deps=deps, engine=engine, actor=staff.actor, now=now
     )
-    tasks.render_document(version.id)  # after the use case committed
     return see_other(f"/versies/{version.id}")

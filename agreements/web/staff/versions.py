@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, ValidationFailed
@@ -107,7 +106,7 @@ def send(
     if not staff.may_send:  # after the lookup: not found beats forbidden
         raise Forbidden("only coordinators send documents for signature")
     roles = signing.signing_roles(version, engine)
-    invite = signing.send_for_signature(
+    signing.send_for_signature(
         version_id,
         roles,
         deps=deps,
@@ -115,8 +114,6 @@ def send(
         now=now,
         ordered=data.get("ordered") == "ja",
     )
-    for request in invite:  # the requests are committed: the worker can find them
-        tasks.send_invitation(request.id)
     return see_other(f"/versies/{version_id}?gelukt=verstuurd")
 
 
@@ -193,7 +190,6 @@ def sign(
     except ValidationFailed:
         errors["typed_name"] = "De tekst over toestemming is veranderd. Laad de pagina opnieuw."
         return _refused(request_id, staff, deps, form, errors)
-    tasks.after_signing(outcome)
     return see_other(f"/versies/{outcome.version_id}?gelukt=getekend")
 
 
