@@ -8,19 +8,18 @@ from datetime import date
 
 from fastapi import Response
 
+from agreements.domain.legal import JudgmentLevel, Level, SealState
 from agreements.services.legal import integrity as legal
 from agreements.web.shared.views import attachment
 
 _YES_NO = {True: "ja", False: "nee", None: "niet te vergelijken"}
-_LEVEL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
-_JUDGMENT = {"none": "geen vonnis", "ok": "in orde", "warning": "waarschuwing", "alarm": "alarm"}
-_SEAL = {
-    "valid": "geldig",
-    "intact": "bestand ongewijzigd (zegel niet gecontroleerd)",
-    "not_sealed": "niet verzegeld",
-    "no_document": "geen document",
-    "invalid": "ongeldig",
+_LEVEL: dict[str, str] = {m: m.label for m in Level}
+# In the CSV a judgment near its age limit reads "waarschuwing", as the other warnings do.
+_JUDGMENT: dict[str, str] = {
+    **{m: m.label for m in JudgmentLevel},
+    JudgmentLevel.WARNING: "waarschuwing",
 }
+_SEAL: dict[str, str] = {m: m.label for m in SealState}
 COLUMNS = [
     "Kenmerk", "Huurder", "Overeenkomst", "Status overeenkomst", "Huurovereenkomst gekoppeld",
     "Huurovereenkomst", "Vonnis gekoppeld", "Rechtbank", "Zaaknummer", "Datum vonnis",

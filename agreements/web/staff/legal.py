@@ -15,6 +15,7 @@ from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
+from agreements.domain.legal import JudgmentLevel, Level, SealState
 from agreements.services.cases import names
 from agreements.services.legal import integrity as legal
 from agreements.services.legal.jobs import DossierJob
@@ -29,15 +30,10 @@ PER_PAGE = 50
 MAX_BATCH = 200  # as the API's batch
 _ASSETS = {"legal.js": "text/javascript", "legal.css": "text/css"}
 
-LEVEL_NL = {"ok": "in orde", "warning": "waarschuwing", "problem": "probleem"}
-JUDGMENT_NL = {"none": "geen vonnis", "ok": "in orde", "warning": "let op", "alarm": "alarm"}
-SEAL_NL = {
-    "valid": "geldig",
-    "intact": "bestand ongewijzigd",
-    "not_sealed": "niet verzegeld",
-    "no_document": "geen document",
-    "invalid": "ongeldig",
-}
+LEVEL_NL = {m: m.label for m in Level}
+JUDGMENT_NL = {m: m.label for m in JudgmentLevel}
+# Short in the table: the hint above it says when only the stored files were compared.
+SEAL_NL = {**{m: m.label for m in SealState}, SealState.INTACT: "bestand ongewijzigd"}
 # Sortable columns: the page's header text and the report's sort key.
 COLUMNS = [  # the overall verdict early: it must be visible without scrolling sideways
     ("Zaak", "case_reference"),
