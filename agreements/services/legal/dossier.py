@@ -18,13 +18,13 @@ from agreements.domain.enums import DocumentStatus, FinishStatus
 from agreements.domain.errors import Conflict
 from agreements.domain.legal import Level
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.legal import dossier_sources as sources
 from agreements.services.legal import integrity
 from agreements.services.scope import case_for
+from agreements.services.uow import unit_of_work
 from signing.seal import seal_pdf
 from templates.assemble import Chapter, bind, page_count
 from templates.filters import datum
@@ -197,7 +197,8 @@ def _register(
 ) -> None:
     """Keep the dossier as a sealed document version, so `verify` knows its hash."""
     unsealed_digest, digest = engine.store.put(merged), engine.store.put(sealed)
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         document = session.scalar(
             select(Document).where(
                 Document.subject_type == "case",
@@ -240,13 +241,9 @@ def _register(
         )
         session.add(version)
         session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="case.dossier",
-            subject_type="document_version",
-            subject_id=version.id,
-            now=now,
-            detail={"case": case_id, "sealed_sha256": digest, "parts": len(manifest["parts"])},
+        uow.audit(
+            "case.dossier",
+            "document_version",
+            version.id,
+            {"case": case_id, "sealed_sha256": digest, "parts": len(manifest["parts"])},
         )

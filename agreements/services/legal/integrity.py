@@ -31,10 +31,10 @@ from agreements.domain.enums import ReviewOutcome as Outcome
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.legal import Breach, JudgmentLevel, Level, Row, SealState
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.scope import restrict_to_visible
 from agreements.services.signatures.verification import our_certificate
+from agreements.services.uow import unit_of_work
 from signing.verify import verify_pdf
 
 __all__ = ["JUDGMENT_LEVELS", "LEVELS", "Filters", "Row", "SealCheck", "integrity_report"]
@@ -122,17 +122,9 @@ def integrity_report(
     rows = [r for r in rows if _kept(r, filters)]
     rows = _sorted(rows, filters.sort, filters.descending)
     if audit_as:
-        with deps.db.begin() as session:
-            audit.record(
-                session,
-                deps,
-                actor=actor,
-                action=audit_as,
-                subject_type="report",
-                subject_id="integrity",
-                now=now,
-                detail={"rows": len(rows), "cases": sorted({r.case_id for r in rows})},
-            )
+        with unit_of_work(deps, actor, now) as uow:
+            cases = sorted({r.case_id for r in rows})
+            uow.audit(audit_as, "report", "integrity", {"rows": len(rows), "cases": cases})
     return rows
 
 

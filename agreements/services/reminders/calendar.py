@@ -14,8 +14,8 @@ from agreements.domain.enums import AgreementStatus, Role
 from agreements.domain.errors import Forbidden, NotAuthenticated
 from agreements.domain.policy import Actor
 from agreements.services.access.accounts import token_digest
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
+from agreements.services.uow import unit_of_work
 
 LIVE = (AgreementStatus.ACTIVE, AgreementStatus.OUT_FOR_SIGNATURE)
 
@@ -25,7 +25,8 @@ def new_feed_token(*, deps: Deps, actor: Actor, now: datetime) -> str:
     if actor.role is not Role.COORDINATOR or actor.user_id is None:
         raise Forbidden("calendar feeds are for coordinators")
     token = secrets.token_urlsafe(32)
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         for old in session.scalars(
             select(AuthToken).where(
                 AuthToken.user_id == actor.user_id,
@@ -44,15 +45,7 @@ def new_feed_token(*, deps: Deps, actor: Actor, now: datetime) -> str:
                 expires_at=now + timedelta(days=3650),
             )
         )
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="calendar.token",
-            subject_type="user",
-            subject_id=actor.user_id,
-            now=now,
-        )
+        uow.audit("calendar.token", "user", actor.user_id)
     return token
 
 

@@ -27,14 +27,14 @@ from agreements.db.models import (
     Reminder,
 )
 from agreements.domain.enums import MailStatus, ReminderKind, ReminderStatus, Role
-from agreements.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from agreements.domain.errors import Conflict, Forbidden, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, allowed, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.mail import queue as mail_queue
 from agreements.services.reminders.delivery import Facts, Gone, deliveries, select_due, text_of
 from agreements.services.reminders.rules import RULES, Candidate, Rule, candidates, window_start
-from agreements.services.scope import case_for, restrict_to_visible
+from agreements.services.scope import restrict_to_visible
+from agreements.services.uow import unit_of_work
 
 log = logging.getLogger("agreements.reminders")
 CLAIM_STALE = timedelta(minutes=15)  # a claim this old belonged to a worker that died
@@ -265,22 +265,19 @@ def report_missed_instalment(
     arrangement_id: int, due: date, *, deps: Deps, actor: Actor, now: datetime
 ) -> MissedInstalment:
     """The corporation (or the coordinator) reports an unpaid instalment; the sweep reminds."""
-    with deps.db.begin() as session:
-        arrangement = session.get(PaymentArrangement, arrangement_id)
-        if arrangement is None:
-            raise NotFound("payment arrangement", arrangement_id)
-        case_for(
-            session,
-            actor,
-            arrangement.case_id,
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
+        arrangement = uow.load(
+            PaymentArrangement,
+            arrangement_id,
             Action.READ,
             Resource.PAYMENT_ARRANGEMENT,
-            reported_as=("payment arrangement", arrangement_id),
+            kind="payment arrangement",
         )
         creditor = actor.role is Role.PARTNER and actor.organisation_id == arrangement.creditor_id
         if not (creditor or allowed(actor.role, Action.WRITE, Resource.PAYMENT_ARRANGEMENT)):
             raise Forbidden("only the creditor or the coordinator reports missed instalments")
-        if due > now.astimezone(deps.settings.zone).date():
+        if due > uow.today:
             raise ValidationFailed.one("due_date", "an instalment cannot be missed in advance")
         if session.scalar(
             select(MissedInstalment.id).where(
@@ -293,15 +290,11 @@ def report_missed_instalment(
         )
         session.add(report)
         session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="payment_arrangement.missed",
-            subject_type="payment_arrangement",
-            subject_id=arrangement_id,
-            now=now,
-            detail={"case": arrangement.case_id, "due_date": due.isoformat()},
+        uow.audit(
+            "payment_arrangement.missed",
+            "payment_arrangement",
+            arrangement_id,
+            {"case": arrangement.case_id, "due_date": due.isoformat()},
         )
     return report
 
