@@ -11,10 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
 
 from agreements.domain.enums import AgreementStatus, FinishStatus, Labelled, ReminderKind
-from templates.filters import datum
+
+
+def datum(day: date) -> str:
+    """`4 december 2025`, as the templates' `datum` filter writes it (the domain imports
+    nothing of the project's libraries; a unit test keeps the two the same)."""
+    return str(format_date(day, format="long", locale="nl_NL"))
+
 
 # Months after the judgment date to warn, and to alarm: executing a judgment about a year old
 # is in principle an abuse of right. The setting `judgment_age_months` may change them.

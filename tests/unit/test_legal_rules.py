@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from agreements.domain import legal
 from agreements.domain.enums import FinishStatus, ReminderKind
 from agreements.domain.legal import (
     JUDGMENT_AGE_MONTHS,
@@ -20,6 +21,7 @@ from agreements.domain.legal import (
 )
 from agreements.services.legal import integrity
 from agreements.settings import Settings
+from templates import filters
 
 
 def _row(**facts: object) -> Row:
@@ -40,6 +42,11 @@ def test_levels_carry_their_dutch_label_and_order() -> None:
     row.flag(Level.PROBLEM, "a")
     row.flag(Level.WARNING, "b")  # a milder finding never lowers the verdict
     assert (row.status, row.findings) == (Level.PROBLEM, ["a", "b"])
+
+
+def test_findings_write_dates_as_the_templates_do() -> None:
+    for day in (date(2025, 12, 4), date(2026, 3, 1), date(2024, 2, 29)):
+        assert legal.datum(day) == filters.datum(day)
 
 
 def test_the_judgment_age_thresholds_have_one_source() -> None:
