@@ -88,6 +88,21 @@ def run_cli(
     )
 
 
+def run_command(
+    args: list[str], env: dict[str, str], input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m agreements ARGS` with `env` over this process's environment (the CLI tests'
+    `cli_env`: a database and data folder of their own)."""
+    return subprocess.run(
+        [sys.executable, "-m", "agreements", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input_text,
+    )
+
+
 def upload_template(
     client: Any,
     headers: dict[str, str],

@@ -13,11 +13,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from agreements.bootstrap import build_deps
-from agreements.cli.app import ensure_seal_key, err, fail, out
+from agreements.cli.app import ensure_seal_key, err, fail, out, refused
 from agreements.db import migrate
 from agreements.db.models import Agreement, Document, DocumentVersion, PaymentArrangement
 from agreements.domain.enums import DocumentStatus, FinishStatus, Role
-from agreements.domain.policy import Actor
+from agreements.domain.errors import ValidationFailed
+from agreements.domain.policy import SYSTEM, Actor
 from agreements.services import demo
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
@@ -77,6 +78,10 @@ def templates_list() -> None:
             )
 
 
+# The use case's field names as the arguments of `templates add`.
+TEMPLATES_ADD_OPTIONS = {"name": "NAME", "kind": "--kind", "title": "--title"}
+
+
 @templates_app.command("add")
 def templates_add(
     name: Annotated[str, typer.Argument(help="Template name (lower case, digits, _).")],
@@ -85,9 +90,25 @@ def templates_add(
     title: Annotated[str | None, typer.Option(help="Dutch title; default from the kind.")] = None,
 ) -> None:
     """Add a template as the next version of NAME (checked first; versions never change)."""
+    content = _read(file)
+    settings = Settings()
+    deps = build_deps(settings)
+    migrate.upgrade(deps.db.kw["bind"])  # the addition is audited, as through the API
+    engine = DocumentEngine(settings, converts=False)
     try:
-        added = _catalogue().add(name, _read(file), kind=kind, title=title)
-    except UnsafeInput as exc:  # the catalogue applies the text policy to the title
+        added = documents.add_template(
+            name,
+            content,
+            kind=kind,
+            title=title,
+            deps=deps,
+            engine=engine,
+            actor=SYSTEM,
+            now=datetime.now(UTC),
+        )
+    except ValidationFailed as exc:
+        refused(exc, TEMPLATES_ADD_OPTIONS)
+    except UnsafeInput as exc:  # the catalogue's own text policy, should it refuse more
         fail(f"--{exc.field}: {exc.reason}")
     out.print(f"Added {added.name} version {added.version} ({added.sha256[:12]}).")
 

@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
 from agreements.db.engine import make_engine
-
-
-def run(args: list[str], env: dict[str, str], input_text: str | None = None):
-    full_env = {**os.environ, **env}
-    return subprocess.run(
-        [sys.executable, "-m", "agreements", *args],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input=input_text,
-    )
-
-
-@pytest.fixture
-def cli_env(empty_database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "AGREEMENTS_DATABASE_URL": empty_database_url,
-        "AGREEMENTS_DATA_DIR": str(tmp_path),
-        "AGREEMENTS_MODE": "development",
-        "AGREEMENTS_SECRET_KEY": "",
-    }
+from tests.support import run_command
 
 
 def test_init_twice_then_verify_then_tamper(cli_env, empty_database_url):
-    first = run(["init", "--demo"], cli_env)
+    first = run_command(["init", "--demo"], cli_env)
     assert first.returncode == 0, first.stderr
     assert "Admin created" in first.stdout and "coordinator@demo.example" in first.stdout
-    second = run(["init", "--demo"], cli_env)
+    second = run_command(["init", "--demo"], cli_env)
     assert second.returncode == 0, second.stderr
     assert "Admin exists already" in second.stdout
-    ok = run(["audit", "verify"], cli_env)
+    ok = run_command(["audit", "verify"], cli_env)
     assert ok.returncode == 0 and "intact" in ok.stdout
 
     engine = make_engine(empty_database_url)
@@ -53,24 +27,24 @@ def test_init_twice_then_verify_then_tamper(cli_env, empty_database_url):
             conn.execute(text("DROP TRIGGER audit_entries_no_update"))
         conn.execute(text("UPDATE audit_entries SET action = 'case.read' WHERE seq = 7"))
     engine.dispose()
-    broken = run(["audit", "verify"], cli_env)
+    broken = run_command(["audit", "verify"], cli_env)
     assert broken.returncode == 1
     assert "entry 7" in broken.stderr
     assert "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
 
 
 def test_users_add_and_duplicate(cli_env):
-    assert run(["init"], cli_env).returncode == 0
+    assert run_command(["init"], cli_env).returncode == 0
     env = {**cli_env, "AGREEMENTS_PASSWORD": "a-long-password"}
-    added = run(
+    added = run_command(
         ["users", "add", "legal@example.org", "--name", "J. Jurist", "--role", "legal"], env
     )
     assert added.returncode == 0, added.stderr
-    again = run(
+    again = run_command(
         ["users", "add", "legal@example.org", "--name", "J. Jurist", "--role", "legal"], env
     )
     assert again.returncode == 1 and "already exists" in again.stderr
-    partner = run(
+    partner = run_command(
         [
             "users",
             "add",
@@ -88,7 +62,7 @@ def test_users_add_and_duplicate(cli_env):
 
 
 def test_production_without_secret_refuses(tmp_path):
-    result = run(
+    result = run_command(
         ["init"],
         {
             "AGREEMENTS_MODE": "production",
@@ -102,7 +76,7 @@ def test_production_without_secret_refuses(tmp_path):
 
 
 def test_unreachable_database_is_one_line(tmp_path):
-    result = run(
+    result = run_command(
         ["init"],
         {
             "AGREEMENTS_MODE": "development",
@@ -116,7 +90,7 @@ def test_unreachable_database_is_one_line(tmp_path):
 
 
 def test_demo_refused_outside_development(tmp_path):
-    result = run(
+    result = run_command(
         ["init", "--demo"],
         {
             "AGREEMENTS_MODE": "production",
@@ -130,5 +104,5 @@ def test_demo_refused_outside_development(tmp_path):
 
 @pytest.mark.parametrize("args", [[], ["users"], ["audit"], ["init"], ["up"], ["serve"]])
 def test_help(args):
-    result = run([*args, "--help"], {})
+    result = run_command([*args, "--help"], {})
     assert result.returncode == 0 and "Usage" in result.stdout

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from agreements.db.engine import make_engine
-from agreements.db.models import User
-from tests.integration.test_cli import cli_env, run  # noqa: F401 - the fixture
+from agreements.db.models import AuditEntry, User
+from tests.support import run_command
 from tests.unit.test_render import make_docx
 
 RLO = "\u202e"
@@ -33,13 +33,13 @@ def _one_line(result, *parts: str) -> None:
         assert part in result.stderr, result.stderr
 
 
-def test_users_add_refuses_bad_text_naming_the_option(cli_env, empty_database_url):  # noqa: F811
-    assert run(["init"], cli_env).returncode == 0
+def test_users_add_refuses_bad_text_naming_the_option(cli_env, empty_database_url):
+    assert run_command(["init"], cli_env).returncode == 0
     env = {**cli_env, "AGREEMENTS_PASSWORD": "a-long-password"}
     before = _users(empty_database_url)
 
     def add(email: str, *options: str):
-        return run(["users", "add", email, "--role", "legal", *options], env)
+        return run_command(["users", "add", email, "--role", "legal", *options], env)
 
     _one_line(
         add("j@example.org", "--name", f"Zo{RLO} kooH"),
@@ -75,43 +75,65 @@ def test_users_add_refuses_bad_text_naming_the_option(cli_env, empty_database_ur
     assert _users(empty_database_url) == sorted([*before, "j@example.org"])
 
 
-def test_init_refuses_a_bad_admin_email_and_makes_no_admin(cli_env, empty_database_url):  # noqa: F811
-    refused = run(["init", "--admin-email", f"admin{RLO}@example.org"], cli_env)
+def test_init_refuses_a_bad_admin_email_and_makes_no_admin(cli_env, empty_database_url):
+    refused = run_command(["init", "--admin-email", f"admin{RLO}@example.org"], cli_env)
     _one_line(refused, "--admin-email: contains a bidirectional control character (U+202E)")
     assert _users(empty_database_url) == []
-    assert run(["init", "--admin-email", "admin@example.org"], cli_env).returncode == 0
+    assert run_command(["init", "--admin-email", "admin@example.org"], cli_env).returncode == 0
     assert _users(empty_database_url) == ["admin@example.org"]
+
+
+def _template_entries(url: str) -> list[tuple[str, str, str]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(AuditEntry.actor, AuditEntry.subject_id, AuditEntry.detail["kind"])
+                .where(AuditEntry.action == "template.add")
+                .order_by(AuditEntry.seq)
+            )
+            return [(actor, subject, str(kind).strip('"')) for actor, subject, kind in rows]
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize(
     "args,reason",
     [
         (["--title", f"Zo{RLO} kooH"],
-         "--title: bidirectional control character U+202E at character 3"),
-        (["--title", "Brief\x07"], "--title: control character U+0007"),
-        (["--title", "Brief\u2028"], "--title: line or paragraph separator U+2028"),
-        (["--title", "x" * 201], "--title: longer than 200 characters"),
+         "--title: contains a bidirectional control character (U+202E) at character 3"),
+        (["--title", "Brief\x07"], "--title: contains a control character (U+0007)"),
+        (["--title", "Brief\u2028"], "--title: contains a line or paragraph separator (U+2028)"),
+        (["--title", "x" * 201], "--title: at most 200 characters"),
     ],
 )  # fmt: skip
 def test_templates_add_refuses_a_bad_title_and_writes_no_file(
-    tmp_path: Path, args: list[str], reason: str
+    cli_env, empty_database_url, tmp_path: Path, args: list[str], reason: str
 ) -> None:
+    """Through the use case the API calls: the same refusals, and an audited addition."""
     template = tmp_path / "brief.docx"
     template.write_bytes(make_docx("{{ recipient.name }} {{ subject }}"))
-    data = tmp_path / "data"
-    env = {"AGREEMENTS_DATA_DIR": str(data), "AGREEMENTS_MODE": "development"}
+    data = Path(cli_env["AGREEMENTS_DATA_DIR"])
     command = ["templates", "add", "brief", str(template), "--kind", "letter"]
-    _one_line(run([*command, *args], env), reason)
+    _one_line(run_command([*command, *args], cli_env), reason)
     assert not (data / "templates").exists() or list((data / "templates").rglob("*.docx")) == []
-    added = run([*command, "--title", "Brief aan فاطمه\u200cزاده"], env)
+    assert _template_entries(empty_database_url) == []
+    added = run_command([*command, "--title", "Brief aan فاطمه\u200cزاده"], cli_env)
     assert added.returncode == 0, added.stderr
+    assert "Added brief version 1 (" in added.stdout
     assert len(list((data / "templates").rglob("*.docx"))) == 1
+    assert _template_entries(empty_database_url) == [("system:system", "brief:1", "letter")]
 
 
-def test_templates_add_refuses_a_name_with_a_newline(tmp_path: Path) -> None:
+def test_templates_add_refuses_a_name_with_a_newline(cli_env, tmp_path: Path) -> None:
     template = tmp_path / "brief.docx"
     template.write_bytes(make_docx("{{ subject }}"))
-    env = {"AGREEMENTS_DATA_DIR": str(tmp_path / "data"), "AGREEMENTS_MODE": "development"}
-    result = run(["templates", "add", "brief\n", str(template), "--kind", "letter"], env)
-    _one_line(result, "must be lower case letters")
-    assert not list((tmp_path / "data").rglob("*.docx"))
+    result = run_command(
+        ["templates", "add", "brief\n", str(template), "--kind", "letter"], cli_env
+    )
+    _one_line(result, "NAME: contains a line break (U+000A)")
+    assert not list((Path(cli_env["AGREEMENTS_DATA_DIR"]) / "templates").rglob("*.docx"))
+    badly_named = run_command(
+        ["templates", "add", "Brief", str(template), "--kind", "letter"], cli_env
+    )
+    _one_line(badly_named, "the name 'Brief' must be lower case letters, digits or _")
