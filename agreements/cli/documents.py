@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
 from agreements.bootstrap import build_deps
 from agreements.cli.app import ensure_seal_key, err, fail, out, refused
 from agreements.db import migrate
-from agreements.db.models import Agreement, Document, DocumentVersion, PaymentArrangement
-from agreements.domain.enums import DocumentStatus, FinishStatus, Role
 from agreements.domain.errors import ValidationFailed
-from agreements.domain.policy import SYSTEM, Actor
+from agreements.domain.policy import SYSTEM
 from agreements.services import demo
-from agreements.services.context import Deps
+from agreements.services.documents import template_versions
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.documents.read import get_version
-from agreements.services.documents.render import render_version
-from agreements.services.documents.request import request_document
-from agreements.services.signatures import seal, sign
 from agreements.settings import Settings
 from templates.catalogue import Catalogue, kinds
 from templates.check import check_template
@@ -96,7 +88,7 @@ def templates_add(
     migrate.upgrade(deps.db.kw["bind"])  # the addition is audited, as through the API
     engine = DocumentEngine(settings, converts=False)
     try:
-        added = documents.add_template(
+        added = template_versions.add_template(
             name,
             content,
             kind=kind,
@@ -177,95 +169,26 @@ def demo_command() -> None:
     settings = Settings()
     deps = build_deps(settings)
     migrate.upgrade(deps.db.kw["bind"])
-    now = datetime.now(UTC)
-    case_id = demo.seed_demo(deps=deps, now=now)
     ensure_seal_key(settings)
     engine = DocumentEngine(settings.model_copy(update={"converters": 1}))
-    with deps.db() as session:
-        agreement = session.scalar(select(Agreement).where(Agreement.case_id == case_id))
-        arrangement = session.scalar(
-            select(PaymentArrangement).where(PaymentArrangement.case_id == case_id)
-        )
-    assert agreement is not None and arrangement is not None
-    coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="demo")
     try:
         with _progress() as progress:
-            if _already_sealed(deps, agreement.id):
-                progress.stop()
-                fail(
-                    "the demo agreement was already signed and sealed: start from an empty "
-                    "data folder to make it again",
-                    1,
-                )
-            for subject, subject_id, label in [
-                ("payment_arrangement", arrangement.id, "Betalingsregeling"),
-                ("agreement", agreement.id, "Woonbegeleidingsovereenkomst"),
-            ]:
-                progress.add_task(f"{label}: renderen en omzetten naar PDF", total=None)
-                version = request_document(
-                    subject, subject_id, deps=deps, engine=engine, actor=coordinator, now=now
-                )
-                status = render_version(
-                    version.id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
-                )
-                if status is not DocumentStatus.READY:
-                    got, _ = get_version(version.id, deps=deps, actor=coordinator)
-                    fail(f"{label} could not be made: {got.error}")
-            progress.add_task("Alle partijen ondertekenen", total=None)
-            _sign_everything(deps, engine, version.id, coordinator)
-            progress.add_task("Ondertekeningsbewijs toevoegen en verzegelen", total=None)
-            finished = seal.finish_version(
-                version.id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
+            package = demo.make_demo_package(
+                deps=deps,
+                engine=engine,
+                clock=lambda: datetime.now(UTC),
+                on_step=lambda step: progress.add_task(step, total=None),
             )
+    except demo.DemoFailed as exc:
+        fail(str(exc))
     finally:
         engine.close()
-    got, _ = get_version(version.id, deps=deps, actor=coordinator)
-    assert got.pdf_sha256 is not None
-    if finished is not FinishStatus.DONE or got.sealed_sha256 is None:
-        fail(f"the agreement could not be sealed: {got.finish_error}")
-    stored = engine.store.path(got.sealed_sha256)
-    copy = settings.data_dir.resolve() / "demo-agreement.pdf"
-    shutil.copyfile(stored, copy)
     out.print(
-        f"Demo agreement, signed by every party and sealed (sha256 {got.sealed_sha256[:16]}…):"
+        f"Demo agreement, signed by every party and sealed (sha256 {package.sealed_sha256[:16]}…):"
     )
-    out.print(f"  {copy}")
-    out.print(f"  stored as {stored}")
-    out.print(f"Check it with: agreements verify {copy}")
-
-
-def _already_sealed(deps: Deps, agreement_id: int) -> bool:
-    with deps.db() as session:
-        return (
-            session.scalar(
-                select(DocumentVersion.id)
-                .join(Document)
-                .where(
-                    Document.subject_type == "agreement",
-                    Document.subject_id == agreement_id,
-                    DocumentVersion.sealed_sha256.is_not(None),
-                )
-                .limit(1)
-            )
-            is not None
-        )
-
-
-def _sign_everything(deps: Deps, engine: DocumentEngine, version_id: int, actor: Actor) -> None:
-    """The demo's parties each sign through their own link, as they would from a phone."""
-    version, _ = get_version(version_id, deps=deps, actor=actor)
-    roles = sign.signing_roles(version, engine)
-    now = datetime.now(UTC)
-    sign.send_for_signature(version_id, roles, deps=deps, actor=actor, now=now)
-    for request in sign.requests_for(version_id, deps=deps, actor=actor):
-        _, token = sign.issue_link(request.id, deps=deps, now=datetime.now(UTC))
-        data = sign.SignInput(
-            typed_name=request.party_name,
-            consent_version=deps.settings.consent_version,
-            ip="127.0.0.1",
-            user_agent="agreements demo",
-        )
-        sign.sign_with_link(token, data, deps=deps, now=datetime.now(UTC))
+    out.print(f"  {package.copy}")
+    out.print(f"  stored as {package.stored}")
+    out.print(f"Check it with: agreements verify {package.copy}")
 
 
 def register(app: typer.Typer) -> None:
