@@ -31,8 +31,16 @@ def check_term(start: date, end: date) -> None:
 
 
 def check_transition(current: S, new: S) -> None:
+    """A change someone asks for (PATCH status): Conflict when the transitions forbid it."""
     if new != current and new not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
         raise Conflict(
             f"an agreement that is {current.value} cannot become {new.value} (allowed: {allowed})"
         )
+
+
+def follow(current: S, new: S) -> S:
+    """The status an event moves an agreement to (sent for signature, sealed): `new` where the
+    transitions allow it, else the one it has; so only a draft goes out for signature, only
+    one out for signature becomes active, and a terminated agreement stays terminated."""
+    return new if new in TRANSITIONS[current] else current

@@ -20,6 +20,7 @@ from agreements.db.models import (
     SignatureRequest,
     User,
 )
+from agreements.domain import rules
 from agreements.domain.enums import (
     AgreementStatus,
     DocumentStatus,
@@ -160,8 +161,8 @@ def send_for_signature(
         session.add_all(requests)
         if document.subject_type == "agreement":
             agreement = session.get(Agreement, document.subject_id)
-            if agreement is not None and agreement.status is AgreementStatus.DRAFT:
-                agreement.status = AgreementStatus.OUT_FOR_SIGNATURE
+            if agreement is not None:
+                agreement.status = rules.follow(agreement.status, AgreementStatus.OUT_FOR_SIGNATURE)
         session.flush()
         uow.audit(
             "signing.send",

@@ -22,6 +22,7 @@ from agreements.db.models import (
     Signature,
     SignatureRequest,
 )
+from agreements.domain import rules
 from agreements.domain.enums import AgreementStatus, FinishStatus
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
@@ -151,8 +152,8 @@ def finish_version(
         mine.sealed_sha256, mine.sealed_at = digest, now
         if document.subject_type == "agreement":
             agreement = session.get(Agreement, document.subject_id)
-            if agreement is not None and agreement.status is AgreementStatus.OUT_FOR_SIGNATURE:
-                agreement.status = AgreementStatus.ACTIVE
+            if agreement is not None:
+                agreement.status = rules.follow(agreement.status, AgreementStatus.ACTIVE)
         copies = mail_queue.enqueue(session, signed_copies(document, case, rows, digest), now)
         uow.audit(
             "document.sealed",
