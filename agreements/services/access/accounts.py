@@ -19,9 +19,9 @@ from agreements.db.models import AuthToken, Organisation, User
 from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.errors import Conflict, NotAuthenticated, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.inputs import one_line
+from agreements.services.uow import unit_of_work
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash when the account is unknown keeps the timing the same.
@@ -75,7 +75,8 @@ def create_user(
         raise ValidationFailed.one("password", f"at least {MIN_PASSWORD} characters")
     if role is Role.PARTNER and organisation_id is None:
         raise ValidationFailed.one("organisation_id", "a partner must belong to an organisation")
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         if organisation_id is not None:
             org = session.get(Organisation, organisation_id)
             if org is None:
@@ -98,35 +99,19 @@ def create_user(
         )
         session.add(user)
         session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="user.create",
-            subject_type="user",
-            subject_id=user.id,
-            now=now,
-            detail={"role": role.value},
-        )
+        uow.audit("user.create", "user", user.id, {"role": role.value})
     return user
 
 
 def login(email: str, password: str, *, deps: Deps, now: datetime, client: str = "") -> IssuedToken:
     """Check a password and open a session; every attempt is in the audit log."""
-    with deps.db.begin() as session:
+    with unit_of_work(deps, "anonymous", now) as uow:
+        session = uow.session
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         ok = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
         if user is None or not ok or not user.active:
-            audit.record(
-                session,
-                deps,
-                actor="anonymous",
-                action="auth.login_failed",
-                subject_type="user",
-                subject_id=user.id if user else "unknown",
-                now=now,
-                detail={"client": client[:64]},
-            )
+            subject = user.id if user else "unknown"
+            uow.audit("auth.login_failed", "user", subject, {"client": client[:64]})
             failed = True
         else:
             failed = False
@@ -141,16 +126,8 @@ def login(email: str, password: str, *, deps: Deps, now: datetime, client: str =
                 now,
                 now + timedelta(hours=deps.settings.session_hours),
             )
-            audit.record(
-                session,
-                deps,
-                actor=actor_for(user),
-                action="auth.login",
-                subject_type="user",
-                subject_id=user.id,
-                now=now,
-                detail={"client": client[:64]},
-            )
+            uow.actor = actor_for(user)  # known once the password matched
+            uow.audit("auth.login", "user", user.id, {"client": client[:64]})
     if failed:
         raise NotAuthenticated("wrong e-mail address or password")
     return issued
@@ -226,20 +203,13 @@ def authenticate(token: str, *, deps: Deps, now: datetime) -> Actor:
 
 def logout(token: str, *, deps: Deps, now: datetime) -> None:
     """End a login and every bearer token made from it."""
-    with deps.db.begin() as session:
-        row = login_row(session, deps, token)
+    with unit_of_work(deps, "anonymous", now) as uow:
+        row = login_row(uow.session, deps, token)
         if row is not None and row.revoked_at is None:
-            ended = end(session, row, now)
-            audit.record(
-                session,
-                deps,
-                actor=f"user:{row.user_id}",
-                action="auth.logout",
-                subject_type="user",
-                subject_id=row.user_id,
-                now=now,
-                detail={"token": row.id, "kind": row.kind, "tokens_ended": ended},
-            )
+            ended = end(uow.session, row, now)
+            uow.actor = f"user:{row.user_id}"  # whose login the token is
+            detail = {"token": row.id, "kind": row.kind, "tokens_ended": ended}
+            uow.audit("auth.logout", "user", row.user_id, detail)
 
 
 def end(session: Session, row: AuthToken, now: datetime) -> int:

@@ -21,8 +21,8 @@ from agreements.services.access.accounts import (
     live,
     login_row,
 )
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
+from agreements.services.uow import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ def create_token(
             raise ValidationFailed.one("days", f"an integration token lives at most {longest} days")
     elif user_id not in (None, actor.user_id):
         raise ValidationFailed.one("user_id", "only an integration token is made for someone else")
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         parent = _parent(session, deps, via, now)
         owner = session.get(User, user_id or actor.user_id)
         if owner is None or not owner.active:
@@ -77,17 +78,9 @@ def create_token(
         else:
             expires = min(now + timedelta(days=days), parent.expires_at)
             made = issue(session, deps, owner, BEARER, name, now, expires, parent_id=parent.id)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="auth.token_create",
-            subject_type="user",
-            subject_id=owner.id,
-            now=now,
-            detail={"token": made.id, "kind": made.kind, "name": name,
-                    "expires_at": made.expires_at.isoformat()},
-        )  # fmt: skip
+        uow.audit("auth.token_create", "user", owner.id,
+                  {"token": made.id, "kind": made.kind, "name": name,
+                   "expires_at": made.expires_at.isoformat()})  # fmt: skip
     return made
 
 
@@ -145,8 +138,8 @@ def revoke_token(token_id: int, *, deps: Deps, actor: Actor, now: datetime) -> N
 
     Someone else's token is reported missing, exactly like one that does not exist.
     """
-    with deps.db.begin() as session:
-        row = session.get(AuthToken, token_id)
+    with unit_of_work(deps, actor, now) as uow:
+        row = uow.session.get(AuthToken, token_id)
         mine = row is not None and row.user_id == actor.user_id
         if (
             row is None
@@ -156,14 +149,6 @@ def revoke_token(token_id: int, *, deps: Deps, actor: Actor, now: datetime) -> N
             or row.expires_at <= now
         ):
             raise NotFound("token", token_id)
-        ended = end(session, row, now)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="auth.token_revoke",
-            subject_type="user",
-            subject_id=row.user_id,
-            now=now,
-            detail={"token": row.id, "kind": row.kind, "tokens_ended": ended},
-        )
+        ended = end(uow.session, row, now)
+        detail = {"token": row.id, "kind": row.kind, "tokens_ended": ended}
+        uow.audit("auth.token_revoke", "user", row.user_id, detail)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +13,6 @@ from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.domain.rules import check_term, check_transition
 from agreements.domain.schedule import review_due_dates
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.inputs import (
     AgreementIn,
@@ -22,7 +21,8 @@ from agreements.services.inputs import (
     ReviewIn,
     ReviewPatch,
 )
-from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
+from agreements.services.scope import Page, paginate, restrict_to_visible
+from agreements.services.uow import UnitOfWork, unit_of_work
 
 
 def _check_links(session: Session, case_id: int, contract_id: int, judgment_id: int) -> None:
@@ -59,8 +59,9 @@ def _schedule_reviews(session: Session, agreement: Agreement) -> None:
 
 
 def create_agreement(data: AgreementIn, *, deps: Deps, actor: Actor, now: datetime) -> Agreement:
-    with deps.db.begin() as session:
-        case_for(session, actor, data.case_id, Action.WRITE, Resource.AGREEMENT)
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
+        uow.case(data.case_id, Action.WRITE, Resource.AGREEMENT)
         _check_links(session, data.case_id, data.tenancy_contract_id, data.eviction_judgment_id)
         check_term(data.start_date, data.end_date)
         agreement = Agreement(
@@ -78,16 +79,7 @@ def create_agreement(data: AgreementIn, *, deps: Deps, actor: Actor, now: dateti
         session.add(agreement)
         session.flush()
         _schedule_reviews(session, agreement)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="agreement.create",
-            subject_type="agreement",
-            subject_id=agreement.id,
-            now=now,
-            detail={"case": data.case_id},
-        )
+        uow.audit("agreement.create", "agreement", agreement.id, {"case": data.case_id})
     return agreement
 
 
@@ -95,8 +87,9 @@ def update_agreement(
     agreement_id: int, data: AgreementPatch, *, deps: Deps, actor: Actor, now: datetime
 ) -> Agreement:
     changes = data.model_dump(exclude_unset=True)
-    with deps.db.begin() as session:
-        agreement = _load(session, agreement_id, actor, Action.WRITE)
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
+        agreement = _load(uow, agreement_id, Action.WRITE)
         content = set(changes) - {"status"}
         if content and agreement.status is not AgreementStatus.DRAFT:
             raise Conflict(
@@ -125,48 +118,19 @@ def update_agreement(
         if {"start_date", "end_date"} & content:
             _schedule_reviews(session, agreement)
         agreement.updated_at = now
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="agreement.update",
-            subject_type="agreement",
-            subject_id=agreement.id,
-            now=now,
-            detail={"case": agreement.case_id, "fields": sorted(changes)},
-        )
+        detail = {"case": agreement.case_id, "fields": sorted(changes)}
+        uow.audit("agreement.update", "agreement", agreement.id, detail)
     return agreement
 
 
-def _load(session: Session, agreement_id: int, actor: Actor, action: Action) -> Agreement:
-    # case_for asks the role only once the agreement is known to be in the actor's scope.
-    agreement = session.get(Agreement, agreement_id)
-    if agreement is None:
-        raise NotFound("agreement", agreement_id)
-    case_for(
-        session,
-        actor,
-        agreement.case_id,
-        action,
-        Resource.AGREEMENT,
-        reported_as=("agreement", agreement_id),
-    )
-    return agreement
+def _load(uow: UnitOfWork, agreement_id: int, action: Action) -> Agreement:
+    return uow.load(Agreement, agreement_id, action, Resource.AGREEMENT, kind="agreement")
 
 
 def get_agreement(agreement_id: int, *, deps: Deps, actor: Actor, now: datetime) -> Agreement:
-    with deps.db.begin() as session:
-        agreement = _load(session, agreement_id, actor, Action.READ)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="agreement.read",
-            subject_type="agreement",
-            subject_id=agreement_id,
-            now=now,
-            detail={"case": agreement.case_id},
-        )
+    with unit_of_work(deps, actor, now) as uow:
+        agreement = _load(uow, agreement_id, Action.READ)
+        uow.audit("agreement.read", "agreement", agreement_id, {"case": agreement.case_id})
         return agreement
 
 
@@ -223,32 +187,27 @@ def list_reviews(
         return paginate(session, query, limit, offset)
 
 
-def _load_review(session: Session, review_id: int, actor: Actor, action: Action) -> Review:
-    # As _load: the role is asked only once the review is known to be in the actor's scope.
-    review = session.get(Review, review_id)
-    agreement = session.get(Agreement, review.agreement_id) if review is not None else None
-    if review is None or agreement is None:
-        raise NotFound("review", review_id)
-    case_for(
-        session,
-        actor,
-        agreement.case_id,
-        action,
-        Resource.REVIEW,
-        reported_as=("review", review_id),
-    )
-    return review
+def _load_review(uow: UnitOfWork, review_id: int, action: Action) -> Review:
+    def case_of(review: Review) -> int:
+        agreement = uow.session.get(Agreement, review.agreement_id)
+        if agreement is None:
+            raise NotFound("review", review_id)
+        return agreement.case_id
+
+    return uow.load(Review, review_id, action, Resource.REVIEW, kind="review", case_of=case_of)
 
 
 def get_review(review_id: int, *, deps: Deps, actor: Actor) -> Review:
-    with deps.db() as session:
-        return _load_review(session, review_id, actor, Action.READ)
+    # Not logged (the agreement's read is): the time is only the unit of work's.
+    with unit_of_work(deps, actor, datetime.now(UTC)) as uow:
+        return _load_review(uow, review_id, Action.READ)
 
 
 def add_review(data: ReviewIn, *, deps: Deps, actor: Actor, now: datetime) -> Review:
     """An extra review outside the quarterly schedule (after a signal, say)."""
-    with deps.db.begin() as session:
-        agreement = _load(session, data.agreement_id, actor, Action.WRITE)
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
+        agreement = _load(uow, data.agreement_id, Action.WRITE)
         if not agreement.start_date <= data.due_date <= agreement.end_date:
             raise ValidationFailed.one("due_date", "must fall within the agreement's term")
         last = (
@@ -262,16 +221,7 @@ def add_review(data: ReviewIn, *, deps: Deps, actor: Actor, now: datetime) -> Re
         )
         session.add(review)
         session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="review.create",
-            subject_type="review",
-            subject_id=review.id,
-            now=now,
-            detail={"case": agreement.case_id},
-        )
+        uow.audit("review.create", "review", review.id, {"case": agreement.case_id})
     return review
 
 
@@ -280,10 +230,10 @@ def record_review(
 ) -> Review:
     """Record that a review was held, with its outcome."""
     changes = data.model_dump(exclude_unset=True, mode="json")
-    with deps.db.begin() as session:
-        review = _load_review(session, review_id, actor, Action.WRITE)
+    with unit_of_work(deps, actor, now) as uow:
+        review = _load_review(uow, review_id, Action.WRITE)
         if data.progress is not None:
-            agreement = session.get(Agreement, review.agreement_id)
+            agreement = uow.session.get(Agreement, review.agreement_id)
             assert agreement is not None
             known = {o.id for o in agreement.obligations}
             for i, item in enumerate(data.progress):
@@ -302,14 +252,5 @@ def record_review(
         if (review.held_date is None) != (review.outcome is None):
             field = "outcome" if review.outcome is None else "held_date"
             raise ValidationFailed.one(field, "a held review needs both its date and outcome")
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="review.update",
-            subject_type="review",
-            subject_id=review.id,
-            now=now,
-            detail={"fields": sorted(changes)},
-        )
+        uow.audit("review.update", "review", review.id, {"fields": sorted(changes)})
     return review

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from agreements.db.blobs import BlobStore
 from agreements.db.models import EvictionJudgment, Organisation, PaymentArrangement, TenancyContract
 from agreements.domain.enums import OrganisationKind, PaymentFrequency
-from agreements.domain.errors import NotFound, ValidationFailed
+from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.domain.schedule import last_instalment
 from agreements.domain.values import to_cents
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.inputs import Input
-from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
+from agreements.services.scope import Page, paginate, restrict_to_visible
+from agreements.services.uow import UnitOfWork, unit_of_work
 from templates.assemble import sanitize_pdf
 
 M = TypeVar("M", TenancyContract, EvictionJudgment, PaymentArrangement)
@@ -98,56 +98,30 @@ class CaseFileKind(Generic[M]):
 
     def create(self, data: Input, *, deps: Deps, actor: Actor, now: datetime) -> M:
         values = data.model_dump()
-        with deps.db.begin() as session:
-            case_for(session, actor, values["case_id"], Action.WRITE, self.resource)
-            row = self.model(**self.columns(session, values))
+        with unit_of_work(deps, actor, now) as uow:
+            uow.case(values["case_id"], Action.WRITE, self.resource)
+            row = self.model(**self.columns(uow.session, values))
             self.check(row)
-            session.add(row)
-            session.flush()
-            audit.record(
-                session,
-                deps,
-                actor=actor,
-                action=f"{self.name}.create",
-                subject_type=self.name,
-                subject_id=row.id,
-                now=now,
-                detail={"case": row.case_id},
-            )
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(f"{self.name}.create", self.name, row.id, {"case": row.case_id})
         return row
 
     def update(self, row_id: int, data: Input, *, deps: Deps, actor: Actor, now: datetime) -> M:
         changes = data.model_dump(exclude_unset=True)
-        with deps.db.begin() as session:
-            row = self.load(session, row_id, actor, Action.WRITE)
-            for key, value in self.columns(session, dict(changes)).items():
+        with unit_of_work(deps, actor, now) as uow:
+            row = self.load(uow, row_id, Action.WRITE)
+            for key, value in self.columns(uow.session, dict(changes)).items():
                 setattr(row, key, value)
             self.check(row)
-            audit.record(
-                session,
-                deps,
-                actor=actor,
-                action=f"{self.name}.update",
-                subject_type=self.name,
-                subject_id=row.id,
-                now=now,
-                detail={"case": row.case_id, "fields": sorted(changes)},
-            )
+            detail = {"case": row.case_id, "fields": sorted(changes)}
+            uow.audit(f"{self.name}.update", self.name, row.id, detail)
         return row
 
     def get(self, row_id: int, *, deps: Deps, actor: Actor, now: datetime) -> M:
-        with deps.db.begin() as session:
-            row = self.load(session, row_id, actor, Action.READ)
-            audit.record(
-                session,
-                deps,
-                actor=actor,
-                action=f"{self.name}.read",
-                subject_type=self.name,
-                subject_id=row.id,
-                now=now,
-                detail={"case": row.case_id},
-            )
+        with unit_of_work(deps, actor, now) as uow:
+            row = self.load(uow, row_id, Action.READ)
+            uow.audit(f"{self.name}.read", self.name, row.id, {"case": row.case_id})
             return row
 
     def list(
@@ -168,15 +142,8 @@ class CaseFileKind(Generic[M]):
         with deps.db() as session:
             return paginate(session, query, limit, offset)
 
-    def load(self, session: Session, row_id: int, actor: Actor, action: Action) -> M:
-        # case_for asks the role only once the row is known to be in the actor's scope.
-        row = session.get(self.model, row_id)
-        if row is None:
-            raise NotFound(self.name, row_id)
-        case_for(
-            session, actor, row.case_id, action, self.resource, reported_as=(self.name, row_id)
-        )
-        return row
+    def load(self, uow: UnitOfWork, row_id: int, action: Action) -> M:
+        return uow.load(self.model, row_id, action, self.resource, kind=self.name)
 
 
 tenancy_contracts = CaseFileKind(
@@ -211,21 +178,13 @@ def attach_pdf(
     """Keep the signed lease or the judgment as a PDF annex, rebuilt without scripts or files."""
     if kind.model not in (TenancyContract, EvictionJudgment):
         raise ValidationFailed.one("file", f"a {kind.name} has no PDF")
-    with deps.db() as session:
-        kind.load(session, row_id, actor, Action.WRITE)  # refuse before the costly part
+    with unit_of_work(deps, actor, now) as uow:
+        kind.load(uow, row_id, Action.WRITE)  # refuse before the costly part
     clean = sanitize_pdf(data, max_bytes=deps.settings.max_upload_bytes)
     digest = store.put(clean)
-    with deps.db.begin() as session:
-        row = kind.load(session, row_id, actor, Action.WRITE)
+    with unit_of_work(deps, actor, now) as uow:
+        row = kind.load(uow, row_id, Action.WRITE)
         row.pdf_sha256 = digest
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action=f"{kind.name}.attach_pdf",
-            subject_type=kind.name,
-            subject_id=row_id,
-            now=now,
-            detail={"case": row.case_id, "sha256": digest},
-        )
+        detail = {"case": row.case_id, "sha256": digest}
+        uow.audit(f"{kind.name}.attach_pdf", kind.name, row_id, detail)
     return digest

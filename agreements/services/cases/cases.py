@@ -12,7 +12,6 @@ from agreements.db.models import Case, CaseParty, CaseRepresentative, Organisati
 from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, RepresentativeKind, Role
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.cases import directory
 from agreements.services.context import Deps
 from agreements.services.inputs import (
@@ -23,14 +22,15 @@ from agreements.services.inputs import (
     PersonIn,
     RepresentativeIn,
 )
-from agreements.services.scope import Page, case_for, paginate, restrict_to_visible
+from agreements.services.scope import Page, paginate, restrict_to_visible
+from agreements.services.uow import UnitOfWork, unit_of_work
 
 MAX_TERM_DAYS = 5 * 366
 
 
 def create_case(data: CaseIn, *, deps: Deps, actor: Actor, now: datetime) -> Case:
-    with deps.db.begin() as session:
-        case = _add_case(session, data, deps=deps, actor=actor, now=now)
+    with unit_of_work(deps, actor, now) as uow:
+        case = _add_case(uow, data, actor)
     return get_case(case.id, deps=deps, actor=actor, now=now, log=False)
 
 
@@ -44,26 +44,20 @@ def register_case(
     representative: tuple[PersonIn, RepresentativeKind] | None = None,
 ) -> Case:
     """A new tenant (and representative) with their case, all or nothing."""
-    with deps.db.begin() as session:
-        person = directory.add_person(session, tenant, deps=deps, actor=actor, now=now)
+    with unit_of_work(deps, actor, now) as uow:
+        person = directory.add_person(uow, tenant, actor)
         reps = []
         if representative is not None:
-            guardian = directory.add_person(
-                session, representative[0], deps=deps, actor=actor, now=now
-            )
+            guardian = directory.add_person(uow, representative[0], actor)
             reps = [RepresentativeIn(person_id=guardian.id, kind=representative[1])]
-        case = _add_case(
-            session,
-            data.model_copy(update={"tenant_id": person.id, "representatives": reps}),
-            deps=deps,
-            actor=actor,
-            now=now,
-        )
+        data = data.model_copy(update={"tenant_id": person.id, "representatives": reps})
+        case = _add_case(uow, data, actor)
     return get_case(case.id, deps=deps, actor=actor, now=now, log=False)
 
 
-def _add_case(session: Session, data: CaseIn, *, deps: Deps, actor: Actor, now: datetime) -> Case:
+def _add_case(uow: UnitOfWork, data: CaseIn, actor: Actor) -> Case:
     authorize(actor, Action.WRITE, Resource.CASE)
+    session, now = uow.session, uow.now
     coordinator_id = data.coordinator_id or _default_coordinator(actor)
     _check_coordinator(session, coordinator_id)
     if session.get(Person, data.tenant_id) is None:
@@ -84,15 +78,7 @@ def _add_case(session: Session, data: CaseIn, *, deps: Deps, actor: Actor, now: 
     case.reference = f"LK-{data.start_date.year}-{case.id:05d}"
     _set_parties(session, case, data.parties)
     _set_representatives(session, case, data.representatives)
-    audit.record(
-        session,
-        deps,
-        actor=actor,
-        action="case.create",
-        subject_type="case",
-        subject_id=case.id,
-        now=now,
-    )
+    uow.audit("case.create", "case", case.id)
     return case
 
 
@@ -153,8 +139,9 @@ def _set_representatives(session: Session, case: Case, reps: list[Representative
 
 
 def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor, now: datetime) -> Case:
-    with deps.db.begin() as session:
-        case = case_for(session, actor, case_id, Action.WRITE)
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
+        case = uow.case(case_id, Action.WRITE)
         changes = data.model_dump(exclude_unset=True)
         if data.coordinator_id is not None:
             _check_coordinator(session, data.coordinator_id)
@@ -172,33 +159,16 @@ def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor, now:
         if data.representatives is not None:
             _set_representatives(session, case, data.representatives)
         case.updated_at = now
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="case.update",
-            subject_type="case",
-            subject_id=case.id,
-            now=now,
-            detail={"fields": sorted(changes)},
-        )
+        uow.audit("case.update", "case", case.id, {"fields": sorted(changes)})
     return get_case(case_id, deps=deps, actor=actor, now=now, log=False)
 
 
 def get_case(case_id: int, *, deps: Deps, actor: Actor, now: datetime, log: bool = True) -> Case:
     """A case with its parties; each read of a case's personal data is logged."""
-    with read_only(), deps.db.begin() as session:
-        case = case_for(session, actor, case_id, Action.READ)
+    with read_only(), unit_of_work(deps, actor, now) as uow:
+        case = uow.case(case_id, Action.READ)
         if log:
-            audit.record(
-                session,
-                deps,
-                actor=actor,
-                action="case.read",
-                subject_type="case",
-                subject_id=case_id,
-                now=now,
-            )
+            uow.audit("case.read", "case", case_id)
         return case
 
 
@@ -236,34 +206,17 @@ def list_cases(
                 func.lower(Case.postcode).contains(needle, autoescape=True),
             )
         )
-    with read_only(), deps.db.begin() as session:
-        page = paginate(session, query, limit, offset)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="case.list",
-            subject_type="case",
-            subject_id="*",
-            now=now,
-            detail={"count": len(page.items)},
-        )
+    with read_only(), unit_of_work(deps, actor, now) as uow:
+        page = paginate(uow.session, query, limit, offset)
+        uow.audit("case.list", "case", "*", {"count": len(page.items)})
         return page
 
 
 def read_care_notes(case_id: int, *, deps: Deps, actor: Actor, now: datetime) -> str:
     """Special-category data: only roles that need it, decrypted on read, always logged."""
-    with read_only(), deps.db.begin() as session:
-        case = case_for(session, actor, case_id, Action.READ, Resource.CARE_NOTES)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="care_notes.read",
-            subject_type="case",
-            subject_id=case_id,
-            now=now,
-        )
+    with read_only(), unit_of_work(deps, actor, now) as uow:
+        case = uow.case(case_id, Action.READ, Resource.CARE_NOTES)
+        uow.audit("care_notes.read", "case", case_id)
         token = case.care_notes_encrypted
     return deps.cipher.decrypt(token) if token else ""
 
@@ -271,16 +224,8 @@ def read_care_notes(case_id: int, *, deps: Deps, actor: Actor, now: datetime) ->
 def write_care_notes(
     case_id: int, data: CareNotesIn, *, deps: Deps, actor: Actor, now: datetime
 ) -> None:
-    with deps.db.begin() as session:
-        case = case_for(session, actor, case_id, Action.WRITE, Resource.CARE_NOTES)
+    with unit_of_work(deps, actor, now) as uow:
+        case = uow.case(case_id, Action.WRITE, Resource.CARE_NOTES)
         case.care_notes_encrypted = deps.cipher.encrypt(data.text) if data.text else None
         case.updated_at = now
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="care_notes.write",
-            subject_type="case",
-            subject_id=case_id,
-            now=now,
-        )
+        uow.audit("care_notes.write", "case", case_id)

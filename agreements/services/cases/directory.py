@@ -11,37 +11,30 @@ from agreements.db.models import Case, CaseParty, CaseRepresentative, Organisati
 from agreements.domain.enums import OrganisationKind
 from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.inputs import OrganisationIn, OrganisationPatch, PersonIn, PersonPatch
 from agreements.services.scope import Page, paginate, visible_case_ids
+from agreements.services.uow import UnitOfWork, unit_of_work
 
 
 def create_organisation(
     data: OrganisationIn, *, deps: Deps, actor: Actor, now: datetime
 ) -> Organisation:
     authorize(actor, Action.WRITE, Resource.ORGANISATION)
-    with deps.db.begin() as session:
-        _refuse_duplicate_name(session, data.name)
+    with unit_of_work(deps, actor, now) as uow:
+        _refuse_duplicate_name(uow.session, data.name)
         org = Organisation(**data.model_dump(), created_at=now)
-        session.add(org)
-        session.flush()
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="organisation.create",
-            subject_type="organisation",
-            subject_id=org.id,
-            now=now,
-        )
+        uow.session.add(org)
+        uow.session.flush()
+        uow.audit("organisation.create", "organisation", org.id)
     return org
 
 
 def update_organisation(
     org_id: int, data: OrganisationPatch, *, deps: Deps, actor: Actor, now: datetime
 ) -> Organisation:
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         org = session.get(Organisation, org_id)
         if org is None:  # before the role: what does not exist is not found for anyone
             raise NotFound("organisation", org_id)
@@ -51,16 +44,7 @@ def update_organisation(
             _refuse_duplicate_name(session, changes["name"])
         for key, value in changes.items():
             setattr(org, key, value)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="organisation.update",
-            subject_type="organisation",
-            subject_id=org.id,
-            now=now,
-            detail={"fields": sorted(changes)},
-        )
+        uow.audit("organisation.update", "organisation", org.id, {"fields": sorted(changes)})
     return org
 
 
@@ -147,67 +131,41 @@ def _check_organisation(session: Session, org_id: object) -> None:
 
 
 def create_person(data: PersonIn, *, deps: Deps, actor: Actor, now: datetime) -> Person:
-    with deps.db.begin() as session:
-        return add_person(session, data, deps=deps, actor=actor, now=now)
+    with unit_of_work(deps, actor, now) as uow:
+        return add_person(uow, data, actor)
 
 
-def add_person(
-    session: Session, data: PersonIn, *, deps: Deps, actor: Actor, now: datetime
-) -> Person:
-    """Inside the caller's transaction, so a person can be made together with a case."""
+def add_person(uow: UnitOfWork, data: PersonIn, actor: Actor) -> Person:
+    """Inside the caller's unit of work, so a person can be made together with a case."""
     authorize(actor, Action.WRITE, Resource.PERSON)
-    _check_organisation(session, data.organisation_id)
-    person = Person(created_at=now)
-    _apply_person(person, data.model_dump(exclude_unset=True), deps)
-    session.add(person)
-    session.flush()
-    audit.record(
-        session,
-        deps,
-        actor=actor,
-        action="person.create",
-        subject_type="person",
-        subject_id=person.id,
-        now=now,
-    )
+    _check_organisation(uow.session, data.organisation_id)
+    person = Person(created_at=uow.now)
+    _apply_person(person, data.model_dump(exclude_unset=True), uow.deps)
+    uow.session.add(person)
+    uow.session.flush()
+    uow.audit("person.create", "person", person.id)
     return person
 
 
 def update_person(
     person_id: int, data: PersonPatch, *, deps: Deps, actor: Actor, now: datetime
 ) -> Person:
-    with deps.db.begin() as session:
+    with unit_of_work(deps, actor, now) as uow:
+        session = uow.session
         person = _person_for(session, actor, person_id, Action.WRITE)
         changes = data.model_dump(exclude_unset=True)
         _check_organisation(session, changes.get("organisation_id"))
         fields = sorted(changes)
         _apply_person(person, changes, deps)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="person.update",
-            subject_type="person",
-            subject_id=person.id,
-            now=now,
-            detail={"fields": fields},
-        )
+        uow.audit("person.update", "person", person.id, {"fields": fields})
     return person
 
 
 def get_person(person_id: int, *, deps: Deps, actor: Actor, now: datetime) -> Person:
     """A person's record; reading it is personal data, so it is logged."""
-    with deps.db.begin() as session:
-        person = _person_for(session, actor, person_id, Action.READ)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="person.read",
-            subject_type="person",
-            subject_id=person_id,
-            now=now,
-        )
+    with unit_of_work(deps, actor, now) as uow:
+        person = _person_for(uow.session, actor, person_id, Action.READ)
+        uow.audit("person.read", "person", person_id)
         return person
 
 
@@ -230,16 +188,7 @@ def list_people(
         query = query.where(func.lower(Person.name).contains(q.lower(), autoescape=True))
     if organisation_id is not None:
         query = query.where(Person.organisation_id == organisation_id)
-    with deps.db.begin() as session:
-        page = paginate(session, query, limit, offset)
-        audit.record(
-            session,
-            deps,
-            actor=actor,
-            action="person.list",
-            subject_type="person",
-            subject_id="*",
-            now=now,
-            detail={"count": len(page.items)},
-        )
+    with unit_of_work(deps, actor, now) as uow:
+        page = paginate(uow.session, query, limit, offset)
+        uow.audit("person.list", "person", "*", {"count": len(page.items)})
         return page
