@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -303,7 +303,7 @@ def make_demo_package(
             got, _ = get_version(version.id, deps=deps, actor=coordinator)
             raise DemoFailed(f"{label} could not be made: {got.error}")
     on_step("Alle partijen ondertekenen")
-    _sign_everything(deps, engine, version.id, coordinator, clock)
+    sign_everything(deps, engine, version.id, coordinator, clock)
     on_step("Ondertekeningsbewijs toevoegen en verzegelen")
     finished = seal.finish_version(version.id, deps=deps, engine=engine, clock=clock)
     got, _ = get_version(version.id, deps=deps, actor=coordinator)
@@ -332,12 +332,12 @@ def _already_sealed(deps: Deps, agreement_id: int) -> bool:
         )
 
 
-def _sign_everything(
+def sign_everything(
     deps: Deps,
     engine: DocumentEngine,
     version_id: int,
     actor: Actor,
-    clock: Callable[[], datetime],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
     """The demo's parties each sign through their own link, as they would from a phone."""
     version, _ = get_version(version_id, deps=deps, actor=actor)

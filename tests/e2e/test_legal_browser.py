@@ -18,10 +18,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
 from agreements import tasks
-from agreements.cli.documents import _sign_everything
 from agreements.domain.enums import FinishStatus, Role
 from agreements.domain.policy import Actor
-from agreements.services.demo import DEMO_PASSWORD
+from agreements.services.demo import DEMO_PASSWORD, sign_everything
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import seal
 from agreements.web.app import create_app
@@ -73,7 +72,7 @@ def sealed_case(world: Any, pool: Any, tenant: str) -> int:  # noqa: F811
     version = api.post(f"/api/v1/agreements/{made['agreement']}/documents", headers=h).json()
     assert version["status"] == "ready", version
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")
-    _sign_everything(world.deps, engine, version["id"], coordinator)
+    sign_everything(world.deps, engine, version["id"], coordinator)
     status = seal.finish_version(
         version["id"], deps=world.deps, engine=engine, clock=lambda: datetime.now(UTC)
     )
