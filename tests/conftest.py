@@ -27,8 +27,16 @@ from agreements.db.engine import make_database, make_engine  # noqa: E402
 from agreements.db.models import Base  # noqa: E402
 from agreements.services.context import Deps  # noqa: E402
 from agreements.settings import Settings  # noqa: E402
+from templates.pool import ConverterPool  # noqa: E402
 from tests import contract  # noqa: E402
-from tests.support import port_open, require  # noqa: E402
+from tests.flows import Inbox  # noqa: E402
+from tests.support import (  # noqa: E402
+    port_open,
+    require,
+    require_libreoffice,
+    signing_app,
+    smtp_server,
+)
 
 POSTGRES_URL = os.environ.get(
     "AGREEMENTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -171,3 +179,28 @@ def client(world: World) -> Iterator[object]:
 
     with TestClient(create_app(deps=world.deps), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def pool() -> Iterator[ConverterPool]:
+    """One LibreOffice converter, shared by every test that renders, for the whole run."""
+    require_libreoffice()
+    with ConverterPool(size=1) as converter_pool:
+        yield converter_pool
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A loopback SMTP server per test module, keeping what it is sent."""
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        yield inbox, port
+
+
+@pytest.fixture
+def flow(world, pool, smtp):
+    """The API as the signing tests use it: client, deps (huey immediate) and the inbox."""
+    inbox, port = smtp
+    inbox.clear()
+    with signing_app(world, pool, smtp_port=port) as (client, deps):
+        yield client, deps, inbox

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -212,3 +212,31 @@ def signing_app(world: Any, converter: Any, **settings: Any) -> Iterator[tuple[A
     finally:
         tasks.use_runtime(None)
         tasks.huey.immediate = False
+
+
+# Chromium as the browser tests start it, and the tablet they show the staff pages on.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TABLET = {"width": 1024, "height": 768}
+
+
+def run_queued(task_ids: Iterable[str]) -> None:
+    """Be the worker for these tasks only; anything else queued is put back as it was."""
+    from agreements import tasks
+
+    wanted, others = set(task_ids), []
+    while (task := tasks.huey.dequeue()) is not None:
+        if task.id in wanted:
+            tasks.huey.execute(task)
+        else:
+            others.append(task)
+    for task in others:
+        tasks.huey.enqueue(task)

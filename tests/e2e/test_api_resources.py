@@ -11,10 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agreements.web.app import create_app
+from tests.flows import PASSWORD, assert_problem
 
 API = "/api/v1"
-PROBLEM = "application/problem+json"
-PASSWORD = "demo-wachtwoord"
 ADDRESS = {
     "street": "Lange Nieuwstraat",
     "house_number": "4",
@@ -120,15 +119,6 @@ def api(world: Any) -> Iterator[Api]:
 def fresh_client(world: Any) -> TestClient:
     """A client with an empty cookie jar, for the login tests."""
     return TestClient(create_app(deps=world.deps), raise_server_exceptions=False)
-
-
-def assert_problem(r: Any, status: int) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    body = r.json()
-    assert body["status"] == status and body["title"]
-    assert "Traceback" not in r.text
-    return body
 
 
 def _ids(page: dict[str, Any]) -> list[int]:

@@ -27,9 +27,8 @@ from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from templates.errors import ConverterUnavailable
 from tests.conftest import make_test_settings
-from tests.e2e.test_legal_pages import run_queued
-from tests.e2e.test_staff_pages import logged_in
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.flows import logged_in
+from tests.support import run_queued
 
 pytestmark = pytest.mark.libreoffice
 API = "/api/v1"
@@ -46,7 +45,7 @@ def _dossier_tasks() -> list[str]:
 
 
 @pytest.fixture
-def queue(world: Any, pool: Any) -> Iterator[Any]:  # noqa: F811
+def queue(world: Any, pool: Any) -> Iterator[Any]:
     """A real queue that nobody works off unless the test does; the worker's engine converts."""
     settings = world.deps.settings
     ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
@@ -231,7 +230,7 @@ def _refused(settings: Any, world: Any, worker_engine: DocumentEngine) -> tuple[
 def test_a_refusal_in_the_worker_is_the_same_answer_as_before(
     queue: Any,
     world: Any,
-    pool: Any,  # noqa: F811
+    pool: Any,
     tmp_path: Any,
 ) -> None:
     """No sealing key: the API says 409 with the reason, the page says it in Dutch."""

@@ -15,15 +15,14 @@ from agreements.services.context import Deps
 from agreements.services.signatures import sign as signing
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
-from tests.e2e.test_signing_pages import Site, site, smtp_port  # noqa: F401 - shared fixtures
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.flows import Site
 from tests.support import free_port, uvicorn_thread
 
 pytestmark = pytest.mark.libreoffice
 FORGED = "192.0.2.55"
 
 
-def served(site: Site, **settings: Any) -> Any:  # noqa: F811
+def served(site: Site, **settings: Any) -> Any:
     deps = Deps(db=site.deps.db, settings=site.deps.settings.model_copy(update=settings))
     # The settings go through the same validation as the environment's would.
     type(deps.settings).model_validate(deps.settings.model_dump())
@@ -33,13 +32,13 @@ def served(site: Site, **settings: Any) -> Any:  # noqa: F811
 
 
 @pytest.fixture
-def default_base(site: Site) -> Iterator[str]:  # noqa: F811
+def default_base(site: Site) -> Iterator[str]:
     with served(site) as base:
         yield base
 
 
 @pytest.fixture
-def trusting_base(site: Site) -> Iterator[str]:  # noqa: F811
+def trusting_base(site: Site) -> Iterator[str]:
     with served(site, trusted_proxies=["127.0.0.1"]) as base:
         yield base
 
@@ -56,7 +55,7 @@ def wrong_logins(base: str, count: int) -> list[int]:
         ]
 
 
-def sign_from(base: str, site: Site, role: str) -> dict[str, Any]:  # noqa: F811
+def sign_from(base: str, site: Site, role: str) -> dict[str, Any]:
     _, token = signing.issue_link(site.requests[role], deps=site.deps, now=datetime.now(UTC))
     form = {"typed_name": "Jan Jansen", "consent": "ja",
             "consent_version": site.deps.settings.consent_version}  # fmt: skip
@@ -68,7 +67,7 @@ def sign_from(base: str, site: Site, role: str) -> dict[str, Any]:  # noqa: F811
         return dict(sig.evidence)
 
 
-def test_a_forged_address_does_not_escape_the_login_limit(default_base: str, site: Site) -> None:  # noqa: F811
+def test_a_forged_address_does_not_escape_the_login_limit(default_base: str, site: Site) -> None:
     limit = site.deps.settings.login_attempts_per_minute
     codes = wrong_logins(default_base, limit + 2)
     assert codes[:limit] == [401] * limit
@@ -82,12 +81,12 @@ def test_a_forged_address_does_not_escape_the_login_limit(default_base: str, sit
         assert last is not None and last.detail["client"] == "127.0.0.1"
 
 
-def test_a_forged_address_is_not_the_signers_evidence(default_base: str, site: Site) -> None:  # noqa: F811
+def test_a_forged_address_is_not_the_signers_evidence(default_base: str, site: Site) -> None:
     evidence = sign_from(default_base, site, "tenant")
     assert evidence["ip"] == "127.0.0.1"
 
 
-def test_a_trusted_proxy_names_the_client(trusting_base: str, site: Site) -> None:  # noqa: F811
+def test_a_trusted_proxy_names_the_client(trusting_base: str, site: Site) -> None:
     limit = site.deps.settings.login_attempts_per_minute
     # Every forwarded address has a window of its own: none is refused.
     assert wrong_logins(trusting_base, limit + 2) == [401] * (limit + 2)

@@ -14,9 +14,7 @@ from playwright.sync_api import Browser, Page, ViewportSize
 from agreements.db.models import DocumentVersion, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.services.demo import DEMO_PASSWORD
-from tests.e2e.test_signing_browser import Live, browser, live  # noqa: F401 - fixtures
-from tests.e2e.test_signing_pages import site, smtp_port  # noqa: F401 - fixtures
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.flows import Live
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
@@ -29,7 +27,7 @@ EACH_SIZE = pytest.mark.parametrize("size", SIZES)
 BAD_NAME = "Zo\u202e kooH"
 
 
-def open_page(browser: Browser, size: str) -> Page:  # noqa: F811
+def open_page(browser: Browser, size: str) -> Page:
     phone = size == "phone"
     context = browser.new_context(
         viewport=SIZES[size], locale="nl-NL", is_mobile=phone, has_touch=phone,
@@ -93,7 +91,7 @@ def log_in(page: Page, base: str, who: str = "coordinator") -> None:
 
 @ONE_DATABASE
 @EACH_SIZE
-def test_signing_page_with_a_refused_name(live: Live, browser: Browser, size: str) -> None:  # noqa: F811
+def test_signing_page_with_a_refused_name(live: Live, browser: Browser, size: str) -> None:
     token = live.site.link("representative")
     page = open_page(browser, size)
     page.goto(f"{live.base}/s/{token}")
@@ -109,7 +107,7 @@ def test_signing_page_with_a_refused_name(live: Live, browser: Browser, size: st
 
 
 @pytest.fixture
-def read_closed(live: Live) -> Iterator[str]:  # noqa: F811
+def read_closed(live: Live) -> Iterator[str]:
     """A tenant's link, signed 400 days ago with its seal 399 days ago: reading has ended."""
     served = live.site
     token = served.link("tenant")
@@ -134,8 +132,8 @@ def read_closed(live: Live) -> Iterator[str]:  # noqa: F811
 @ONE_DATABASE
 @EACH_SIZE
 def test_the_document_is_no_longer_there(
-    live: Live,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    live: Live,
+    browser: Browser,
     read_closed: str,
     size: str,
 ) -> None:
@@ -149,7 +147,7 @@ def test_the_document_is_no_longer_there(
 
 @ONE_DATABASE
 @EACH_SIZE
-def test_text_refused_pages(live: Live, browser: Browser, size: str) -> None:  # noqa: F811
+def test_text_refused_pages(live: Live, browser: Browser, size: str) -> None:
     page = open_page(browser, size)
     log_in(page, live.base)
     answer = page.goto(f"{live.base}/zaken?q=a%00b")
@@ -165,7 +163,7 @@ def test_text_refused_pages(live: Live, browser: Browser, size: str) -> None:  #
 
 @ONE_DATABASE
 @EACH_SIZE
-def test_login_with_a_refused_email(live: Live, browser: Browser, size: str) -> None:  # noqa: F811
+def test_login_with_a_refused_email(live: Live, browser: Browser, size: str) -> None:
     page = open_page(browser, size)
     page.goto(f"{live.base}/login")
     post_form(page, "/login", {"email": "a\u202eb@x.nl", "password": "wat dan ook",
@@ -178,7 +176,7 @@ def test_login_with_a_refused_email(live: Live, browser: Browser, size: str) -> 
 
 @ONE_DATABASE
 @EACH_SIZE
-def test_care_notes_with_a_refused_character(live: Live, browser: Browser, size: str) -> None:  # noqa: F811
+def test_care_notes_with_a_refused_character(live: Live, browser: Browser, size: str) -> None:
     page = open_page(browser, size)
     log_in(page, live.base)
     page.goto(f"{live.base}/zaken/{live.site.world.case_portaal}")

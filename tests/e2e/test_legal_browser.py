@@ -25,11 +25,8 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import seal
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
-from tests.e2e.test_legal_pages import run_queued
-from tests.e2e.test_signing_pages import smtp_port  # noqa: F401 - used by `base`
-from tests.e2e.test_staff_browser import TABLET, base, browser  # noqa: F401 - fixtures
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_legal import _new_case
+from tests.flows import new_case
+from tests.support import TABLET, run_queued
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
@@ -60,14 +57,14 @@ def off_the_loop(work: Callable[..., T], *args: Any) -> T:
         return executor.submit(work, *args).result()
 
 
-def sealed_case(world: Any, pool: Any, tenant: str) -> int:  # noqa: F811
+def sealed_case(world: Any, pool: Any, tenant: str) -> int:
     """A case whose agreement every party signed and the service sealed, as `agreements demo`;
     its judgment is 400 days old and its lease names another street than the case."""
     settings = world.deps.settings
     ensure_dev_certificate(settings.effective_seal_pkcs12, settings.effective_seal_password)
     engine = DocumentEngine(settings, converter=pool)
     api = TestClient(create_app(deps=world.deps, engine=engine), raise_server_exceptions=False)
-    made = _new_case(api, world, tenant, contract_street="Vredenburg")
+    made = new_case(api, world, tenant, contract_street="Vredenburg")
     h = world.headers("coordinator")
     version = api.post(f"/api/v1/agreements/{made['agreement']}/documents", headers=h).json()
     assert version["status"] == "ready", version
@@ -82,15 +79,15 @@ def sealed_case(world: Any, pool: Any, tenant: str) -> int:  # noqa: F811
 
 @ONE_DATABASE
 def test_legal_staff_report_csv_dossier_verify_and_batch(
-    base: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    base: str,
+    browser: Browser,
     world: Any,
-    pool: Any,  # noqa: F811
+    pool: Any,
     tmp_path: Path,
 ) -> None:
     prefix = f"Jurist Browser {uuid.uuid4().hex[:6]}"
     case_id = off_the_loop(sealed_case, world, pool, f"{prefix} Zoë & Co")
-    other = _new_case(TestClient(create_app(deps=world.deps)), world, f"{prefix} Bakker",
+    other = new_case(TestClient(create_app(deps=world.deps)), world, f"{prefix} Bakker",
                       contract_street="Oudegracht")["case"]  # fmt: skip
     context = browser.new_context(viewport=TABLET, locale="nl-NL", accept_downloads=True)
     page = context.new_page()

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
@@ -21,9 +21,8 @@ from agreements.db.models import Agreement, User
 from agreements.services.documents.engine import DocumentEngine
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
-from tests.e2e.test_staff_pages import browser, logged_in
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_legal import _add_agreements, _new_case
+from tests.flows import add_agreements, https_client, logged_in, new_case
+from tests.support import run_queued
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def app(world: Any) -> Any:
 
 
 @pytest.fixture
-def sealing_app(world: Any, pool: Any) -> Iterator[Any]:  # noqa: F811
+def sealing_app(world: Any, pool: Any) -> Iterator[Any]:
     """An app as `serve` makes it (its engine never converts) and a worker, in huey's
     immediate mode, whose engine converts with LibreOffice and can seal (a dev key)."""
     settings = world.deps.settings
@@ -51,7 +50,7 @@ def old_mismatched_case(app: Any, world: Any) -> tuple[str, int]:
     """A live agreement with a 13-month-old judgment and a lease naming another street."""
     api = TestClient(app, raise_server_exceptions=False)
     tenant = f"Jurist Test {uuid.uuid4().hex[:8]}"
-    made = _new_case(api, world, tenant, contract_street="Vredenburg")
+    made = new_case(api, world, tenant, contract_street="Vredenburg")
     h = world.headers("coordinator")
     r = api.patch(
         f"/api/v1/agreements/{made['agreement']}", headers=h, json={"status": "out_for_signature"}
@@ -62,18 +61,6 @@ def old_mismatched_case(app: Any, world: Any) -> tuple[str, int]:
 
 def hrefs(html: str) -> list[str]:
     return [unescape(h) for h in re.findall(r'href="([^"]+)"', html)]
-
-
-def run_queued(task_ids: Iterable[str]) -> None:
-    """Be the worker for these tasks only; anything else queued is put back as it was."""
-    wanted, others = set(task_ids), []
-    while (task := tasks.huey.dequeue()) is not None:
-        if task.id in wanted:
-            tasks.huey.execute(task)
-        else:
-            others.append(task)
-    for task in others:
-        tasks.huey.enqueue(task)
 
 
 def test_report_filters_sorts_and_keeps_them_in_links(app: Any, world: Any) -> None:
@@ -128,7 +115,7 @@ def test_many_rows_are_paginated(app: Any, world: Any) -> None:
     with world.deps.db() as session:
         existing = session.scalar(select(func.count()).select_from(Agreement)) or 0
         user = session.scalar(select(User.id).where(User.email == "coordinator@demo.example"))
-    _add_agreements(world.deps, world.org["Portaal"], user, datetime.now(UTC), existing + 60)
+    add_agreements(world.deps, world.org["Portaal"], user, datetime.now(UTC), existing + 60)
     client, _ = logged_in(app, "jurist")
     query = {"q": "Huurder", "judgment_level": "alarm", "sort": "case_reference", "order": "asc"}
     first = client.get("/juridisch", params=query)
@@ -169,7 +156,7 @@ def test_posts_need_the_csrf_token(app: Any, world: Any) -> None:
         assert refused.status_code == 403 and "Formulier verlopen" in refused.text
     empty = client.post("/juridisch/dossiers", data={"csrf": token})
     assert empty.status_code == 422 and "Kies eerst een of meer zaken" in empty.text
-    assert browser(app).get("/juridisch").headers["location"] == "/login?volgende=/juridisch"
+    assert https_client(app).get("/juridisch").headers["location"] == "/login?volgende=/juridisch"
 
 
 @pytest.mark.libreoffice

@@ -17,10 +17,8 @@ from agreements.services.context import Deps
 from agreements.services.signatures import sign as signing
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
-from tests.e2e.test_signing_browser import CHROMIUM_ARGS
-from tests.e2e.test_signing_pages import Site, site, smtp_port  # noqa: F401 - shared fixtures
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import free_port, require_chromium, uvicorn_thread
+from tests.flows import Site
+from tests.support import CHROMIUM_ARGS, free_port, require_chromium, uvicorn_thread
 
 API = "/api/v1"
 ALWAYS = {
@@ -121,7 +119,7 @@ def test_https_adds_strict_transport_security(world: Any) -> None:
 
 
 @pytest.mark.libreoffice
-def test_documents_and_page_images_are_never_stored(site: Site) -> None:  # noqa: F811
+def test_documents_and_page_images_are_never_stored(site: Site) -> None:
     h = site.world.headers("coordinator")
     _, token = signing.issue_link(site.requests["tenant"], deps=site.deps, now=datetime.now(UTC))
     with site.client() as client:

@@ -3,59 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from agreements.db.models import Signature
-from tests.e2e.test_signing_pages import Site, site, smtp_port  # noqa: F401
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import free_port, require_chromium, uvicorn_thread
+from tests.flows import Live
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 # One backend is enough here: the pages test covers both databases over HTTP.
 ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 375, "height": 812}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@dataclass
-class Live:
-    base: str
-    site: Site
-
-
-@pytest.fixture(scope="module")
-def live(site: Site) -> Iterator[Live]:  # noqa: F811
-    config = uvicorn.Config(site.app(), host="127.0.0.1", port=free_port(), log_level="warning")
-    with uvicorn_thread(config) as base:
-        yield Live(base, site)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = require_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def phone(browser: Browser, **options: Any) -> Page:

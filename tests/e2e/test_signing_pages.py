@@ -8,27 +8,18 @@ import re
 import struct
 import threading
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Sink
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from agreements import tasks
 from agreements.db.models import AuditEntry, DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.services.audit import log as audit
-from agreements.services.context import Deps
-from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import sign as signing
-from agreements.web.app import create_app
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import free_port
+from tests.flows import Site, render_and_read
 
 pytestmark = pytest.mark.libreoffice
 
@@ -47,86 +38,6 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
         + chunk(b"IEND", b"")
     )
-
-
-@dataclass
-class Site:
-    """One rendered agreement sent for signature, and the app that serves its links."""
-
-    world: Any
-    deps: Deps
-    engine: DocumentEngine
-    version: dict[str, Any]
-    requests: dict[str, int]  # party role -> request id
-
-    def app(self, **settings: Any) -> Any:
-        deps = self.deps
-        if settings:
-            deps = Deps(db=deps.db, settings=deps.settings.model_copy(update=settings))
-        return create_app(deps=deps, engine=self.engine)
-
-    def client(self, headers: dict[str, str] | None = None, **settings: Any) -> TestClient:
-        return TestClient(self.app(**settings), raise_server_exceptions=False, headers=headers)
-
-    def link(self, role: str) -> str:
-        _, token = signing.issue_link(self.requests[role], deps=self.deps, now=datetime.now(UTC))
-        return token
-
-    def request_row(self, role: str) -> SignatureRequest:
-        with self.deps.db() as session:
-            row = session.get(SignatureRequest, self.requests[role])
-            assert row is not None
-            return row
-
-    def signatures(self, role: str) -> int:
-        with self.deps.db() as session:
-            return session.scalar(
-                select(func.count())
-                .select_from(Signature)
-                .where(Signature.request_id == self.requests[role])
-            )
-
-
-def render_agreement(client: TestClient, world: Any, case_id: int) -> dict[str, Any]:
-    h = world.headers("coordinator")
-    agreement = client.get(f"/api/v1/agreements?case_id={case_id}", headers=h).json()["items"][0]
-    made = client.post(f"/api/v1/agreements/{agreement['id']}/documents", headers=h)
-    assert made.status_code == 202, made.text
-    version = client.get(f"/api/v1/document-versions/{made.json()['id']}", headers=h).json()
-    assert version["status"] == "ready", version
-    return version
-
-
-@pytest.fixture(scope="module")
-def smtp_port() -> Iterator[int]:
-    # Sending for signature mails invitations; a loopback sink takes them.
-    port = free_port()
-    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def site(world: Any, pool: Any, smtp_port: int) -> Iterator[Site]:  # noqa: F811
-    settings = world.deps.settings.model_copy(update={"smtp_port": smtp_port})
-    deps = Deps(db=world.deps.db, settings=settings)
-    engine = DocumentEngine(settings, converter=pool)
-    tasks.huey.immediate = True
-    tasks.use_runtime(tasks.Runtime(deps, engine))
-    try:
-        with TestClient(create_app(deps=deps, engine=engine)) as client:
-            version = render_agreement(client, world, world.case_portaal)
-            sent = client.post(
-                f"/api/v1/document-versions/{version['id']}/signature-requests",
-                headers=world.headers("coordinator"),
-            )
-            assert sent.status_code == 201, sent.text
-            requests = {r["party_role"]: r["id"] for r in sent.json()}
-        yield Site(world, deps, engine, version, requests)
-    finally:
-        tasks.use_runtime(None)
-        tasks.huey.immediate = False
 
 
 def snapshot(site: Site, role: str) -> tuple[Any, ...]:
@@ -375,7 +286,7 @@ def test_dead_links_say_what_happened_and_whom_to_call(site: Site) -> None:
         assert page.status_code == 410 and "verlopen" in page.text
         assert client.get(f"/s/{municipality}/document.pdf").status_code == 410
 
-        render_agreement(client, site.world, site.world.case_portaal)
+        render_and_read(client, site.world, site.world.case_portaal)
         page = client.get(f"/s/{municipality}")
         assert page.status_code == 410 and "nieuwe versie" in page.text
         assert client.get(f"/s/{municipality}/pages/1.png").status_code == 404

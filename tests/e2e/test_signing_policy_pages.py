@@ -12,19 +12,17 @@ from sqlalchemy import select
 
 from agreements.db.models import DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
-from tests.e2e.test_signing_pages import Site, site, smtp_port  # noqa: F401 - fixtures
-from tests.e2e.test_staff_pages import logged_in
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
+from tests.flows import Site, logged_in
 
 pytestmark = pytest.mark.libreoffice
 
 
-def _form(site: Site, name: str) -> dict[str, str]:  # noqa: F811
+def _form(site: Site, name: str) -> dict[str, str]:
     return {"typed_name": name, "consent": "ja",
             "consent_version": site.deps.settings.consent_version}  # fmt: skip
 
 
-def _set(site: Site, role: str, **changes: Any) -> None:  # noqa: F811
+def _set(site: Site, role: str, **changes: Any) -> None:
     with site.deps.db.begin() as session:
         row = session.get(SignatureRequest, site.requests[role])
         assert row is not None
@@ -33,7 +31,7 @@ def _set(site: Site, role: str, **changes: Any) -> None:  # noqa: F811
 
 
 @pytest.fixture
-def fake_seal(site: Site) -> Iterator[Any]:  # noqa: F811
+def fake_seal(site: Site) -> Iterator[Any]:
     """Mark the version sealed at a given moment; the shared world gets its state back."""
 
     def seal(at: datetime | None) -> None:
@@ -52,7 +50,7 @@ def fake_seal(site: Site) -> Iterator[Any]:  # noqa: F811
 
 
 @pytest.mark.parametrize("bad", ["Zo\x01\u202e kooH", "Zo\x00e", "\ufeffZoë", "Zoë\u200b"])
-def test_a_bad_typed_name_is_refused_at_the_field_and_kept(site: Site, bad: str) -> None:  # noqa: F811
+def test_a_bad_typed_name_is_refused_at_the_field_and_kept(site: Site, bad: str) -> None:
     token = site.link("representative")
     with site.client() as client:
         page = client.post(f"/s/{token}/sign", data=_form(site, bad))
@@ -64,7 +62,7 @@ def test_a_bad_typed_name_is_refused_at_the_field_and_kept(site: Site, bad: str)
     assert site.request_row("representative").status is RequestStatus.PENDING
 
 
-def test_decline_with_a_bad_reason_is_refused_then_a_good_one_is_kept(site: Site) -> None:  # noqa: F811
+def test_decline_with_a_bad_reason_is_refused_then_a_good_one_is_kept(site: Site) -> None:
     token = site.link("coordinator")
     version = site.deps.settings.consent_version
     with site.client() as client:
@@ -81,7 +79,7 @@ def test_decline_with_a_bad_reason_is_refused_then_a_good_one_is_kept(site: Site
     assert site.request_row("coordinator").decline_reason == "Nee.\nDe huur klopt niet."
 
 
-def test_staff_signing_form_refuses_a_bad_name_at_the_field(site: Site) -> None:  # noqa: F811
+def test_staff_signing_form_refuses_a_bad_name_at_the_field(site: Site) -> None:
     client, csrf = logged_in(site.app(), "portaal")
     url = f"/verzoeken/{site.requests['corporation']}/tekenen"
     assert client.get(url).status_code == 200
@@ -96,7 +94,7 @@ def test_staff_signing_form_refuses_a_bad_name_at_the_field(site: Site) -> None:
     assert site.signatures("corporation") == 1
 
 
-def test_the_version_page_offers_staff_what_the_service_lets_them_sign(site: Site) -> None:  # noqa: F811
+def test_the_version_page_offers_staff_what_the_service_lets_them_sign(site: Site) -> None:
     """The page asks the service's rule: a coordinator witnesses the tenant signing in person
     but never signs for an organisation (it signs for itself)."""
     roles = ("tenant", "corporation")
@@ -124,7 +122,7 @@ def test_the_version_page_offers_staff_what_the_service_lets_them_sign(site: Sit
 
 
 def test_a_used_link_reads_for_a_while_then_says_how_to_get_a_copy(
-    site: Site,  # noqa: F811
+    site: Site,
     fake_seal: Any,
 ) -> None:
     token = site.link("tenant")

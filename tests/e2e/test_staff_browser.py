@@ -3,55 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from agreements import tasks
-from agreements.services.context import Deps
 from agreements.services.demo import DEMO_PASSWORD
-from agreements.services.documents.engine import DocumentEngine
-from agreements.web.app import create_app
-from tests.e2e.test_signing_browser import CHROMIUM_ARGS
-from tests.e2e.test_signing_pages import smtp_port  # noqa: F401
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import free_port, require_chromium, uvicorn_thread
+from tests.support import TABLET
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-TABLET = {"width": 1024, "height": 768}
-
-
-@pytest.fixture(scope="module")
-def base(world: Any, pool: Any, smtp_port: int) -> Iterator[str]:  # noqa: F811
-    settings = world.deps.settings.model_copy(update={"smtp_port": smtp_port})
-    deps = Deps(db=world.deps.db, settings=settings)
-    engine = DocumentEngine(settings, converter=pool)
-    tasks.huey.immediate = True
-    tasks.use_runtime(tasks.Runtime(deps, engine))
-    config = uvicorn.Config(create_app(deps=deps, engine=engine), host="127.0.0.1",
-                            port=free_port(), log_level="warning")  # fmt: skip
-    try:
-        with uvicorn_thread(config) as url:
-            yield url
-    finally:
-        tasks.use_runtime(None)
-        tasks.huey.immediate = False
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = require_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def checked(page: Page, heading: str, shot: str = "") -> None:

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from agreements.domain.enums import Role
 from agreements.domain.policy import Actor
@@ -16,8 +15,7 @@ from agreements.services.demo import DEMO_PASSWORD
 from agreements.web.app import create_app
 from agreements.web.deps import SESSION_COOKIE
 from tests.conftest import NOW
-
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+from tests.flows import CSRF, https_client, logged_in
 
 
 @pytest.fixture
@@ -25,26 +23,8 @@ def app(world: Any) -> Any:
     return create_app(deps=world.deps)
 
 
-def browser(app: Any) -> TestClient:
-    # The base URL is https so that a Secure cookie would be sent back as a browser would.
-    return TestClient(app, raise_server_exceptions=False, base_url="https://testserver",
-                      follow_redirects=False)  # fmt: skip
-
-
-def logged_in(app: Any, who: str) -> tuple[TestClient, str]:
-    """A client with a session cookie, and the CSRF token from its first page."""
-    client = browser(app)
-    done = client.post("/login", data={"email": f"{who}@demo.example", "password": DEMO_PASSWORD})
-    assert done.status_code == 303, done.text
-    page = client.get("/werk")
-    assert page.status_code == 200, page.text
-    found = CSRF.search(page.text)
-    assert found
-    return client, found.group(1)
-
-
 def test_login_redirects_and_logout(app: Any) -> None:
-    client = browser(app)
+    client = https_client(app)
     for path in ("/werk", "/zaken", "/zaken/1", "/zaken/nieuw"):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")

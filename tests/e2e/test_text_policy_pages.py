@@ -15,7 +15,7 @@ from agreements.services.cases import cases
 from agreements.web.app import create_app
 from agreements.web.shared.textguard import CheckedRoute
 from tests.conftest import NOW
-from tests.e2e.test_staff_pages import browser, logged_in
+from tests.flows import https_client, logged_in
 
 # The characters of the issue, each with what the API and the pages name it.
 BAD = {
@@ -72,7 +72,7 @@ def test_api_keeps_multi_line_care_notes_and_normalises_line_ends(client: Any, w
 
 @pytest.mark.parametrize("email", ["a\x00b@x.nl", "a\u202eb@x.nl"])
 def test_login_with_a_bad_character_says_so_at_the_field(app: Any, email: str) -> None:
-    page = browser(app).post("/login", data={"email": email, "password": "wat dan ook"})
+    page = https_client(app).post("/login", data={"email": email, "password": "wat dan ook"})
     assert page.status_code == 422, page.text
     assert 'id="email-error"' in page.text and "In de tekst staat een onzichtbaar" in page.text
     assert 'aria-invalid="true" aria-describedby="email-error"' in page.text

@@ -12,28 +12,20 @@ from sqlalchemy import select
 
 from agreements.db.models import DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_signing_flow import (  # noqa: F401 - fixtures
-    _link,
-    _render_agreement,
-    _send,
-    _sign,
-    flow,
-    smtp,
-)
+from tests.flows import link_in, render_agreement, send_requests, sign_by_link
 
 pytestmark = pytest.mark.libreoffice
 
 
 def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
-    flow: Any,  # noqa: F811
+    flow: Any,
     world: Any,
 ) -> None:
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     by_role = {r["party_role"]: r for r in requests}
-    tokens = {r["party_role"]: _link(inbox.to(r["email"])[0]) for r in requests}
+    tokens = {r["party_role"]: link_in(inbox.to(r["email"])[0]) for r in requests}
     consent = deps.settings.consent_version
     form = {"consent": "ja", "consent_version": consent}
 
@@ -57,7 +49,7 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
     assert refused.json()["errors"][0]["field"] == "typed_name"
     assert "U+200B" in refused.json()["errors"][0]["reason"]
     with pytest.raises(Exception, match="typed_name"):
-        _sign(deps, tokens["representative"], "Bewind\ufeff")
+        sign_by_link(deps, tokens["representative"], "Bewind\ufeff")
     signed = client.post(
         coordinator, headers=h, json={"typed_name": "Coo", "consent_version": consent}
     )
@@ -66,8 +58,8 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
     assert client.post(corporation, headers=world.headers("mitros"),
                        json={"typed_name": "M. Jansen", "consent_version": consent},
                        ).status_code == 200  # fmt: skip
-    _sign(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
-    last = _sign(deps, tokens["municipality"], "R. Öztürk")
+    sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    last = sign_by_link(deps, tokens["municipality"], "R. Öztürk")
     assert last.complete
 
     with deps.db() as session:  # the worker ran at once (huey immediate): sealed

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfWriter
 
 from agreements.web.app import create_app
-from tests.e2e.test_staff_pages import logged_in
+from tests.flows import logged_in
 from tests.unit.test_render import make_docx
 
 RLO = "\u202e"

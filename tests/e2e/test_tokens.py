@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from agreements.db import migrate
 from agreements.db.engine import make_engine
 from agreements.db.models import AuditEntry
-from tests.e2e.test_api_resources import PASSWORD, assert_problem
+from tests.flows import PASSWORD, assert_problem
 
 API = "/api/v1"
 EMAIL = {

@@ -18,12 +18,7 @@ import pytest
 
 from templates.errors import ConversionError
 from templates.pool import ConverterPool
-from tests.integration.test_converter_pool import (
-    assert_no_leftovers,
-    make_docx,
-    pdf_text,
-    wait_for,
-)
+from tests.converters import assert_no_leftovers, make_docx, pdf_text, wait_for
 from tests.support import require_libreoffice
 
 ARTICLE = "De huurder betaalt de huur op tijd en laat de buren met rust. " * 30

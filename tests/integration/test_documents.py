@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -13,19 +12,11 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from agreements import tasks
 from agreements.services.documents.engine import DocumentEngine
-from templates.pool import ConverterPool
 from tests.support import REPO, require_libreoffice, run_cli, upload_template
 from tests.unit.test_render import make_docx
 from tests.unit.test_template_check import deflate_bomb_zip, with_relationship
 
 HOSTILE = 'Ünal & Zoë <van \'t Hek> "quoted" 😀'
-
-
-@pytest.fixture(scope="session")
-def pool() -> Iterator[ConverterPool]:
-    require_libreoffice()
-    with ConverterPool(size=1) as converter_pool:
-        yield converter_pool
 
 
 @pytest.fixture

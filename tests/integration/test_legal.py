@@ -6,110 +6,24 @@ import csv
 import io
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import event, insert, select
 
 from agreements.db.models import (
-    Agreement,
     AuditEntry,
-    Case,
-    EvictionJudgment,
     Organisation,
-    Person,
-    TenancyContract,
     User,
 )
-from agreements.domain.enums import AgreementStatus, CaseStatus, OrganisationKind, Role
+from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.policy import Actor
 from agreements.services.legal import integrity as legal
 from agreements.services.signatures import verification
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_signing_flow import (  # noqa: F401 - fixtures used by name
-    _link,
-    _send,
-    _sign,
-    flow,
-    smtp,
-)
+from tests.flows import add_agreements, link_in, new_case, send_requests, sign_by_link
 
 TODAY = datetime.now(UTC).date()
-
-
-def _new_case(client: Any, world: Any, tenant: str, *, contract_street: str) -> dict[str, Any]:
-    """A Portaal case whose judgment is 400 days old and whose lease names another street."""
-    h = world.headers("coordinator")
-    address = {
-        "street": "Oudegracht",
-        "house_number": "12 a",
-        "postcode": "3511 AB",
-        "city": "Utrecht",
-    }
-    person = client.post(
-        "/api/v1/people",
-        headers=h,
-        json={"name": tenant, "date_of_birth": "1980-02-03", "email": "t@example.org"},
-    )
-    assert person.status_code == 201, person.text
-    parties = [world.org[n] for n in ("Portaal", "Het Vierde Huis", "Gemeente Utrecht")]
-    start = TODAY - timedelta(days=300)
-    case = client.post(
-        "/api/v1/cases",
-        headers=h,
-        json={
-            "tenant_id": person.json()["id"],
-            "address": address,
-            "start_date": start.isoformat(),
-            "planned_end_date": (start + timedelta(days=3 * 365)).isoformat(),
-            "status": "active",
-            "parties": [{"organisation_id": o} for o in parties],
-        },
-    )
-    assert case.status_code == 201, case.text
-    case_id = case.json()["id"]
-    lease = {**address, "street": contract_street, "house_number": "12A", "postcode": "3511AB"}
-    contract = client.post(
-        "/api/v1/tenancy-contracts",
-        headers=h,
-        json={
-            "case_id": case_id,
-            "contract_number": f"HO-{uuid.uuid4().hex[:6]}",
-            "address": lease,
-            "start_date": "2015-01-01",
-            "landlord_id": world.org["Portaal"],
-            "monthly_rent": "650.00",
-        },
-    )
-    assert contract.status_code == 201, contract.text
-    judgment = client.post(
-        "/api/v1/judgments",
-        headers=h,
-        json={
-            "case_id": case_id,
-            "court": "Rechtbank Midden-Nederland",
-            "case_number": f"UC EXPL {uuid.uuid4().hex[:6]}",
-            "judgment_date": (TODAY - timedelta(days=400)).isoformat(),
-            "operative_decision": "Ontbinding en ontruiming.",
-            "suspension_conditions": "Niet uitvoeren zolang de afspraken worden nagekomen.",
-        },
-    )
-    assert judgment.status_code == 201, judgment.text
-    agreement = client.post(
-        "/api/v1/agreements",
-        headers=h,
-        json={
-            "case_id": case_id,
-            "tenancy_contract_id": contract.json()["id"],
-            "eviction_judgment_id": judgment.json()["id"],
-            "start_date": start.isoformat(),
-            "end_date": (start + timedelta(days=3 * 365)).isoformat(),
-            "obligations": [{"party": "tenant", "text": "Ik betaal de huur op tijd."}],
-        },
-    )
-    assert agreement.status_code == 201, agreement.text
-    return {"case": case_id, "agreement": agreement.json()["id"], "judgment": judgment.json()}
 
 
 def _report(client: Any, world: Any, who: str, **params: Any) -> dict[str, Any]:
@@ -120,7 +34,7 @@ def _report(client: Any, world: Any, who: str, **params: Any) -> dict[str, Any]:
 
 def test_report_flags_old_judgment_and_address_mismatch(client, world):
     tenant = f'=HYPERLINK("http://x.example/{uuid.uuid4().hex[:8]}")'
-    made = _new_case(client, world, tenant, contract_street="Vredenburg")
+    made = new_case(client, world, tenant, contract_street="Vredenburg")
     h = world.headers("coordinator")
     # A draft is left out unless asked for; out for signature it is live.
     assert _report(client, world, "jurist", q=tenant[:20])["total"] == 0
@@ -201,17 +115,17 @@ def test_report_flags_old_judgment_and_address_mismatch(client, world):
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
-def test_dossier_is_sealed_navigable_and_has_no_care_notes(flow, world):  # noqa: F811
+def test_dossier_is_sealed_navigable_and_has_no_care_notes(flow, world):
     client, deps, inbox = flow
     h = world.headers("coordinator")
     marker = f"ZORGNOTITIE-{uuid.uuid4().hex}"
-    made = _new_case(client, world, "Dossier Huurder", contract_street="Oudegracht")
+    made = new_case(client, world, "Dossier Huurder", contract_street="Oudegracht")
     r = client.put(f"/api/v1/cases/{made['case']}/care-notes", headers=h, json={"text": marker})
     assert r.status_code == 200, r.text
     version = client.post(f"/api/v1/agreements/{made['agreement']}/documents", headers=h).json()
     assert version["status"] == "ready", version
-    for request in _send(client, world, version["id"]):
-        _sign(deps, _link(inbox.to(request["email"])[-1]), request["party_name"])
+    for request in send_requests(client, world, version["id"]):
+        sign_by_link(deps, link_in(inbox.to(request["email"])[-1]), request["party_name"])
     arrangement = client.post(
         "/api/v1/payment-arrangements",
         headers=h,
@@ -333,7 +247,7 @@ def test_report_over_two_thousand_agreements_takes_a_fixed_number_of_queries(fre
     counted = _count_queries(deps)
 
     def grow(to: int) -> list[legal.Row]:
-        _add_agreements(deps, org, user, now, to)
+        add_agreements(deps, org, user, now, to)
         counted.clear()
         started = time.perf_counter()
         rows = legal.integrity_report(deps=deps, actor=actor, now=now, audit_as=None)
@@ -355,37 +269,3 @@ def _count_queries(deps: Any) -> list[str]:
     engine = deps.db.kw["bind"]
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     return statements
-
-
-def _add_agreements(deps: Any, org: int, user: int, now: datetime, to: int) -> None:
-    def many(model: Any, rows: list[dict[str, Any]]) -> list[int]:
-        query = insert(model).returning(model.id, sort_by_parameter_order=True)
-        return list(session.scalars(query, rows))
-
-    with deps.db.begin() as session:
-        new = range(len(session.scalars(select(Agreement.id)).all()), to)
-        place = [{"street": "Straat", "house_number": str(n), "postcode": "1234 AB", "city": "U"}
-                 for n in new]  # fmt: skip
-        people = many(Person, [{"name": f"Huurder {n}", "created_at": now} for n in new])
-        cases = many(Case, [
-            {**a, "reference": f"LK-T-{n:05d}", "status": CaseStatus.ACTIVE,
-             "coordinator_id": user, "tenant_id": p, "start_date": date(2024, 1, 1),
-             "planned_end_date": date(2027, 1, 1), "created_at": now, "updated_at": now}
-            for n, a, p in zip(new, place, people, strict=True)
-        ])  # fmt: skip
-        contracts = many(TenancyContract, [
-            {**a, "case_id": c, "contract_number": f"C{c}", "start_date": date(2020, 1, 1),
-             "landlord_id": org, "monthly_rent_cents": 1}
-            for a, c in zip(place, cases, strict=True)
-        ])  # fmt: skip
-        judgments = many(EvictionJudgment, [
-            {"case_id": c, "court": "R", "case_number": f"Z{c}", "judgment_date": date(2020, 1, 1),
-             "operative_decision": "-", "suspension_conditions": "-"}
-            for c in cases
-        ])  # fmt: skip
-        many(Agreement, [
-            {"case_id": c, "tenancy_contract_id": t, "eviction_judgment_id": j,
-             "start_date": date(2024, 1, 1), "end_date": date(2027, 1, 1),
-             "status": AgreementStatus.ACTIVE, "reason": "", "created_at": now, "updated_at": now}
-            for c, t, j in zip(cases, contracts, judgments, strict=True)
-        ])  # fmt: skip

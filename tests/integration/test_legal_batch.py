@@ -7,11 +7,9 @@ import io
 from pypdf import PdfReader
 
 from agreements.services.signatures import verification
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_signing_flow import flow, smtp  # noqa: F401 - fixtures by name
 
 
-def test_batch_of_dossiers_reports_progress_and_scope(flow, world):  # noqa: F811
+def test_batch_of_dossiers_reports_progress_and_scope(flow, world):
     client, deps, _ = flow
     h = world.headers("jurist")
     cases = [world.case_portaal, world.case_mitros]

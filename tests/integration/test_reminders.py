@@ -39,7 +39,6 @@ from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.mail.send import Mail as Delivery
 from agreements.services.reminders import sweep as reminders
-from tests.integration.test_signing_flow import smtp  # noqa: F401 - loopback SMTP server
 from tests.support import port_open, require
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -126,7 +125,7 @@ def test_review_dates_follow_the_anchor_rule(trajectory):
     assert due[:4] == [date(2026, 4, 30), date(2026, 7, 31), date(2026, 11, 2), date(2027, 2, 1)]
 
 
-def test_a_week_of_downtime_is_caught_up_once(trajectory, smtp):  # noqa: F811
+def test_a_week_of_downtime_is_caught_up_once(trajectory, smtp):
     deps, _ = trajectory
     _only_first_case(deps)
     inbox, port = smtp

@@ -25,13 +25,7 @@ from agreements.services.documents.request import request_document
 from agreements.services.signatures import seal
 from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_signing_flow import (
-    _render_agreement,
-    _send,
-    flow,  # noqa: F401 - API client, deps and inbox with huey in immediate mode
-    smtp,  # noqa: F401
-)
+from tests.flows import render_agreement, send_requests
 
 
 def _now() -> datetime:
@@ -99,13 +93,13 @@ def _verified_roles(client, world, pdf: bytes) -> set[str]:
 ROLES = {"tenant", "representative", "corporation", "coordinator", "municipality"}
 
 
-def test_a_new_render_while_fully_signed_is_refused_until_sealed(flow, world):  # noqa: F811
+def test_a_new_render_while_fully_signed_is_refused_until_sealed(flow, world):
     """The reported order: all five sign while the worker is stopped, a new render is
     asked, then the worker starts. Before the fix the render voided the five signatures
     and the seal was made with none ("evidence": 0, verify: "parties": [])."""
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     outcomes = [_sign(deps, r) for r in requests]
     assert outcomes[-1].complete
     before = _versions(deps, version["id"])
@@ -134,7 +128,7 @@ def test_a_new_render_while_fully_signed_is_refused_until_sealed(flow, world):  
         headers=world.headers("coordinator"),
     )
     assert later.status_code == 202 and later.json()["status"] == "ready", later.text
-    _send(client, world, later.json()["id"])
+    send_requests(client, world, later.json()["id"])
     assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
 
 
@@ -151,13 +145,13 @@ class HeldConverter:
         return self.converter.convert(docx, timeout)
 
 
-def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):  # noqa: F811
+def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
     """The other order seen: the seal was under way when the new version came; it was made
     with the five signatures, and then all five were voided, so the parties' links said
     there was a new version of a sealed document."""
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     tokens = []
     for r in requests:
         _, token = signing.issue_link(r["id"], deps=deps, now=_now())
@@ -201,7 +195,7 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool): 
         headers=world.headers("coordinator"),
     )
     assert later.status_code == 202, later.text
-    _send(client, world, later.json()["id"])
+    send_requests(client, world, later.json()["id"])
     assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
     states = {signing.open_link(t, deps=deps, now=_now()).state for t in tokens}
     assert states == {LinkState.USED}  # not "there is a new version"
@@ -219,12 +213,12 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool): 
     assert sorted(m["To"] for m in copies) == sorted(r["email"] for r in requests)
 
 
-def test_finishing_checks_the_signatures_itself(flow, world):  # noqa: F811
+def test_finishing_checks_the_signatures_itself(flow, world):
     """A version marked as waiting for its seal with a party still to sign (the caller's
     word, or data the old voiding left) is not sealed; once the last party signs, it is."""
     client, deps, _inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     for r in requests[:-1]:
         _sign(deps, r)
     with deps.db.begin() as session:
@@ -250,12 +244,12 @@ def test_finishing_checks_the_signatures_itself(flow, world):  # noqa: F811
     assert len(evidence) == 5
 
 
-def test_voided_signatures_are_never_sealed(flow, world):  # noqa: F811
+def test_voided_signatures_are_never_sealed(flow, world):
     """The state the reported defect left: fully signed, then every request voided, the
     version still waiting for its seal. Before the fix it was sealed with no evidence."""
     client, deps, _inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    for r in _send(client, world, version["id"]):
+    version = render_agreement(client, world, world.case_mitros)
+    for r in send_requests(client, world, version["id"]):
         _sign(deps, r)
     with deps.db.begin() as session:
         session.execute(
@@ -268,13 +262,13 @@ def test_voided_signatures_are_never_sealed(flow, world):  # noqa: F811
         assert session.get(DocumentVersion, version["id"]).sealed_sha256 is None
 
 
-def test_the_last_signature_and_a_new_version_take_turns(flow, world):  # noqa: F811
+def test_the_last_signature_and_a_new_version_take_turns(flow, world):
     """Both wait for the document's lock; whichever comes first, the other sees it: either
     every party signed and no new version is made, or the new version voided a version
     not fully signed and the last signature is refused. Never a voided, sealable version."""
     client, deps, _inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     for r in requests[:-1]:
         _sign(deps, r)
     _, token = signing.issue_link(requests[-1]["id"], deps=deps, now=_now())
@@ -335,7 +329,7 @@ def _sign_with(deps, token: str, name: str) -> signing.Outcome:
 
 
 @pytest.fixture(autouse=True)
-def _no_leftover_seal(flow, world):  # noqa: F811
+def _no_leftover_seal(flow, world):
     """Each test starts from a document with nothing waiting for a seal."""
     _client, deps, _inbox = flow
     yield

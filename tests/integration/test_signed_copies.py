@@ -23,9 +23,7 @@ from agreements.services.context import Deps
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.signatures import seal
-from agreements.services.signatures import sign as signing
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_signing_flow import _render_agreement, _send
+from tests.flows import fully_signed
 from tests.support import signing_app, smtp_server
 
 
@@ -67,30 +65,13 @@ def _pdfs(message: Message) -> set[str]:
 
 
 @pytest.fixture
-def copies(world, pool) -> Iterator[tuple[object, Deps, Mailboxes]]:  # noqa: F811
+def copies(world, pool) -> Iterator[tuple[object, Deps, Mailboxes]]:
     boxes = Mailboxes()
     with (
         smtp_server(boxes) as port,
         signing_app(world, pool, smtp_port=port, mail_outbox=None) as (client, deps),
     ):
         yield client, deps, boxes
-
-
-def _fully_signed(client, world, deps) -> tuple[int, list[dict]]:
-    """A version every party signed, its seal not made yet (the worker was not told)."""
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
-    for r in requests:
-        _, token = signing.issue_link(r["id"], deps=deps, now=datetime.now(UTC))
-        signing.sign_with_link(
-            token,
-            signing.SignInput(
-                typed_name=r["party_name"], consent_version=deps.settings.consent_version
-            ),
-            deps=deps,
-            now=datetime.now(UTC),
-        )
-    return version["id"], requests
 
 
 def _sealed_digest(deps, version_id: int) -> str:
@@ -115,7 +96,7 @@ def test_a_busy_mailbox_is_retried_alone_and_everyone_gets_one_copy(copies, worl
     """Before: a 451 for one address failed the task, and each retry sent every copy again
     (the tenant received three)."""
     client, deps, boxes = copies
-    version_id, requests = _fully_signed(client, world, deps)
+    version_id, requests = fully_signed(client, world, deps)
     busy = requests[2]["email"]  # the corporation: after the tenant, before the others
     everyone = Counter(r["email"] for r in requests)
     boxes.answers[busy] = ["451 4.2.1 mailbox busy, try again later"] * 2
@@ -144,7 +125,7 @@ def test_a_busy_mailbox_is_retried_alone_and_everyone_gets_one_copy(copies, worl
 def test_a_refused_first_address_does_not_stop_the_others(copies, world):
     """Before: a 550 for the first address ended the loop and nobody got a copy."""
     client, deps, boxes = copies
-    version_id, requests = _fully_signed(client, world, deps)
+    version_id, requests = fully_signed(client, world, deps)
     first = requests[0]["email"]
     boxes.answers[first] = ["550 5.1.1 no such mailbox"]
     assert tasks.finish_document.call_local(version_id) == "done"
@@ -163,7 +144,7 @@ def test_the_copies_are_queued_with_the_seal_and_hold_no_pdf(copies, world):
     sealed version without its copies, or copies twice, cannot happen), naming the sealed
     PDF by its hash; the PDF's bytes are read from the store when the e-mail is sent."""
     client, deps, boxes = copies
-    version_id, requests = _fully_signed(client, world, deps)
+    version_id, requests = fully_signed(client, world, deps)
     engine = tasks.runtime().engine
     status = seal.finish_version(
         version_id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)

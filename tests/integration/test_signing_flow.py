@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from email import message_from_bytes
-from email.message import Message
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -26,89 +22,13 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.queue import Job
 from agreements.services.signatures import sign as signing
 from signing.tokens import LinkState
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.support import signing_app, smtp_server
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-    def clear(self) -> None:
-        with self.lock:
-            self.messages.clear()
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with smtp_server(inbox) as port:
-        yield inbox, port
-
-
-@pytest.fixture
-def flow(world, pool, smtp):  # noqa: F811
-    inbox, port = smtp
-    inbox.clear()
-    with signing_app(world, pool, smtp_port=port) as (client, deps):
-        yield client, deps, inbox
-
-
-def _render_agreement(client, world, case_id: int) -> dict:
-    h = world.headers("coordinator")
-    agreement = client.get(f"/api/v1/agreements?case_id={case_id}", headers=h).json()["items"][0]
-    version = client.post(f"/api/v1/agreements/{agreement['id']}/documents", headers=h).json()
-    assert version["status"] == "ready", version
-    return version
-
-
-def _send(client, world, version_id: int, **body) -> list[dict]:
-    r = client.post(
-        f"/api/v1/document-versions/{version_id}/signature-requests",
-        headers=world.headers("coordinator"),
-        json=body or None,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def _link(message: Message) -> str:
-    body = message.get_body(preferencelist=("plain",)) if hasattr(message, "get_body") else None
-    text = (body or message).get_payload(decode=True).decode()
-    match = re.search(r"/s/([A-Za-z0-9_-]{40,})", text)
-    assert match, text
-    return match.group(1)
-
-
-def _sign(deps, token: str, name: str) -> signing.Outcome:
-    outcome = signing.sign_with_link(
-        token,
-        signing.SignInput(
-            typed_name=name,
-            consent_version=deps.settings.consent_version,
-            ip="127.0.0.1",
-            user_agent="test",
-        ),
-        deps=deps,
-        now=datetime.now(UTC),
-    )
-    tasks.after_signing(outcome)
-    return outcome
+from tests.flows import link_in, render_agreement, send_requests, sign_by_link
 
 
 def test_everyone_signs_then_seal_copies_and_verify(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     roles = [r["party_role"] for r in requests]
     assert roles == ["tenant", "representative", "corporation", "coordinator", "municipality"]
     assert all(r["status"] == "pending" and r["sends"] == 1 for r in requests)
@@ -118,7 +38,7 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
         mails = inbox.to(r["email"])
         assert len(mails) == 1, r["email"]
         assert mails[0]["Subject"] == "Ondertekenen: Woonbegeleidingsovereenkomst"
-        tokens[r["party_role"]] = _link(mails[0])
+        tokens[r["party_role"]] = link_in(mails[0])
     assert len(set(tokens.values())) == 5
     with deps.db() as session:
         from sqlalchemy import text
@@ -126,8 +46,8 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
         stored = session.execute(text("SELECT token_digest FROM signature_requests")).scalars()
         assert not set(tokens.values()) & set(stored)
 
-    _sign(deps, tokens["tenant"], "Ünal & Zoë Yılmaz")
-    _sign(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    sign_by_link(deps, tokens["tenant"], "Ünal & Zoë Yılmaz")
+    sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
     by_role = {r["party_role"]: r for r in requests}
     # The corporation signs as staff from its session; the coordinator too.
     staff = {"consent_version": deps.settings.consent_version}
@@ -156,7 +76,7 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
     )
     assert r.status_code == 200 and not r.json()["complete"]
     inbox.clear()
-    last = _sign(deps, tokens["municipality"], "R. Öztürk")
+    last = sign_by_link(deps, tokens["municipality"], "R. Öztürk")
     assert last.complete
 
     sealed = client.get(
@@ -214,9 +134,9 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
 
 def test_sixteen_racing_signatures_count_once(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"])
-    token = _link(inbox.to(requests[0]["email"])[0])
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"])
+    token = link_in(inbox.to(requests[0]["email"])[0])
     results: list[object] = []
     barrier = threading.Barrier(16)
 
@@ -256,21 +176,21 @@ def test_sixteen_racing_signatures_count_once(flow, world):
 
 def test_new_version_voids_old_requests_and_links(flow, world):
     client, deps, inbox = flow
-    first = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, first["id"])
-    token = _link(inbox.to(requests[0]["email"])[0])
-    _sign(deps, token, "Zoë van 't Hek")
-    second = _render_agreement(client, world, world.case_portaal)
+    first = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, first["id"])
+    token = link_in(inbox.to(requests[0]["email"])[0])
+    sign_by_link(deps, token, "Zoë van 't Hek")
+    second = render_agreement(client, world, world.case_portaal)
     old = client.get(
         f"/api/v1/document-versions/{first['id']}/signature-requests",
         headers=world.headers("coordinator"),
     ).json()
     assert {r["status"] for r in old} == {"voided"}
-    other = _link(inbox.to(requests[1]["email"])[0])
+    other = link_in(inbox.to(requests[1]["email"])[0])
     view = signing.open_link(other, deps=deps, now=datetime.now(UTC))
     assert view is not None and view.state is LinkState.VOIDED
     with pytest.raises(signing.LinkUnusable):
-        _sign(deps, other, "Mr. J. de Bewindvoerder")
+        sign_by_link(deps, other, "Mr. J. de Bewindvoerder")
     # The old version and its evidence stay readable.
     assert (
         client.get(
@@ -283,9 +203,9 @@ def test_new_version_voids_old_requests_and_links(flow, world):
 
 def test_the_use_case_stores_the_drawn_signature(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"])
-    token = _link(inbox.to(requests[0]["email"])[0])
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"])
+    token = link_in(inbox.to(requests[0]["email"])[0])
     engine = DocumentEngine(deps.settings, converter=None)
     png = b"\x89PNG\r\n\x1a\n" + b"a drawn signature"
     data = signing.SignInput("Zoë", deps.settings.consent_version, drawn_png=png)
@@ -317,14 +237,14 @@ def test_the_use_cases_queue_what_follows_once_committed(flow, world):
     client, deps, inbox = flow
     recorder = Recorder()
     queued = replace(deps, queue=recorder)
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"])
     first = requests[0]
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")
     now = datetime.now(UTC)
     signing.manage_request(first["id"], "resend", deps=queued, actor=coordinator, now=now)
     assert recorder.jobs == [(Job.INVITE, first["id"])]
-    token = _link(inbox.to(first["email"])[-1])
+    token = link_in(inbox.to(first["email"])[-1])
     declined = signing.SignInput("", deps.settings.consent_version)
     outcome = signing.sign_with_link(
         token, declined, deps=queued, now=datetime.now(UTC), decline_reason="Nee, nog niet."
@@ -339,9 +259,9 @@ def test_the_use_cases_queue_what_follows_once_committed(flow, world):
 
 def test_decline_notifies_the_coordinator(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"])
-    token = _link(inbox.to(requests[0]["email"])[0])
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"])
+    token = link_in(inbox.to(requests[0]["email"])[0])
     with pytest.raises(Exception, match="reason"):
         signing.sign_with_link(
             token,
@@ -370,8 +290,8 @@ def test_decline_notifies_the_coordinator(flow, world):
 
 def test_in_person_signing_with_witness_and_request_management(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"])
     tenant = requests[0]
     h = world.headers("coordinator")
     body = {
@@ -432,11 +352,11 @@ def test_in_person_signing_with_witness_and_request_management(flow, world):
 
 def test_ordered_signing_invites_in_turn(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"], ordered=True)
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"], ordered=True)
     assert [r["position"] for r in requests] == [1, 2, 3, 4, 5]
     assert [r["sends"] for r in requests] == [1, 0, 0, 0, 0]
-    _sign(deps, _link(inbox.to(requests[0]["email"])[0]), "Zoë van 't Hek")
+    sign_by_link(deps, link_in(inbox.to(requests[0]["email"])[0]), "Zoë van 't Hek")
     listed = client.get(
         f"/api/v1/document-versions/{version['id']}/signature-requests",
         headers=world.headers("coordinator"),
@@ -489,16 +409,16 @@ def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, worl
     pdf = client.get(f"/api/v1/document-versions/{version['id']}/pdf", headers=h).content
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Post samen openen" in text and "Drie maanden op tijd" in text
-    requests = _send(client, world, version["id"])
+    requests = send_requests(client, world, version["id"])
     assert [r["party_role"] for r in requests] == ["tenant", "representative", "coordinator"]
 
 
 def test_a_lost_seal_task_is_recovered_from_the_database(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
     for r in requests:
-        token = _link(inbox.to(r["email"])[-1])
+        token = link_in(inbox.to(r["email"])[-1])
         # Signed, but the queue never hears of it (a crash right after the commit, say).
         signing.sign_with_link(
             token,
@@ -520,11 +440,11 @@ def test_a_lost_seal_task_is_recovered_from_the_database(flow, world):
 
 def test_two_last_parties_signing_at_once_finish_exactly_once(flow, world):
     client, deps, inbox = flow
-    version = _render_agreement(client, world, world.case_mitros)
-    requests = _send(client, world, version["id"])
-    tokens = [_link(inbox.to(r["email"])[-1]) for r in requests]
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
+    tokens = [link_in(inbox.to(r["email"])[-1]) for r in requests]
     for r, token in zip(requests[:-2], tokens[:-2], strict=True):
-        _sign(deps, token, r["party_name"])
+        sign_by_link(deps, token, r["party_name"])
     outcomes: list[signing.Outcome] = []
     barrier = threading.Barrier(2)
 
@@ -566,8 +486,8 @@ def test_two_last_parties_signing_at_once_finish_exactly_once(flow, world):
 
 def test_staff_cannot_skip_the_order_nor_witness_for_organisations(flow, world):
     client, deps, _inbox = flow
-    version = _render_agreement(client, world, world.case_portaal)
-    requests = _send(client, world, version["id"], ordered=True)
+    version = render_agreement(client, world, world.case_portaal)
+    requests = send_requests(client, world, version["id"], ordered=True)
     by_role = {r["party_role"]: r for r in requests}
     body = {"typed_name": "Portaal", "consent_version": deps.settings.consent_version}
     early = client.post(

@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from agreements.db.models import User
 from agreements.services.context import Deps
-from tests.integration.test_documents import pool  # noqa: F401 - the shared converter pool
-from tests.integration.test_signing_flow import flow, smtp  # noqa: F401 - the signing setup
+from tests.flows import fully_signed
 from tests.support import REPO, upload_template
 from tests.support import run_cli as run_cli_in
 from tests.unit.test_render import make_docx
@@ -197,9 +196,9 @@ def _reap(pid: int) -> None:
 
 
 def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
-    flow,  # noqa: F811
+    flow,
     world,
-    pool,  # noqa: F811
+    pool,
     tmp_path: Path,
     monkeypatch,
 ) -> None:
@@ -213,10 +212,9 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
     from agreements.services.signatures import seal
     from templates.catalogue import Catalogue
     from templates.errors import RenderError
-    from tests.integration.test_signed_copies import _fully_signed
 
     client, deps, _ = flow
-    version_id, _ = _fully_signed(client, world, deps)
+    version_id, _ = fully_signed(client, world, deps)
     settings = deps.settings.model_copy(update={"render_time_limit": 2.0})
     hostile = DocumentEngine(settings, converter=pool)
     hostile.catalogue = Catalogue(tmp_path / "templates")  # this test's templates only
