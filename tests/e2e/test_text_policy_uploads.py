@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfWriter
 
 from agreements.web.app import create_app
+from tests.builders import make_docx
 from tests.flows import logged_in
-from tests.unit.test_render import make_docx
 
 RLO = "\u202e"
 GOOD_TEMPLATE = make_docx("{{ recipient.name }} {{ subject }}")

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from agreements.db.engine import make_engine
 from agreements.db.models import AuditEntry, User
+from tests.builders import make_docx
 from tests.support import run_command
-from tests.unit.test_render import make_docx
 
 RLO = "\u202e"
 

@@ -12,9 +12,8 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from agreements import tasks
 from agreements.services.documents.engine import DocumentEngine
+from tests.builders import deflate_bomb_zip, make_docx, with_relationship
 from tests.support import REPO, require_libreoffice, run_cli, upload_template
-from tests.unit.test_render import make_docx
-from tests.unit.test_template_check import deflate_bomb_zip, with_relationship
 
 HOSTILE = 'Ünal & Zoë <van \'t Hek> "quoted" 😀'
 

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from templates.catalogue import Catalogue
 from templates.defaults import DEFAULTS_DIR
 from templates.render import render_docx
+from tests.builders import HOSTILE, LONG_OBLIGATION
 from tests.support import require_libreoffice
-from tests.unit.test_render import HOSTILE, LONG_OBLIGATION
 
 pytestmark = pytest.mark.libreoffice
 # Characters the body font lacks; LibreOffice takes them from a fallback font.

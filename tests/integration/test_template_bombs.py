@@ -14,11 +14,10 @@ from sqlalchemy import select
 
 from agreements.db.models import User
 from agreements.services.context import Deps
+from tests.builders import lying_bomb_docx, make_docx, with_entry
 from tests.flows import fully_signed
 from tests.support import REPO, upload_template
 from tests.support import run_cli as run_cli_in
-from tests.unit.test_render import make_docx
-from tests.unit.test_template_check import lying_bomb_docx, with_entry
 
 LOOPS = (
     "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}"

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from templates.assemble import PRODUCER, Annex, assemble
 from templates.errors import DocumentError
-from tests.unit.test_pdf_sanitize import make_pdf
+from tests.builders import make_pdf
 
 MANIFEST = {"template": "woonbegeleidingsovereenkomst", "version": "3", "tenant": "Ünal & Zoë"}
 DOCX = b"PK\x03\x04 pretend this is the Word file"

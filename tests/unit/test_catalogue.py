@@ -13,7 +13,7 @@ from templates.check import check_template
 from templates.defaults import DEFAULTS_DIR
 from templates.errors import DocumentError, TemplateInvalid, TemplateNotFound, UnsafeInput
 from templates.render import render_docx
-from tests.unit.test_render import make_docx, text_of
+from tests.builders import make_docx, text_of
 
 DEFAULTS = [
     "agreement",

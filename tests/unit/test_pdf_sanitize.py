@@ -18,31 +18,9 @@ from pypdf.generic import (
 
 from templates.assemble import sanitize_pdf
 from templates.errors import PdfRejected
+from tests.builders import make_pdf
 
 SCRIPT = "app.alert('pwned')"
-
-
-def make_pdf(*texts: str, writer: PdfWriter | None = None) -> bytes:
-    """A PDF with one page of plain Helvetica text per argument, built with pypdf alone."""
-    writer = writer or PdfWriter()
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    for text in texts:
-        page = writer.add_blank_page(595, 842)
-        content = DecodedStreamObject()
-        content.set_data(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode("latin-1"))
-        page[NameObject("/Contents")] = writer._add_object(content)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-        )
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
 
 
 def _javascript() -> DictionaryObject:

@@ -14,45 +14,7 @@ import pytest
 from templates.errors import MissingVariables, RenderError, TemplateInvalid, UnsafeInput
 from templates.filters import bedrag, datum, datum_kort, datumtijd, euro, iban
 from templates.render import render_docx
-
-HOSTILE = [
-    "&",
-    "<",
-    ">",
-    "'\"",
-    "Ünal & Zoë <van 't Hek>",
-    'Wonen <Utrecht> & "Partners" \'s-Hertogenbosch',
-    "emoji 😀 en ✓",
-    "regel 1\nregel 2\nregel 3",
-    "kolom\tkolom",
-    "]]> <w:p> &amp; {{ not_a_tag }} {% if %}",
-]
-LONG_OBLIGATION = " ".join(f"Afspraak{i} Ünal & Zoë <{i}>" for i in range(250))[:5000]
-
-
-def make_docx(*paragraphs: str, header: str | None = None, table: list[str] | None = None) -> bytes:
-    """A small DOCX whose paragraphs (and optional header and one-row table) hold Jinja tags."""
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    if table:
-        grid = document.add_table(rows=len(table), cols=1)
-        for row, text in zip(grid.rows, table, strict=True):
-            row.cells[0].text = text
-    if header is not None:
-        document.sections[0].header.paragraphs[0].text = header
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def text_of(docx_bytes: bytes) -> str:
-    """Every paragraph of body, tables and headers, as Word would show the text."""
-    document = docx.Document(io.BytesIO(docx_bytes))
-    lines = [p.text for p in document.paragraphs]
-    lines += [p.text for t in document.tables for c in t._cells for p in c.paragraphs]
-    lines += [p.text for s in document.sections for p in s.header.paragraphs]
-    return "\n".join(lines)
+from tests.builders import HOSTILE, LONG_OBLIGATION, make_docx, text_of
 
 
 def document_xml(docx_bytes: bytes) -> str:

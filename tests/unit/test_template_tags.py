@@ -11,7 +11,7 @@ import pytest
 from templates.check import check_template
 from templates.errors import MissingVariables, RenderError, TemplateInvalid
 from templates.render import render_docx
-from tests.unit.test_render import make_docx, text_of
+from tests.builders import make_docx, text_of
 
 SCHEMA = {
     "tenant": {"name": "str", "obligations": ["text"]},
