@@ -16,20 +16,15 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from agreements.bootstrap import build_deps, configure_logging
 from agreements.db import migrate
-from agreements.db.models import Organisation, User
 from agreements.domain.enums import Role
 from agreements.domain.errors import DomainError, ValidationFailed
 from agreements.domain.policy import SYSTEM
 from agreements.services import demo
 from agreements.services.access import accounts
-from agreements.services.audit import log as audit
-from agreements.services.audit import verify as audit_verify_service
 from agreements.services.context import Deps
 from agreements.services.inputs import one_line
 from agreements.settings import ConfigurationError, Settings
@@ -43,9 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-app.add_typer(audit_app, name="audit")
 out = Console()
 err = Console(stderr=True)
 
@@ -78,10 +71,6 @@ def _deps() -> Deps:
     return build_deps(Settings())
 
 
-def _checkpoints(deps: Deps) -> Path:
-    return deps.settings.data_dir / "audit-checkpoints.jsonl"
-
-
 @app.command()
 def init(
     demo_data: Annotated[
@@ -106,9 +95,7 @@ def init(
         fail("--demo is for development mode only: its logins have a known password")
     migrate.upgrade(deps.db.kw["bind"])
     out.print(f"Database ready: {deps.db.kw['bind'].url.render_as_string(hide_password=True)}")
-    with deps.db() as session:
-        has_admin = session.scalar(select(func.count()).where(User.role == Role.ADMIN))
-    if not has_admin:
+    if not accounts.has_admin(deps=deps):
         development = deps.settings.mode == "development"
         password = admin_password or (
             demo.DEMO_PASSWORD if development and demo_data else secrets.token_urlsafe(12)
@@ -320,17 +307,13 @@ def users_add(
     org_id = None
     if organisation:
         organisation = lookup_text("--organisation", organisation)
-        with deps.db() as session:
-            org_id = session.scalar(
-                select(Organisation.id).where(Organisation.name == organisation)
-            )
+        org_id = accounts.organisation_named(organisation, deps=deps)
         if org_id is None:
             fail(f"no organisation named {organisation!r}")
     lead_id = None
     if team_lead:
         team_lead = lookup_text("--team-lead", team_lead)
-        with deps.db() as session:
-            lead_id = session.scalar(select(User.id).where(User.email == team_lead.lower()))
+        lead_id = accounts.user_with_email(team_lead, deps=deps)
         if lead_id is None:
             fail(f"no user with e-mail {team_lead!r}")
     try:
@@ -348,44 +331,6 @@ def users_add(
     except ValidationFailed as exc:
         refused(exc, USERS_ADD_OPTIONS)
     out.print(f"User {user.email} ({user.role.value}) created with id {user.id}.")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit chain: exit 0 when intact, 1 naming the first broken entry."""
-    deps = _deps()
-    with Progress(
-        TextColumn("Checking the audit log"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("verify", total=None)
-        report = audit_verify_service.verify_chain(
-            deps,
-            _checkpoints(deps),
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
-    if not report.ok:
-        where = f"entry {report.broken_seq}" if report.broken_seq else "a staged entry"
-        fail(f"audit chain broken at {where}: {report.reason}")
-    out.print(
-        f"Audit chain intact: {report.entries} entries chained, {report.staged} reads "
-        "staged (each with its own HMAC) and waiting to be chained.",
-        soft_wrap=True,
-    )
-
-
-@audit_app.command("seal")
-def audit_seal() -> None:
-    """Chain the staged reads, then record the head outside the database (hourly by the worker)."""
-    deps = _deps()
-    chained = audit.chain_staged(deps)
-    seq, digest = audit.write_checkpoint(deps, _checkpoints(deps), _now())
-    out.print(f"Checkpoint written: entry {seq}, {digest[:16]}… ({chained} reads chained first).")
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> NoReturn:

@@ -236,3 +236,21 @@ def list_users(*, deps: Deps, actor: Actor) -> list[User]:
     authorize(actor, Action.READ, Resource.USER)
     with deps.db() as session:
         return list(session.scalars(select(User).order_by(User.id)))
+
+
+def has_admin(*, deps: Deps) -> bool:
+    """Whether any admin account exists (so set-up knows whether to make the first one)."""
+    with read_only(), deps.db() as session:
+        return bool(session.scalar(select(func.count()).where(User.role == Role.ADMIN)))
+
+
+def organisation_named(name: str, *, deps: Deps) -> int | None:
+    """The id of the organisation with exactly this name, if there is one."""
+    with read_only(), deps.db() as session:
+        return session.scalar(select(Organisation.id).where(Organisation.name == name))
+
+
+def user_with_email(email: str, *, deps: Deps) -> int | None:
+    """The id of the account with this e-mail address (case-insensitive), if there is one."""
+    with read_only(), deps.db() as session:
+        return session.scalar(select(User.id).where(User.email == email.lower()))
