@@ -59,7 +59,11 @@ def sign_from(base: str, site: Site, role: str) -> dict[str, Any]:
     _, token = signing.issue_link(site.requests[role], deps=site.deps, now=datetime.now(UTC))
     form = {"typed_name": "Jan Jansen", "consent": "ja",
             "consent_version": site.deps.settings.consent_version}  # fmt: skip
-    r = httpx.post(f"{base}/s/{token}/sign", data=form, headers={"X-Forwarded-For": FORGED})
+    # This checks whose address is kept, not how fast: a busy machine may take longer than
+    # httpx's 5 s default to sign (the signature's after-commit work runs in the request).
+    r = httpx.post(
+        f"{base}/s/{token}/sign", data=form, headers={"X-Forwarded-For": FORGED}, timeout=60
+    )
     assert r.status_code == 303, r.text
     with site.deps.db() as session:
         sig = session.scalar(select(Signature).where(Signature.request_id == site.requests[role]))
