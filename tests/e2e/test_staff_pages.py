@@ -313,3 +313,22 @@ def test_the_case_page_reads_beside_a_writer(app: Any, world: Any) -> None:
     assert response.status_code == 200, response.text
     assert "Zorgnotities" in response.text  # the whole page, care notes included
     assert took < 4, f"the case page waited {took:.1f} s for the write lock"
+
+
+def test_the_case_page_uses_the_configured_judgment_age(world: Any) -> None:
+    """The judgment's badge follows the setting `judgment_age_months`, not fixed numbers."""
+    from dataclasses import replace
+
+    def badge(months: list[int]) -> str:
+        settings = world.deps.settings.model_copy(update={"judgment_age_months": months})
+        client, _ = logged_in(create_app(deps=replace(world.deps, settings=settings)),
+                              "coordinator")  # fmt: skip
+        page = client.get(f"/zaken/{world.case_portaal}")
+        assert page.status_code == 200
+        found = re.search(r'Het vonnis is <strong class="badge (\w+)">(\d+) maand', page.text)
+        assert found, page.text
+        return found.group(1)
+
+    assert badge([1, 600]) == "warn"
+    assert badge([1, 2]) == "alarm"
+    assert badge([500, 600]) == "ok"

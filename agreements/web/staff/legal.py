@@ -15,7 +15,7 @@ from agreements import tasks
 from agreements.domain import text
 from agreements.domain.enums import AgreementStatus, PartyRole
 from agreements.domain.errors import NotFound
-from agreements.domain.legal import JudgmentLevel, Level, SealState
+from agreements.domain.legal import JUDGMENT_AGE_MONTHS, JudgmentLevel, Level, SealState
 from agreements.services.cases import names
 from agreements.services.legal import integrity as legal
 from agreements.services.legal.jobs import DossierJob
@@ -145,7 +145,7 @@ def integrity_page(
         judgment_levels=JUDGMENT_NL,
         seals=SEAL_NL,
         statuses={s.value: s.label for s in AgreementStatus},
-        thresholds=sorted(deps.settings.judgment_age_months) or [9, 11],
+        thresholds=sorted(deps.settings.judgment_age_months) or list(JUDGMENT_AGE_MONTHS),
     )
 
 
