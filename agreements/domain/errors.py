@@ -63,3 +63,12 @@ class LinkUnusable(Conflict):
     @property
     def message_nl(self) -> str:
         return self.state.description_nl
+
+
+class SumsDisagree(ValidationFailed):
+    """A payment schedule's numbers do not agree (its total, the arrears or its stored end);
+    `message_nl` says both figures in Dutch, and the API gives the same text as the reason."""
+
+    def __init__(self, field: str, message_nl: str) -> None:
+        self.message_nl = message_nl
+        super().__init__([FieldError(field, message_nl)])

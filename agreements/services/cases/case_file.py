@@ -63,9 +63,6 @@ def _check_judgment(row: EvictionJudgment) -> None:
 
 def _check_arrangement(row: PaymentArrangement) -> None:
     """Check the arrangement and derive its last instalment date."""
-    row.last_instalment_date = last_instalment(
-        row.start_date, row.number_of_terms, PaymentFrequency(row.frequency).value
-    )
     if row.arrears_cents <= 0:
         raise ValidationFailed.one("arrears", "must be more than zero")
     if row.instalment_cents <= 0:
@@ -76,6 +73,11 @@ def _check_arrangement(row: PaymentArrangement) -> None:
         raise ValidationFailed.one(
             "number_of_terms", "the instalments do not add up to the arrears"
         )
+    # The schedule stops once the arrears are paid: the last date is that of the last row.
+    needed = -(-row.arrears_cents // row.instalment_cents)
+    row.last_instalment_date = last_instalment(
+        row.start_date, min(row.number_of_terms, needed), PaymentFrequency(row.frequency).value
+    )
 
 
 def _require_org(session: Session, org_id: int, field: str, kind: OrganisationKind | None) -> None:

@@ -22,6 +22,7 @@ from agreements.db.models import (
 from agreements.domain.enums import PartyRole
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.schedule import instalment_date
+from agreements.domain.sums import check_schedule, instalment_sum
 from agreements.domain.values import from_cents
 from agreements.settings import Settings
 
@@ -192,6 +193,12 @@ def payment_arrangement_data(
             "signatory_role": "gemachtigde",
         }
     )
+    rows = instalments(arrangement)
+    # The printed total is the sum of the printed rows, never a stored figure; the arrears
+    # and the stored last date (which drives the arrangement-end reminder) must agree with it.
+    check_schedule(
+        rows, arrears=_money(arrangement.arrears_cents), stored_end=arrangement.last_instalment_date
+    )
     return {
         "organisation": letterhead(settings),
         "case": {"reference": case.reference or str(case.id)},
@@ -209,8 +216,8 @@ def payment_arrangement_data(
             "date": arrangement.start_date.isoformat(),
         },
         "rent": {"amount": _money(contract.monthly_rent_cents)},
-        "instalments": instalments(arrangement),
-        "total": _money(arrangement.arrears_cents),
+        "instalments": rows,
+        "total": str(instalment_sum(rows)),
         "payment": {
             "iban": arrangement.iban,
             "account_holder": creditor.name,

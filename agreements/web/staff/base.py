@@ -75,7 +75,8 @@ class StaffRoute(CheckedRoute):
                     "en probeer het nog eens.",
                 )
             except ValidationFailed as exc:  # a document's data is incomplete, say
-                return _problem(request, 422, "Dit kan nog niet", " ".join(
+                said = getattr(exc, "message_nl", None)  # SumsDisagree says it in Dutch
+                return _problem(request, 422, "Dit kan nog niet", said or " ".join(
                     missing_nl(e.field) for e in exc.errors))  # fmt: skip
             except Conflict as exc:
                 return _problem(request, 409, "Dat kan nu niet", _conflict_nl(str(exc)))
