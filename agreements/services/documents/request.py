@@ -18,8 +18,8 @@ from agreements.db.models import (
 )
 from agreements.domain.enums import DocumentStatus
 from agreements.domain.errors import FieldError, ValidationFailed
-from agreements.domain.sums import check_data
 from agreements.domain.policy import Action, Actor, Resource
+from agreements.domain.sums import check_data
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
