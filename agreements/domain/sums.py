@@ -53,7 +53,7 @@ def check_schedule(
             )
 
 
-def check_data(data: Mapping[str, Any]) -> None:
+def check_schedule_data(data: Mapping[str, Any]) -> None:
     """The check on a document's data, for every kind that carries instalments."""
     rows = data.get("instalments")
     if not isinstance(rows, list):

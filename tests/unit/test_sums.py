@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from agreements.domain.errors import SumsDisagree, ValidationFailed
-from agreements.domain.sums import check_data, check_schedule, instalment_sum
+from agreements.domain.sums import check_schedule, check_schedule_data, instalment_sum
 from templates.defaults import DEFAULTS_DIR
 
 ROWS = [
@@ -30,7 +30,9 @@ def test_a_total_one_cent_off_is_refused_naming_both_sums() -> None:
 
 def test_arrears_that_differ_from_the_rows_are_refused() -> None:
     with pytest.raises(SumsDisagree) as caught:
-        check_data({"instalments": ROWS, "arrears": {"amount": "2412.80"}, "total": "400.80"})
+        check_schedule_data(
+            {"instalments": ROWS, "arrears": {"amount": "2412.80"}, "total": "400.80"}
+        )
     assert caught.value.errors[0].field == "arrears.amount"
     assert "€ 400,80" in caught.value.message_nl and "€ 2.412,80" in caught.value.message_nl
 
@@ -46,7 +48,8 @@ def test_a_stored_end_other_than_the_last_row_is_refused() -> None:
 @pytest.mark.parametrize("path", sorted(DEFAULTS_DIR.glob("*.sample.json")), ids=lambda p: p.name)
 def test_every_default_sample_adds_up(path: object) -> None:
     data = json.loads(DEFAULTS_DIR.joinpath(str(path)).read_text("utf-8"))
-    check_data(data)  # raises when a sample's total, arrears or end disagrees with its rows
+    # Raises when a sample's total, arrears or end disagrees with its rows.
+    check_schedule_data(data)
     if "instalments" in data:
         assert instalment_sum(data["instalments"]) == Decimal(data["total"])
         if data.get("schedule", {}).get("end"):
