@@ -17,12 +17,12 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from agreements.db.models import Case
+from agreements.db.models import Case, Document, DocumentVersion
 from agreements.domain.errors import NotFound
 from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.audit import log as audit_log
@@ -47,6 +47,7 @@ class UnitOfWork:
     actor: Actor | str
     now: datetime
     _after: list[Callable[[], None]] = field(default_factory=list)
+    read_only: bool = False
 
     @property
     def today(self) -> date:
@@ -84,19 +85,42 @@ class UnitOfWork:
         self.case(case_of(row), action, resource, reported_as=(kind, row_id))
         return row
 
+    def version(
+        self,
+        version_id: int,
+        action: Action,
+        *,
+        reported_as: tuple[str, object] | None = None,
+    ) -> tuple[DocumentVersion, Document, Case]:
+        """A document version, its document and case, if the actor may act on the case's
+        agreements; outside the scope it is not found, as `reported_as` (the record asked
+        for, a signature request say) or as the version."""
+        reported_as = reported_as or ("document version", version_id)
+        version = self.session.get(DocumentVersion, version_id)
+        if version is None:
+            raise NotFound(*reported_as)
+        document = self.session.get(Document, version.document_id)
+        assert document is not None
+        case = self.case(document.case_id, action, Resource.AGREEMENT, reported_as=reported_as)
+        return version, document, case
+
     def audit(
         self,
         action: str,
         subject_type: str,
         subject_id: object,
         detail: dict[str, Any] | None = None,
+        *,
+        by: Actor | str | None = None,
     ) -> None:
         """One audit entry by this actor at this time, in this transaction (no personal data
-        in `detail`)."""
+        in `detail`). `by` names someone else where the entry is theirs: the party who
+        signed, say, whoever held the pen."""
+        self._writable("record an audit entry")
         audit_log.record(
             self.session,
             self.deps,
-            actor=self.actor,
+            actor=self.actor if by is None else by,
             action=action,
             subject_type=subject_type,
             subject_id=subject_id,
@@ -106,11 +130,17 @@ class UnitOfWork:
 
     def enqueue(self, job: Job, *ids: int) -> None:
         """Wake the worker for this job once the transaction has committed."""
+        self._writable("queue a job")
         self._after.append(lambda: self.deps.queue.enqueue(job, *ids))
 
     def after_commit(self, work: Callable[[], None]) -> None:
         """Run `work` once the transaction has committed; never for one that rolled back."""
+        self._writable("run work after the commit")
         self._after.append(work)
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise TypeError(f"a read-only unit of work cannot {what}: use unit_of_work")
 
     def _person(self) -> Actor:
         if not isinstance(self.actor, Actor):
@@ -132,3 +162,12 @@ def unit_of_work(deps: Deps, actor: Actor | str, now: datetime) -> Iterator[Unit
             work()
         except Exception:
             log.exception("uow.after_commit_failed")
+
+
+@contextmanager
+def reading(deps: Deps, actor: Actor | str, now: datetime | None = None) -> Iterator[UnitOfWork]:
+    """A session for a use case that only reads: the same scoped loads and `today`, no
+    transaction to commit, and no audit entries or jobs (a read that is logged is a write
+    and goes through `unit_of_work`)."""
+    with deps.db() as session:
+        yield UnitOfWork(session, deps, actor, now or datetime.now(UTC), read_only=True)

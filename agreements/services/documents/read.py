@@ -9,29 +9,16 @@ from sqlalchemy import select
 
 from agreements.db.models import Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus, FinishStatus
-from agreements.domain.errors import Conflict, NotFound
+from agreements.domain.errors import Conflict
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.scope import case_for
-from agreements.services.uow import unit_of_work
+from agreements.services.uow import reading, unit_of_work
 
 
 def get_version(version_id: int, *, deps: Deps, actor: Actor) -> tuple[DocumentVersion, Document]:
-    with deps.db() as session:
-        version = session.get(DocumentVersion, version_id)
-        if version is None:
-            raise NotFound("document version", version_id)
-        document = session.get(Document, version.document_id)
-        assert document is not None
-        case_for(
-            session,
-            actor,
-            document.case_id,
-            Action.READ,
-            Resource.AGREEMENT,
-            reported_as=("document version", version_id),
-        )
+    with reading(deps, actor) as uow:
+        version, document, _ = uow.version(version_id, Action.READ)
         return version, document
 
 
@@ -54,8 +41,9 @@ def list_documents(
     case_id: int, *, deps: Deps, actor: Actor
 ) -> list[tuple[Document, list[DocumentVersion]]]:
     authorize(actor, Action.READ, Resource.AGREEMENT)
-    with deps.db() as session:
-        case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
+    with reading(deps, actor) as uow:
+        session = uow.session
+        uow.case(case_id, Action.READ, Resource.AGREEMENT)
         documents = list(
             session.scalars(
                 select(Document).where(Document.case_id == case_id).order_by(Document.id)

@@ -28,13 +28,12 @@ from agreements.domain.enums import (
     RequestStatus,
 )
 from agreements.domain.errors import Conflict, NotFound, ValidationFailed
-from agreements.domain.policy import Action, Actor, Resource
+from agreements.domain.policy import Action, Actor
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.queue import Job
-from agreements.services.scope import case_for
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
-from agreements.services.uow import UnitOfWork, unit_of_work
+from agreements.services.uow import UnitOfWork, reading, unit_of_work
 
 # Party roles of the templates (kinds.json) and where the service finds each party.
 _ROLE_FOR_PARTY = {
@@ -116,7 +115,7 @@ def send_for_signature(
     requests are committed (returned too)."""
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
-        version, document, case = version_for(session, version_id, actor, Action.WRITE)
+        version, document, case = uow.version(version_id, Action.WRITE)
         # Two coordinators pressing "send" at once must not make two sets of requests, and
         # the voiding below must not meet a seal or a last signature half-way.
         lock_document(session, document.id)
@@ -174,28 +173,6 @@ def send_for_signature(
         for request in invite:  # after the commit: the worker can find them
             uow.enqueue(Job.INVITE, request.id)
     return invite
-
-
-def version_for(
-    session: Session,
-    version_id: int,
-    actor: Actor,
-    action: Action,
-    *,
-    reported_as: tuple[str, object] | None = None,
-) -> tuple[DocumentVersion, Document, Case]:
-    """The version, its document and case; outside the actor's scope it is not found, as
-    `reported_as` (the record asked for) or as the version."""
-    reported_as = reported_as or ("document version", version_id)
-    version = session.get(DocumentVersion, version_id)
-    if version is None:
-        raise NotFound(*reported_as)
-    document = session.get(Document, version.document_id)
-    assert document is not None
-    case = case_for(
-        session, actor, document.case_id, action, Resource.AGREEMENT, reported_as=reported_as
-    )
-    return version, document, case
 
 
 def _void_other_versions(uow: UnitOfWork, document_id: int, keep: int) -> None:
@@ -271,13 +248,7 @@ def manage_request(
         request = session.get(SignatureRequest, request_id)
         if request is None:
             raise NotFound("signature request", request_id)
-        version_for(
-            session,
-            request.version_id,
-            actor,
-            Action.WRITE,
-            reported_as=("signature request", request_id),
-        )
+        uow.version(request.version_id, Action.WRITE, reported_as=("signature request", request_id))
         if request.status is not RequestStatus.PENDING:
             raise Conflict(f"this request is {request.status.label}; nothing to change")
         detail: dict[str, Any] = {}
@@ -303,8 +274,9 @@ def manage_request(
 
 
 def requests_for(version_id: int, *, deps: Deps, actor: Actor) -> list[SignatureRequest]:
-    with deps.db() as session:
-        version_for(session, version_id, actor, Action.READ)
+    with reading(deps, actor) as uow:
+        session = uow.session
+        uow.version(version_id, Action.READ)
         return list(
             session.scalars(
                 select(SignatureRequest)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from agreements.db.models import Document, DocumentVersion, Signature, SignatureRequest
 from agreements.domain import text
@@ -22,7 +21,6 @@ from agreements.domain.errors import (
     ValidationFailed,
 )
 from agreements.domain.policy import Action, Actor
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.queue import Job
@@ -47,11 +45,10 @@ from agreements.services.signatures.requests import (  # re-exported: one way in
     requests_in_turn,
     send_for_signature,
     signing_roles,
-    version_for,
     void_for_new_version,
 )
 from agreements.services.signatures.state import signed_requests
-from agreements.services.uow import UnitOfWork, unit_of_work
+from agreements.services.uow import UnitOfWork, reading, unit_of_work
 from signing.evidence import Identification, RepresentativeCapacity, SignatureEvidence
 from signing.tokens import LinkState
 
@@ -161,24 +158,20 @@ def request_to_sign(
 ) -> tuple[SignatureRequest, DocumentVersion, Document]:
     """The request a staff member is about to sign, with its version and document; not found
     outside the actor's scope, refused as `staff_signing` says."""
-    with deps.db() as session:
-        request, version, document = _staff_request(session, request_id, actor)
+    with reading(deps, actor, now) as uow:
+        request, version, document = _staff_request(uow, request_id)
         staff_signing(actor, request, now)
         return request, version, document
 
 
 def _staff_request(
-    session: Session, request_id: int, actor: Actor
+    uow: UnitOfWork, request_id: int
 ) -> tuple[SignatureRequest, DocumentVersion, Document]:
-    request = session.get(SignatureRequest, request_id)
+    request = uow.session.get(SignatureRequest, request_id)
     if request is None:
         raise NotFound("signature request", request_id)
-    version, document, _ = version_for(
-        session,
-        request.version_id,
-        actor,
-        Action.READ,
-        reported_as=("signature request", request_id),
+    version, document, _ = uow.version(
+        request.version_id, Action.READ, reported_as=("signature request", request_id)
     )
     return request, version, document
 
@@ -197,7 +190,7 @@ def sign_as_staff(
     (`witness` None: a coordinator witnesses when the request is not their own)."""
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
-        _, document, _ = _staff_request(session, request_id, actor)
+        _, document, _ = _staff_request(uow, request_id)
         request = lock_request(
             session, document.id, select(SignatureRequest).where(SignatureRequest.id == request_id)
         )
@@ -291,15 +284,12 @@ def _record(
             created_at=now,
         )
     )
-    audit.record(  # the entry names the party, whoever held the pen (not uow.actor)
-        session,
-        deps,
-        actor=f"party:{request.party_role}",
-        action="signing.declined" if declined else "signing.signed",
-        subject_type="signature_request",
-        subject_id=request.id,
-        now=now,
-        detail={"evidence_sha256": evidence.sha256(), "how": how.value},
+    uow.audit(  # the entry names the party, whoever held the pen
+        "signing.declined" if declined else "signing.signed",
+        "signature_request",
+        request.id,
+        {"evidence_sha256": evidence.sha256(), "how": how.value},
+        by=f"party:{request.party_role}",
     )
     complete = not declined and signed_requests(session, request.version_id) is not None
     if complete:
