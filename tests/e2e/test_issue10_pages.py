@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, Page
 
 from agreements.db.models import DocumentVersion, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
-from agreements.services.demo import DEMO_PASSWORD
+from tests.e2e.pages import EACH_SIZE, ONE_DATABASE, SIZES, log_in, looked_at, open_page
 from tests.flows import Live
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
-ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SIZES: dict[str, ViewportSize] = {
-    "phone": {"width": 390, "height": 844},
-    "desktop": {"width": 1280, "height": 900},
-}
-EACH_SIZE = pytest.mark.parametrize("size", SIZES)
 BAD_NAME = "Zo\u202e kooH"
-
-
-def open_page(browser: Browser, size: str) -> Page:
-    phone = size == "phone"
-    context = browser.new_context(
-        viewport=SIZES[size], locale="nl-NL", is_mobile=phone, has_touch=phone,
-        device_scale_factor=1,
-    )  # fmt: skip
-    return context.new_page()
-
-
-def looked_at(page: Page, shot: str, size: str, *texts: str, at: str = "") -> None:
-    """Axe-clean, nothing wider than the screen, and the Dutch message visible.
-
-    A long page is shot as the reader sees it, around `at`; a short one whole."""
-    results = Axe().run(page)
-    assert results.violations_count == 0, (page.url, results.generate_report())
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], (page.url, widths)
-    for text in texts:
-        assert page.get_by_text(text, exact=False).first.is_visible(), (page.url, text)
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        if at:
-            page.evaluate(f"document.querySelector('{at}').scrollIntoView({{block: 'center'}})")
-        path = SCREENSHOTS / f"issue10-{shot}-{size}.png"
-        page.screenshot(path=str(path), full_page=not at)
 
 
 def error_linked(page: Page, field: str, error: str) -> None:
@@ -78,15 +41,6 @@ def post_form(page: Page, action: str, fields: dict[str, str]) -> None:
             }""",
             [action, fields],
         )
-
-
-def log_in(page: Page, base: str, who: str = "coordinator") -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", f"{who}@demo.example")
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Inloggen", exact=True).click()
-    assert "/login" not in page.url, page.url
 
 
 @ONE_DATABASE

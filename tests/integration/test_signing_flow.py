@@ -121,9 +121,12 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
         files={"file": ("c.pdf", bytes(flipped), "application/pdf")},
     ).json()
     assert not bad["ok"]
-    unsealed = client.get(
+    # The version's PDF is now the sealed file; the unsealed one is the staff's concept.
+    served = client.get(
         f"/api/v1/document-versions/{version['id']}/pdf", headers=world.headers("coordinator")
-    ).content
+    )
+    assert served.content == sealed.content
+    unsealed = client.app.state.engine.store.get(version["pdf_sha256"])
     bad = client.post(
         "/api/v1/verify",
         headers=world.headers("jurist"),

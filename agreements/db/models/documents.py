@@ -58,3 +58,9 @@ class DocumentVersion(Base):
     finish_started_at: Mapped[datetime | None]
     sealed_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     sealed_at: Mapped[datetime | None]
+
+    @property
+    def is_sealed(self) -> bool:
+        """Every party signed and the service sealed it: from then on the sealed file is the
+        document, wherever it is read."""
+        return self.finish_status is FinishStatus.DONE and self.sealed_sha256 is not None

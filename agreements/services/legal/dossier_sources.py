@@ -18,7 +18,7 @@ from agreements.db.models import (
     Review,
     SignatureRequest,
 )
-from agreements.domain.enums import DocumentStatus, FinishStatus
+from agreements.domain.enums import DocumentStatus
 from agreements.domain.errors import Conflict
 from templates.assemble import Bookmark, Chapter, outline
 from templates.errors import DocumentError
@@ -47,14 +47,14 @@ def documents(session: Session, store: BlobStore, case_id: int) -> list[Chapter]
     for found in session.execute(query):
         document, version = found[0], found[1]
         latest[document.id] = (document, version, found[2])
-        if version.finish_status is FinishStatus.DONE and version.sealed_sha256:
+        if version.is_sealed:
             sealed[document.id] = version
     chosen = sorted(latest.values(), key=lambda d: (_PARTS[d[0].kind], d[2] or 0, d[0].id))
     chapters = []
     for document, newest, review_number in chosen:
         # The agreement that was signed counts, even if a newer draft was rendered since.
         version = sealed.get(document.id, newest) if document.kind == "agreement" else newest
-        is_sealed = version.finish_status is FinishStatus.DONE and version.sealed_sha256
+        is_sealed = version.is_sealed
         digest = version.sealed_sha256 if is_sealed else version.pdf_sha256
         assert digest is not None
         title = f"{document.title} (versie {version.number})"

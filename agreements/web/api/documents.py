@@ -162,17 +162,13 @@ def _file(
     engine: DocumentEngine,
     now: datetime,
 ) -> Response:
-    data, version, document = reading.read_file(
-        version_id, which, deps=deps, engine=engine, actor=actor, now=now
-    )
-    media = "application/pdf" if which == "pdf" else DOCX
-    name = f"{document.kind}-{document.case_id}-v{version.number}.{which}"
+    read = reading.read_file(version_id, which, deps=deps, engine=engine, actor=actor, now=now)
     return Response(
-        data,
-        media_type=media,
+        read.data,
+        media_type="application/pdf" if which == "pdf" else DOCX,
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "ETag": f'"{version.pdf_sha256}"',
+            "Content-Disposition": f'attachment; filename="{read.filename(which)}"',
+            "ETag": f'"{read.digest}"',
         },
     )
 
@@ -185,7 +181,9 @@ def _file(
 def download_pdf(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
-    """The PDF package of a ready version (the read is logged)."""
+    """The PDF of a ready version: once every party signed and the service sealed it, the
+    sealed file (the same as `sealed.pdf`), otherwise the PDF the parties are asked to sign.
+    The ETag is the SHA-256 of the bytes served. The read is logged."""
     return _file(version_id, "pdf", actor, deps, engine, now)
 
 

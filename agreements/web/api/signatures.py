@@ -163,15 +163,13 @@ def sealed_pdf(
     version_id: PathId, actor: ActorDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
     """The sealed PDF of a fully signed version (the read is logged)."""
-    data, version, document = read_sealed(
-        version_id, deps=deps, engine=engine, actor=actor, now=now
-    )
+    read = read_sealed(version_id, deps=deps, engine=engine, actor=actor, now=now)
     return Response(
-        data,
+        read.data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{document.kind}-v{version.number}-'
-            'ondertekend.pdf"'
+            "Content-Disposition": f'attachment; filename="{read.filename("pdf")}"',
+            "ETag": f'"{read.digest}"',
         },
     )
 

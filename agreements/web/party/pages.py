@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from agreements.domain import text
-from agreements.domain.enums import FinishStatus, RequestStatus
+from agreements.domain.enums import RequestStatus
 from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
@@ -88,11 +88,7 @@ def _reading_over(view: signing.LinkView, deps: Deps, now: datetime) -> HTMLResp
 
 def _sealed(view: signing.LinkView) -> bool:
     """A signer's own sealed copy is theirs to fetch; a decliner's link gives none."""
-    return (
-        view.request.status is RequestStatus.SIGNED
-        and view.version.finish_status is FinishStatus.DONE
-        and view.version.sealed_sha256 is not None
-    )
+    return view.request.status is RequestStatus.SIGNED and view.version.is_sealed
 
 
 def _waiting_page(
@@ -343,12 +339,17 @@ def _readable(token: str, deps: Deps, now: datetime) -> signing.LinkView | None:
 
 @router.get("/s/{token}/document.pdf")
 def document_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> Response:
-    """The exact PDF version this link is for."""
+    """The exact PDF version this link is for; once every party signed and it is sealed, the
+    sealed file (the same as `ondertekend.pdf`), so that no link gives an unsealed copy of
+    a signed document."""
     view = _readable(token, deps, now)
     if view is None:
         return _state_page(token, _open(token, deps, now), deps, now)
     if closed := _reading_over(view, deps, now):
         return closed
+    if _sealed(view):
+        data = signing.read_signed_copy(view, deps=deps, engine=engine, now=now)
+        return pdf_download(data, f"{view.document.kind}-ondertekend.pdf")
     return pdf(engine, view.request.document_sha256, f"{view.document.kind}.pdf")
 
 

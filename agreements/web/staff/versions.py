@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from agreements.domain import text
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, ValidationFailed
-from agreements.services.documents.read import get_version, read_file
+from agreements.services.documents.read import FileRead, get_version, read_file
 from agreements.services.signatures import sign as signing
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.ratelimit import client_address
@@ -58,6 +58,8 @@ def version_page(
         sendable=sendable,
         parties=parties,
         pages=range(1, (version.pages or 0) + 1),
+        sealed=version.is_sealed,
+        pending=any(r.status is RequestStatus.PENDING for r in requests),
         gelukt=gelukt[:20],
         signable={r.id for r in requests if signing.may_sign(staff.actor, r, staff.now)},
     )
@@ -67,15 +69,30 @@ def version_page(
 def version_pdf(
     version_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep, now: NowDep
 ) -> Response:
-    """The PDF package of a ready version (the read is logged)."""
-    data, version, document = read_file(
-        version_id, "pdf", deps=deps, engine=engine, actor=staff.actor, now=now
+    """The version's PDF, the sealed file once every party signed (the read is logged)."""
+    return _pdf(read_file(version_id, "pdf", deps=deps, engine=engine, actor=staff.actor, now=now))
+
+
+@router.get("/versies/{version_id}/concept.pdf")
+def version_concept_pdf(
+    version_id: PathId, staff: StaffDep, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The unsealed PDF of a version, named as the concept it is (the read is logged)."""
+    return _pdf(
+        read_file(
+            version_id, "pdf", deps=deps, engine=engine, actor=staff.actor, now=now, concept=True
+        )
     )
-    name = f"{document.kind}-{document.case_id}-v{version.number}.pdf"
+
+
+def _pdf(read: FileRead) -> Response:
     return Response(
-        data,
+        read.data,
         media_type="application/pdf",
-        headers={**HEADERS, "Content-Disposition": f'inline; filename="{name}"'},
+        headers={
+            **HEADERS,
+            "Content-Disposition": f'inline; filename="{read.filename("pdf")}"',
+        },
     )
 
 
