@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agreements.domain import consent
 from agreements.domain.legal import JUDGMENT_AGE_MONTHS
 
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
@@ -173,7 +174,10 @@ class Settings(BaseSettings):
         "link shows the document until it expires (`signature_days`).",
     )
     consent_version: str = Field(
-        "2026-1", description="Version of the consent text shown on the signing page."
+        consent.CURRENT,
+        description="Version of the consent texts shown on the signing pages (one text per "
+        "kind of party: tenant, representative, organisation; see agreements/domain/consent.py; "
+        f"known: {', '.join(consent.TEXTS)}).",
     )
     login_attempts_per_minute: int = Field(
         10, description="Logins allowed per client address per minute (API and pages)."
@@ -237,6 +241,15 @@ class Settings(BaseSettings):
     grace_days: int = Field(
         14, description="Days a missed instalment may be late before it counts as missed."
     )
+
+    @field_validator("consent_version")
+    @classmethod
+    def _known_consent(cls, value: str) -> str:
+        if value not in consent.TEXTS:
+            raise ValueError(
+                f"{value!r} is not a version of the consent texts ({', '.join(consent.TEXTS)})"
+            )
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

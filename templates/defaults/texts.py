@@ -300,10 +300,14 @@ def evidence_page() -> DocumentObject:
     row(grid, "{%tr endfor %}")
     doc.add_heading("Toestemming", level=1)
     doc.add_paragraph(
-        "Iedere partij heeft voor het ondertekenen deze tekst gezien en bevestigd "
-        "(versie {{ consent.version }}):"
+        "Iedere partij heeft voor het ondertekenen de tekst voor haar soort partij gezien en "
+        "bevestigd:"
     )
+    doc.add_paragraph("{%p for consent in consents %}")
+    who = doc.add_paragraph("{{ consent.who }} (versie {{ consent.version }}):")
+    who.paragraph_format.keep_with_next = True  # never alone at the foot of a page
     doc.add_paragraph("{{ consent.text }}", style="Intense Quote")
+    doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph(
         "{{ organisation.name }} heeft het document op {{ finalised_at|datumtijd }} afgesloten "
         "en voorzien van een elektronisch zegel."

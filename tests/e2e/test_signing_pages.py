@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from agreements.db.models import AuditEntry, DocumentVersion, Signature, SignatureRequest
+from agreements.domain import consent
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.services.audit import log as audit
-from agreements.services.signatures import sign as signing
 from tests.flows import Site, render_and_read
 
 pytestmark = pytest.mark.libreoffice
@@ -67,7 +67,8 @@ def test_opening_a_link_shows_the_page_and_changes_nothing(site: Site) -> None:
         )
         assert '<meta name="referrer" content="no-referrer">' in text
         assert "Wat belooft u?" in text and 'autocomplete="name"' in text
-        assert html.escape(signing.CONSENT_TEXT) in text
+        version = site.deps.settings.consent_version
+        assert html.escape(consent.consent_text(version, "tenant")) in text
         assert f"versie {site.deps.settings.consent_version}" in text
         with site.deps.db() as session:
             version = session.get(DocumentVersion, site.version["id"])

@@ -23,13 +23,13 @@ from agreements.db.models import (
     SignatureRequest,
 )
 from agreements.domain import rules
+from agreements.domain.consent import consents_shown
 from agreements.domain.enums import AgreementStatus, FinishStatus
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.mail import queue as mail_queue
 from agreements.services.signatures.mails import signed_copies
-from agreements.services.signatures.sign import CONSENT_TEXT
 from agreements.services.signatures.state import (
     FINISH_STALE,
     MAX_FINISH_ATTEMPTS,
@@ -253,7 +253,7 @@ def _evidence_page(
             }
             for request, sig in rows
         ],
-        "consent": {"version": deps.settings.consent_version, "text": CONSENT_TEXT},
+        "consents": consents_shown([sig.evidence for _, sig in rows]),
         "finalised_at": now.isoformat(),
     }
     docx = render_docx(template.read_bytes(), data, time_limit=engine.settings.render_time_limit)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from agreements.db.models import Document, DocumentVersion, Signature, SignatureRequest
-from agreements.domain import text
+from agreements.domain import consent, text
 from agreements.domain.enums import FinishStatus, RequestStatus, Role
 from agreements.domain.errors import (
     Conflict,
@@ -52,11 +52,6 @@ from agreements.services.uow import UnitOfWork, reading, unit_of_work
 from signing.evidence import Identification, RepresentativeCapacity, SignatureEvidence
 from signing.tokens import LinkState
 
-CONSENT_TEXT = (
-    "Ik heb dit document gelezen. Ik ga akkoord met de afspraken die erin staan. Ik weet dat "
-    "de partijen gegevens over mij met elkaar delen om mij te helpen, zoals in het document "
-    "staat."
-)
 _CAPACITY = {
     "bewindvoerder": RepresentativeCapacity.ADMINISTRATOR,
     "mentor": RepresentativeCapacity.MENTOR,
@@ -242,7 +237,7 @@ def _record(
             identified_by=how,
             document_sha256=request.document_sha256,
             signed_at=now,
-            consent_text=CONSENT_TEXT,
+            consent_text=consent.consent_text(data.consent_version, request.party_role),
             consent_version=data.consent_version,
             typed_name=data.typed_name.strip(),
             ip=data.ip,
@@ -309,7 +304,6 @@ def _record(
 
 
 __all__ = [
-    "CONSENT_TEXT",
     "LinkUnusable",
     "LinkView",
     "Outcome",

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from agreements.domain import text
+from agreements.domain import consent, text
 from agreements.domain.enums import RequestStatus
 from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
 from agreements.services.context import Deps
@@ -124,7 +124,11 @@ def _promises(view: signing.LinkView) -> tuple[str, list[str]]:
             f"{tenant}. U helpt de huurder zich aan deze afspraken te houden:",
             obligations("tenant"),
         )
-    return "U belooft dit:", obligations(role)
+    if consent.kind_of(role) is consent.ConsentKind.TENANT:
+        return "U belooft dit:", obligations(role)
+    return f"U tekent namens {view.request.party_name}. Uw organisatie belooft dit:", obligations(
+        role
+    )
 
 
 def _form_page(token: str, view: signing.LinkView, deps: Deps, form: FormState) -> HTMLResponse:
@@ -140,7 +144,7 @@ def _form_page(token: str, view: signing.LinkView, deps: Deps, form: FormState) 
         promises_intro=intro,
         promises=promises,
         pages=range(1, (view.version.pages or 0) + 1),
-        consent_text=signing.CONSENT_TEXT,
+        consent_text=consent.consent_text(deps.settings.consent_version, view.request.party_role),
         consent_version=deps.settings.consent_version,
         expires=view.request.expires_at.astimezone(deps.settings.zone).date(),
     )

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from agreements.domain import text
+from agreements.domain import consent, text
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.services.documents.read import FileRead, get_version, read_file
@@ -163,7 +163,7 @@ def _sign_page(
         form=form,
         errors=errors,
         witness=signing.witnessing(staff.actor, request),
-        consent_text=signing.CONSENT_TEXT,
+        consent_text=consent.consent_text(deps.settings.consent_version, request.party_role),
         consent_version=deps.settings.consent_version,
         pages=range(1, (version.pages or 0) + 1),
     )

@@ -1,0 +1,68 @@
+"""Each party signs under the consent text for its kind (issue 13): the party's page shows
+it, the signature's evidence keeps it word for word, and the sealed evidence page lists
+each text that was confirmed; an organisation promises for itself, named."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from agreements.db.models import Signature, SignatureRequest
+from agreements.domain import consent
+from tests.flows import link_in, render_agreement, send_requests, sign_by_link
+
+pytestmark = pytest.mark.libreoffice
+
+
+def test_each_party_sees_and_signs_its_own_text(flow, world) -> None:
+    client, deps, inbox = flow
+    version = render_agreement(client, world, world.case_mitros)
+    requests = send_requests(client, world, version["id"])
+    by_email = {r["email"]: r for r in requests}
+    current = deps.settings.consent_version
+    assert current == consent.CURRENT
+    tokens: dict[str, str] = {}
+    for message in inbox.messages:
+        request = by_email[message["To"]]
+        token = link_in(message)
+        tokens[request["party_role"]] = token
+        page = client.get(f"/s/{token}")
+        assert page.status_code == 200
+        text = consent.consent_text(current, request["party_role"])
+        assert text in page.text, request["party_role"]
+        if request["party_role"] == "tenant":
+            assert "U belooft dit:" in page.text
+        elif request["party_role"] != "representative":
+            assert f"U tekent namens {request['party_name']}. Uw organisatie belooft dit:" in (
+                page.text.replace("&#39;", "'")
+            )
+            assert "gegevens over mij" not in page.text
+    for role, token in tokens.items():
+        sign_by_link(deps, token, f"Ondertekenaar {role}")
+
+    with deps.db() as session:
+        signed = session.execute(
+            select(SignatureRequest.party_role, Signature.evidence)
+            .join(Signature, Signature.request_id == SignatureRequest.id)
+            .where(SignatureRequest.version_id == version["id"])
+        ).all()
+    assert {role for role, _ in signed} == set(tokens)
+    for role, evidence in signed:
+        assert evidence["consent_text"] == consent.consent_text(current, role)
+        assert evidence["consent_version"] == current
+
+    sealed = client.get(
+        f"/api/v1/document-versions/{version['id']}/sealed.pdf",
+        headers=world.headers("coordinator"),
+    )
+    assert sealed.status_code == 200, sealed.text
+    pages = PdfReader(io.BytesIO(sealed.content)).pages
+    evidence_text = " ".join(" ".join(p.extract_text().split()) for p in pages[-3:])
+    assert "de tekst voor haar soort partij" in evidence_text
+    for who in ("De huurder", "De vertegenwoordiger van de huurder",
+                "Wie tekent namens een organisatie"):  # fmt: skip
+        assert f"{who} (versie {current})" in evidence_text, evidence_text[-1500:]
+    assert "Ik teken namens mijn organisatie en ik mag dat doen." in evidence_text
