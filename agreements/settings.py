@@ -159,7 +159,21 @@ class Settings(BaseSettings):
         SecretStr(""), description="Password of the PKCS#12 file (required outside development)."
     )
     timestamp_url: str = Field(
-        "", description="RFC 3161 time stamp authority for PAdES B-T seals; empty: none."
+        "",
+        description="RFC 3161 time stamp authority (a qualified one in production). When set, "
+        "every seal is PAdES B-LTA: the authority's time stamp, the certificates and "
+        "revocation data embedded, and a document time stamp over it all, so it validates "
+        "offline years later; a seal that cannot get a time stamp fails and is retried. "
+        "Empty: no time stamp (PAdES B-B).",
+    )
+    seal_trust_roots: list[Path] = Field(
+        default_factory=list,
+        description="PEM files with extra trust roots: the root of the time stamp authority "
+        "and, if the PKCS#12 file does not include it, the root of the seal certificate's "
+        "CA. Sealing validates both chains against these and the certificates in the PKCS#12 "
+        "file before it embeds the validation data; verifying uses them for the chains only "
+        "(a seal must still be made with our own certificate). As JSON in the environment: "
+        '["/etc/agreements/tsa-root.pem"].',
     )
     signature_days: int = Field(
         14, description="How many days a signing link stays valid (coordinators can extend)."

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeAlias
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -114,15 +116,45 @@ def ensure_dev_certificate(
 
 def load_pkcs12_certificate(path: Path | str, password: str | bytes) -> x509.Certificate:
     """The certificate inside a PKCS#12 file: what verification trusts for our own seal."""
+    return load_pkcs12_chain(path, password)[0]
+
+
+def load_pkcs12_chain(
+    path: Path | str, password: str | bytes
+) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The seal certificate in a PKCS#12 file and the CA certificates that came with it."""
     try:
-        _key, certificate, _chain = pkcs12.load_key_and_certificates(
+        _key, certificate, chain = pkcs12.load_key_and_certificates(
             Path(path).read_bytes(), _as_bytes(password)
         )
     except (OSError, ValueError) as exc:
         raise SealError(f"cannot read PKCS#12 file {path}: {exc}") from exc
     if certificate is None:
         raise SealError(f"PKCS#12 file {path} holds no certificate")
-    return certificate
+    return certificate, list(chain)
+
+
+def load_pem_certificates(paths: Iterable[Path | str]) -> list[x509.Certificate]:
+    """Every certificate in these PEM files (a file may hold several): extra trust roots."""
+    found: list[x509.Certificate] = []
+    for path in paths:
+        try:
+            certificates = x509.load_pem_x509_certificates(Path(path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise SealError(f"cannot read trust roots from {path}: {exc}") from exc
+        found.extend(certificates)
+    return found
+
+
+def is_self_signed(certificate: x509.Certificate) -> bool:
+    """Issued by itself and signed with its own key: a root, or a development certificate."""
+    if certificate.issuer != certificate.subject:
+        return False
+    try:
+        certificate.verify_directly_issued_by(certificate)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _new_key(algorithm: KeyAlgorithm) -> PrivateKey:

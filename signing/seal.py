@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import io
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
 
+from signing.certs import is_self_signed, load_pem_certificates, load_pkcs12_chain
 from signing.errors import SealError
 
 TIMESTAMP_TIMEOUT_SECONDS = 10
+ARCHIVE_TIMESTAMP_FIELD = "Archieftijdstempel"
 
 _signers: dict[Path, tuple[tuple[int, int, int, str], signers.SimpleSigner]] = {}
 _signers_lock = threading.Lock()
@@ -66,23 +75,28 @@ def seal_pdf(
     field_name: str = "Zegel",
     timestamp_url: str | None = None,
     timestamper: TimeStamper | None = None,
+    trust_roots: Sequence[Path | str] = (),
 ) -> bytes:
-    """Seal `pdf` and return the sealed bytes, written as one incremental update.
+    """Seal `pdf` and return the sealed bytes.
 
     A certification signature with "no changes allowed": any later revision (a page, an
-    annotation, a form value) makes `verify_pdf` fail. PAdES B-B, or B-T when a time stamp
-    authority is given by URL (or, for tests and offline use, as a `timestamper`).
+    annotation, a form value) makes `verify_pdf` fail. Without a time stamp authority:
+    PAdES B-B, one incremental update. With one (by URL, or for tests as a `timestamper`):
+    PAdES B-LTA. The seal carries the authority's time stamp; the certificates and the
+    revocation data (CRLs, OCSP responses, fetched now where the certificates name them)
+    of the seal and of the time stamps go into the document security store (DSS); and a
+    document time stamp covers it all, so the seal validates offline years later.
+    The seal's certificate chain must lead to a root in the PKCS#12 file or in
+    `trust_roots` (PEM files; the time stamp authority's root belongs there too).
     """
     _refuse_inside_event_loop()
     signer = load_signer(pkcs12_path, password)
     if timestamper is None and timestamp_url is not None:
         timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_TIMEOUT_SECONDS)
-    return sign_with(
-        pdf,
-        signer,
-        signature_meta(field_name=field_name, reason=reason, location=location, contact=contact),
-        timestamper=timestamper,
-    )
+    meta = signature_meta(field_name=field_name, reason=reason, location=location, contact=contact)
+    if timestamper is not None:
+        meta = long_term(meta, validation_context(pkcs12_path, password, trust_roots))
+    return sign_with(pdf, signer, meta, timestamper=timestamper)
 
 
 def signature_meta(
@@ -101,6 +115,46 @@ def signature_meta(
     )
 
 
+def long_term(
+    meta: signers.PdfSignatureMetadata, context: ValidationContext
+) -> signers.PdfSignatureMetadata:
+    """`meta` for PAdES B-LTA: validation data in the DSS and a document time stamp over it."""
+    return dataclasses.replace(
+        meta,
+        embed_validation_info=True,
+        validation_context=context,
+        use_pades_lta=True,
+        timestamp_field_name=ARCHIVE_TIMESTAMP_FIELD,
+    )
+
+
+def validation_context(
+    pkcs12_path: Path | str, password: str | bytes, trust_roots: Sequence[Path | str] = ()
+) -> ValidationContext:
+    """What sealing validates the seal's and the time stamps' certificates against.
+
+    Roots: the self-signed certificates in the PKCS#12 file (a development certificate is
+    its own root) and those in the `trust_roots` PEM files; the other certificates in the
+    PKCS#12 file are intermediates. Revocation data is fetched from the addresses the
+    certificates name, so that it can be embedded; a certificate that names none has none.
+    """
+    certificate, chain = load_pkcs12_chain(pkcs12_path, password)
+    extra = load_pem_certificates(trust_roots)
+    ours = [certificate, *chain]
+    roots = [c for c in ours if is_self_signed(c)] + extra
+    others = [c for c in ours if not is_self_signed(c)]
+    return ValidationContext(
+        trust_roots=[_asn1(c) for c in roots],
+        other_certs=[_asn1(c) for c in others],
+        allow_fetching=True,
+        revocation_mode="soft-fail",
+    )
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+
+
 def sign_with(
     pdf: bytes,
     signer: signers.Signer,
@@ -116,6 +170,11 @@ def sign_with(
         output = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
     except SealError:
         raise
+    except TimestampRequestError as exc:
+        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
+        raise SealError(
+            f"the time stamp authority gave no time stamp, so nothing was sealed: {exc}{cause}"
+        ) from exc
     except Exception as exc:
         # pyHanko raises a wide spread of types (PdfReadError, SigningError, OSError from
         # a time stamp authority, ValueError); callers need one type and the message.

@@ -16,11 +16,16 @@ from typing import Any, TypeAlias
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+)
 from pyhanko_certvalidator import ValidationContext
 
 from signing.evidence import EVIDENCE_FILENAME
@@ -100,6 +105,12 @@ class VerificationReport:
     signed_at: datetime | None = None
     timestamped: bool = False
     """True when `signed_at` comes from a time stamp authority the caller trusts."""
+    timestamp_authority: str | None = None
+    """The subject of the trusted time stamp authority's certificate, when timestamped."""
+    validation_data: bool = False
+    """True when the file carries validation data (a DSS) for long-term validation."""
+    archived_at: datetime | None = None
+    """The time of the trusted document time stamp over the seal and its data (B-LTA)."""
     intact: bool | None = None
     trusted: bool | None = None
     modification_level: str | None = None
@@ -123,19 +134,25 @@ def verify_pdf(
     pdf: bytes,
     *,
     trusted_certs: Iterable[TrustedCert],
+    trust_roots: Iterable[TrustedCert] = (),
     known_hash: Callable[[str], bool] | None = None,
 ) -> VerificationReport:
     """Check that `pdf` is sealed by a trusted certificate and unchanged since.
 
-    `known_hash` receives the SHA-256 of the signed revision and says whether the service
-    produced it. A bad file never raises: every problem is a report with `ok` False.
+    Only a seal made with one of `trusted_certs` (the organisation's own) is authentic;
+    `trust_roots` are the roots its chain and the time stamps' chains may lead to (the
+    time stamp authority's root, a qualified seal's CA). After the seal, only validation
+    data and a trusted document time stamp over the whole file may follow (PAdES B-LTA).
+    `known_hash` receives the SHA-256 of the signed revision, then of the whole file, and
+    says whether the service produced it. A bad file never raises: every problem is a
+    report with `ok` False.
     Synchronous (pyHanko runs its own event loop): from async code, call it through
     `asyncio.to_thread`; calling it inside a running loop raises RuntimeError.
     """
     _refuse_inside_event_loop()
     file_sha256 = hashlib.sha256(pdf).hexdigest()
     try:
-        return _verify(pdf, file_sha256, list(trusted_certs), known_hash)
+        return _verify(pdf, file_sha256, list(trusted_certs), list(trust_roots), known_hash)
     except Exception as exc:
         # A hostile file can break a parser in ways no list of exception types foresees;
         # the caller wants a verdict, and "not authentic" is the only safe one.
@@ -147,6 +164,7 @@ def _verify(
     pdf: bytes,
     file_sha256: str,
     trusted: list[TrustedCert],
+    roots: list[TrustedCert],
     known_hash: Callable[[str], bool] | None,
 ) -> VerificationReport:
     if b"%PDF-" not in pdf[:1024]:
@@ -165,8 +183,10 @@ def _verify(
         )
     seal = seals[0]
     revision_sha256 = hashlib.sha256(pdf[: _signed_end(seal)]).hexdigest()
+    pinned = {_as_asn1(c).sha256 for c in trusted}
     try:
-        status = validate_pdf_signature(seal, _validation_context(trusted))
+        status = validate_pdf_signature(seal, _validation_context(trusted + roots))
+        archive = _archive_timestamp(reader, trusted + roots)
     except Exception as exc:
         return VerificationReport(
             Outcome.INVALID_SIGNATURE,
@@ -175,13 +195,35 @@ def _verify(
             signed_revision_sha256=revision_sha256,
             signer_subject=_subject(seal),
         )
-    outcome = _judge(status)
-    if outcome is Outcome.AUTHENTIC and known_hash is not None and not known_hash(revision_sha256):
+    outcome = _judge(status, archive, pinned, info_unchanged=_info_unchanged(reader, seal))
+    # The service records the file it wrote: with B-B that is the sealed revision; with
+    # B-LTA the validation data and archive time stamp follow it in the same file.
+    if (
+        outcome is Outcome.AUTHENTIC
+        and known_hash is not None
+        and not (known_hash(revision_sha256) or known_hash(file_sha256))
+    ):
         outcome = Outcome.UNKNOWN_HASH
-    return _report(outcome, status, reader, file_sha256, revision_sha256)
+    return _report(outcome, status, archive, reader, file_sha256, revision_sha256)
 
 
-def _judge(status: PdfSignatureStatus) -> Outcome:
+def _archive_timestamp(
+    reader: PdfFileReader, trusted: list[TrustedCert]
+) -> DocumentTimestampStatus | None:
+    """The last document time stamp, validated, if the file has one."""
+    stamps = reader.embedded_timestamp_signatures
+    if not stamps:
+        return None
+    return validate_pdf_timestamp(stamps[-1], _validation_context(trusted))
+
+
+def _judge(
+    status: PdfSignatureStatus,
+    archive: DocumentTimestampStatus | None,
+    pinned: set[bytes],
+    *,
+    info_unchanged: bool,
+) -> Outcome:
     # Order: a broken signature says nothing about its signer; a stranger's seal makes
     # the question of later additions moot; only then do later revisions matter.
     if not (status.intact and status.valid):
@@ -192,22 +234,33 @@ def _judge(status: PdfSignatureStatus) -> Outcome:
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid):
         return Outcome.INVALID_SIGNATURE
-    if not status.trusted:
+    if archive is not None and not (archive.intact and archive.valid):
+        return Outcome.INVALID_SIGNATURE
+    # A chain to a trust root (a CA, a TSA's root) is not enough: the seal must be ours.
+    if not status.trusted or status.signing_cert.sha256 not in pinned:
         return Outcome.UNTRUSTED_SIGNER
     # pdfsig calls a file with revisions after the seal "valid"; pyHanko's difference
-    # analysis does not, and a "no changes" seal allows nothing at all afterwards.
-    if (
-        status.coverage is not SignatureCoverageLevel.ENTIRE_FILE
-        or status.modification_level is not ModificationLevel.NONE
-        or status.docmdp_ok is False
-    ):
+    # analysis does not, and a "no changes" seal allows nothing at all afterwards, except
+    # what long-term validation adds (ISO 32000-2 12.8.2.2): validation data in the DSS
+    # and document time stamps (PAdES B-LT, B-LTA, and their later renewal). pyHanko's
+    # "signature maintenance" level would also let the document information (title,
+    # author) change; we do not.
+    if status.docmdp_ok is False:
         return Outcome.APPENDED_CONTENT
-    return Outcome.AUTHENTIC
+    if (
+        status.coverage is SignatureCoverageLevel.ENTIRE_FILE
+        and status.modification_level is ModificationLevel.NONE
+    ):
+        return Outcome.AUTHENTIC
+    if status.modification_level is ModificationLevel.LTA_UPDATES and info_unchanged:
+        return Outcome.AUTHENTIC
+    return Outcome.APPENDED_CONTENT
 
 
 def _report(
     outcome: Outcome,
     status: PdfSignatureStatus,
+    archive: DocumentTimestampStatus | None,
     reader: PdfFileReader,
     file_sha256: str,
     revision_sha256: str,
@@ -216,6 +269,7 @@ def _report(
     trusted_ts = ts if ts is not None and ts.trusted else None
     level = status.modification_level
     covers = status.coverage is SignatureCoverageLevel.ENTIRE_FILE
+    trusted_archive = archive if archive is not None and archive.trusted else None
     return VerificationReport(
         outcome,
         file_sha256,
@@ -226,12 +280,41 @@ def _report(
         signer_certificate_sha256=status.signing_cert.sha256.hex(),
         signed_at=trusted_ts.timestamp if trusted_ts else status.signer_reported_dt,
         timestamped=trusted_ts is not None,
+        timestamp_authority=(
+            trusted_ts.signing_cert.subject.human_friendly if trusted_ts is not None else None
+        ),
+        validation_data=_has_dss(reader),
+        archived_at=trusted_archive.timestamp if trusted_archive is not None else None,
         intact=status.intact,
         trusted=status.trusted,
         modification_level=level.name if level is not None else None,
         docmdp_ok=status.docmdp_ok,
         evidence=_embedded_evidence(reader) if outcome is Outcome.AUTHENTIC else None,
     )
+
+
+def _info_unchanged(reader: PdfFileReader, seal: EmbeddedPdfSignature) -> bool:
+    """Is the document information dictionary now what it was in the sealed revision?"""
+
+    def info(revision: int) -> dict[str, str] | None:
+        # Resolved in that revision: an indirect object's get_object() gives the newest.
+        resolver = reader.get_historical_resolver(revision)
+        trailer = resolver.trailer_view
+        if "/Info" not in trailer:
+            return None
+        raw = trailer.raw_get("/Info")
+        found = resolver(raw.reference) if isinstance(raw, IndirectObject) else raw
+        return {str(k): str(v) for k, v in found.items()}
+
+    return info(seal.signed_revision) == info(reader.xrefs.total_revisions - 1)
+
+
+def _has_dss(reader: PdfFileReader) -> bool:
+    try:
+        # Indexing (not .get) dereferences the indirect object.
+        return "/DSS" in reader.root and "/Certs" in reader.root["/DSS"]
+    except Exception:
+        return False
 
 
 def _validation_context(trusted: list[TrustedCert]) -> ValidationContext:

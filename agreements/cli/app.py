@@ -154,6 +154,15 @@ def verify(
         fail(f"{file}: NOT authentic: {report.reason}")
     summary = result.summary
     out.print(f"{file}: authentic, sealed by {report.signer_subject}", highlight=False)
+    if report.timestamped and report.signed_at is not None:
+        data_note = ", validation data embedded" if report.validation_data else ""
+        out.print(
+            f"  time stamp: {report.signed_at.isoformat()} by {report.timestamp_authority}"
+            f"{data_note}",
+            highlight=False,
+        )
+    if report.archived_at is not None:
+        out.print(f"  archive time stamp: {report.archived_at.isoformat()}", highlight=False)
     if summary:
         out.print(
             f"  {summary['document']}, case {summary['case']}, version "

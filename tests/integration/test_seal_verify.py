@@ -351,9 +351,12 @@ TSA_TIME = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def test_seal_with_a_time_stamp_authority_reports_its_time(
-    p12: Path, trusted: list[object]
+    p12: Path, trusted: list[object], tmp_path: Path
 ) -> None:
     tsa_cert, stamper = tsa()
+    # Sealing with a TSA embeds the validation data, so it must validate the TSA's chain.
+    tsa_root = tmp_path / "tsa-root.pem"
+    tsa_root.write_bytes(tsa_cert.public_bytes(Encoding.PEM))
     sealed = seal_pdf(
         text_pdf(),
         pkcs12_path=p12,
@@ -362,6 +365,7 @@ def test_seal_with_a_time_stamp_authority_reports_its_time(
         location="Utrecht",
         contact="c",
         timestamper=stamper,
+        trust_roots=[tsa_root],
     )
     report = verify_pdf(sealed, trusted_certs=[*trusted, tsa_cert])
     assert report.ok, report.detail

@@ -109,6 +109,7 @@ def build_dossier(
         location=deps.settings.letterhead_city,
         contact=deps.settings.letterhead_email,
         timestamp_url=deps.settings.timestamp_url or None,
+        trust_roots=deps.settings.seal_trust_roots,
     )
     digest = hashlib.sha256("".join(t.sha256 for t in templates.values()).encode()).hexdigest()
     _register(deps, engine, case_id, merged, sealed, manifest, digest, actor, now)

@@ -33,7 +33,7 @@ from agreements.domain.legal import Breach, JudgmentLevel, Level, Row, SealState
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.context import Deps
 from agreements.services.scope import restrict_to_visible
-from agreements.services.signatures.verification import our_certificate
+from agreements.services.signatures.verification import our_certificate, trust_roots
 from agreements.services.uow import unit_of_work
 from signing.verify import verify_pdf
 
@@ -272,6 +272,7 @@ class _Seals:
         path = deps.settings.effective_seal_pkcs12
         password = deps.settings.effective_seal_password
         self.trusted = [our_certificate(path, password)] if path.exists() else []
+        self.roots = trust_roots(deps)
 
     def check(self, digest: str) -> tuple[SealState, str]:
         if digest not in self.cache:
@@ -285,7 +286,9 @@ class _Seals:
             return SealState.INVALID, "het verzegelde bestand ontbreekt of is beschadigd"
         if self.mode == "stored":
             return SealState.INTACT, ""
-        report = verify_pdf(pdf, trusted_certs=self.trusted, known_hash=digest.__eq__)
+        report = verify_pdf(
+            pdf, trusted_certs=self.trusted, trust_roots=self.roots, known_hash=digest.__eq__
+        )
         return (SealState.VALID, "") if report.ok else (SealState.INVALID, report.reason_nl)
 
 

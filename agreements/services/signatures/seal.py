@@ -198,6 +198,7 @@ def _seal(
         location=deps.settings.letterhead_city,
         contact=deps.settings.letterhead_email,
         timestamp_url=deps.settings.timestamp_url or None,
+        trust_roots=deps.settings.seal_trust_roots,
     )
     return engine.store.put(sealed)
 

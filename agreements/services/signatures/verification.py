@@ -12,7 +12,7 @@ from sqlalchemy import select
 from agreements.db.models import Case, Document, DocumentVersion, SignatureRequest
 from agreements.domain.enums import RequestStatus
 from agreements.services.context import Deps
-from signing.certs import load_pkcs12_certificate
+from signing.certs import load_pem_certificates, load_pkcs12_certificate
 from signing.verify import VerificationReport, verify_pdf
 
 
@@ -26,6 +26,20 @@ def our_certificate(path: Path, password: str) -> Any:
 def _load_certificate(path: str, mtime_ns: int, password: str) -> Any:
     del mtime_ns  # part of the cache key only
     return load_pkcs12_certificate(path, password)
+
+
+def trust_roots(deps: Deps) -> list[Any]:
+    """The extra trust roots (`seal_trust_roots`): the time stamp authority's root, a
+    qualified seal's CA; they vouch for chains only, never for whose seal it is."""
+    paths = deps.settings.seal_trust_roots
+    # A missing file keeps mtime -1, and loading it says which file is missing.
+    files = tuple((str(p), p.stat().st_mtime_ns if p.exists() else -1) for p in paths)
+    return list(_load_roots(files))
+
+
+@lru_cache(maxsize=4)
+def _load_roots(files: tuple[tuple[str, int], ...]) -> tuple[Any, ...]:
+    return tuple(load_pem_certificates(path for path, _mtime in files))
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,9 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
             if cert_path.exists()
             else []
         )
-        report = verify_pdf(pdf, trusted_certs=trusted, known_hash=known)
+        report = verify_pdf(
+            pdf, trusted_certs=trusted, trust_roots=trust_roots(deps), known_hash=known
+        )
         summary: dict[str, Any] = {}
         if report.ok and report.file_sha256:
             version = session.scalar(
