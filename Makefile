@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := python3-venv python3-uno libreoffice-writer-nogui \
 	fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 fonts-dejavu-core \
-	poppler-utils chromium
+	poppler-utils libnss3-tools chromium
 export AGREEMENTS_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test system venv lint bench clean
@@ -32,7 +32,7 @@ lint: venv ## ruff, mypy and the import contracts
 bench: venv ## Run the benchmarks and print their figures
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-system: ## Debian packages: Python venv, LibreOffice with its Python bridge, fonts, Chromium
+system: ## Debian packages: Python venv, LibreOffice with its Python bridge, fonts, pdfsig and NSS's certutil, Chromium
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \

@@ -21,6 +21,7 @@ from signing.errors import SealError
 
 DEV_COMMON_NAME = "Het Vierde Huis (ontwikkelsleutel)"
 DEV_ORGANISATION = "Het Vierde Huis"
+DEV_CA_COMMON_NAME = "Ontwikkel-CA (niet voor productie)"
 
 # Microsoft's "document signing" purpose: PDF readers that check extended key usage accept it.
 _DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
@@ -46,59 +47,93 @@ def make_dev_certificate(
     valid_days: int = 3650,
     now: datetime | None = None,
 ) -> Path:
-    """Write a new key and self-signed seal certificate to `path` as password-protected PKCS#12.
+    """Write a new seal key and certificate to `path` as password-protected PKCS#12.
 
-    Overwrites an existing file: use `ensure_dev_certificate` to keep one that exists.
+    The certificate is issued by a development CA of its own, whose certificate the
+    PKCS#12 file carries (its key is thrown away): a chain like a real one, so tools that
+    trust a CA rather than a single certificate (pdfsig's NSS store) can be told to trust
+    it. Overwrites an existing file: use `ensure_dev_certificate` to keep one that exists.
     """
     target = Path(path)
     start = (now or datetime.now(UTC)) - timedelta(minutes=5)
-    key = _new_key(algorithm)
-    name = x509.Name(
+    end = start + timedelta(days=valid_days)
+    ca_key, key = _new_key(algorithm), _new_key(algorithm)
+    ca_name = _name(organisation, DEV_CA_COMMON_NAME)
+    ca_certificate = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name(organisation, common_name))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([_DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    blob = pkcs12.serialize_key_and_certificates(
+        name=common_name.encode("utf-8"),
+        key=key,
+        cert=certificate,
+        cas=[ca_certificate],
+        encryption_algorithm=serialization.BestAvailableEncryption(_as_bytes(password)),
+    )
+    _write_private(target, blob)
+    return target
+
+
+def _name(organisation: str, common_name: str) -> x509.Name:
+    return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=valid_days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([_DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+
+
+def _key_usage(
+    *,
+    digital_signature: bool = False,
+    content_commitment: bool = False,
+    key_cert_sign: bool = False,
+    crl_sign: bool = False,
+) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=key_cert_sign,
+        crl_sign=crl_sign,
+        encipher_only=False,
+        decipher_only=False,
     )
-    blob = pkcs12.serialize_key_and_certificates(
-        name=common_name.encode("utf-8"),
-        key=key,
-        cert=certificate,
-        cas=None,
-        encryption_algorithm=serialization.BestAvailableEncryption(_as_bytes(password)),
-    )
-    _write_private(target, blob)
-    return target
 
 
 def ensure_dev_certificate(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +35,8 @@ from signing.evidence import EVIDENCE_FILENAME
 logger = logging.getLogger(__name__)
 
 _NAME_TREE_DEPTH = 16
+_EOF = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+_MAX_ENDS = 64
 
 TrustedCert: TypeAlias = x509.Certificate | asn1_x509.Certificate | bytes
 
@@ -99,6 +103,8 @@ class VerificationReport:
     file_sha256: str
     detail: str = ""
     signed_revision_sha256: str | None = None
+    recorded_sha256: str | None = None
+    """Which hash `known_hash` knew: the file as the service wrote it (before any renewal)."""
     covers_whole_file: bool = False
     signer_subject: str | None = None
     signer_certificate_sha256: str | None = None
@@ -143,8 +149,9 @@ def verify_pdf(
     `trust_roots` are the roots its chain and the time stamps' chains may lead to (the
     time stamp authority's root, a qualified seal's CA). After the seal, only validation
     data and a trusted document time stamp over the whole file may follow (PAdES B-LTA).
-    `known_hash` receives the SHA-256 of the signed revision, then of the whole file, and
-    says whether the service produced it. A bad file never raises: every problem is a
+    `known_hash` receives the SHA-256 of the signed revision, then of the file as it ended
+    after each later revision, then of the whole file, and says whether the service
+    produced it (one yes is enough). A bad file never raises: every problem is a
     report with `ok` False.
     Synchronous (pyHanko runs its own event loop): from async code, call it through
     `asyncio.to_thread`; calling it inside a running loop raises RuntimeError.
@@ -196,15 +203,30 @@ def _verify(
             signer_subject=_subject(seal),
         )
     outcome = _judge(status, archive, pinned, info_unchanged=_info_unchanged(reader, seal))
-    # The service records the file it wrote: with B-B that is the sealed revision; with
-    # B-LTA the validation data and archive time stamp follow it in the same file.
-    if (
-        outcome is Outcome.AUTHENTIC
-        and known_hash is not None
-        and not (known_hash(revision_sha256) or known_hash(file_sha256))
-    ):
-        outcome = Outcome.UNKNOWN_HASH
-    return _report(outcome, status, archive, reader, file_sha256, revision_sha256)
+    recorded = None
+    if outcome is Outcome.AUTHENTIC and known_hash is not None:
+        recorded = next((h for h in _recordable(pdf, seal) if known_hash(h)), None)
+        if recorded is None:
+            outcome = Outcome.UNKNOWN_HASH
+    report = _report(outcome, status, archive, reader, file_sha256, revision_sha256)
+    return dataclasses.replace(report, recorded_sha256=recorded)
+
+
+def _recordable(pdf: bytes, seal: EmbeddedPdfSignature) -> list[str]:
+    """The hashes the service may have recorded for this file, in order: the sealed
+    revision (B-B), the file as it ended after each later revision (B-LTA as the service
+    wrote it, before any renewal of its archive time stamp), the whole file. Only a hash
+    the service recorded can match, so trying each end is safe; a hostile file with many
+    revisions gets a bounded number of tries."""
+    start = _signed_end(seal)
+    ends = [start]
+    for found in _EOF.finditer(pdf, start):
+        ends.extend((found.start() + len(b"%%EOF"), found.end()))
+        if len(ends) > _MAX_ENDS:
+            break
+    hashes = [hashlib.sha256(pdf[:end]).hexdigest() for end in dict.fromkeys(ends)]
+    hashes.append(hashlib.sha256(pdf).hexdigest())
+    return list(dict.fromkeys(hashes))
 
 
 def _archive_timestamp(

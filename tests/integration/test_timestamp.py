@@ -9,8 +9,10 @@ of its root CA) served over HTTP on loopback, with keys made for this run."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -27,6 +29,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.signers import PdfTimeStamper
+from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pypdf import PdfWriter
 from sqlalchemy import func, select
@@ -35,9 +39,9 @@ from agreements import tasks
 from agreements.db.models import AuditEntry, DocumentVersion
 from agreements.domain.enums import FinishStatus
 from agreements.settings import Settings
-from signing.certs import ensure_dev_certificate, load_pkcs12_certificate
+from signing.certs import ensure_dev_certificate, load_pkcs12_certificate, load_pkcs12_chain
 from signing.errors import SealError
-from signing.seal import ARCHIVE_TIMESTAMP_FIELD, seal_pdf
+from signing.seal import ARCHIVE_TIMESTAMP_FIELD, seal_pdf, validation_context
 from signing.verify import Outcome, verify_pdf
 from tests.flows import fully_signed
 from tests.support import free_port, require, require_libreoffice, run_cli, signing_app
@@ -228,6 +232,20 @@ def _seal_cert_pem(p12: Path, password: str, folder: Path) -> Path:
     return target
 
 
+def _nss_store(folder: Path, cas: list[Path]) -> str:
+    """An NSS certificate store (what pdfsig checks chains against) trusting these CAs."""
+    require("certutil (libnss3-tools)", shutil.which("certutil") is not None, "not on PATH")
+    folder.mkdir()
+    store = f"sql:{folder}"
+    subprocess.run(["certutil", "-N", "-d", store, "--empty-password"], check=True)
+    for i, ca in enumerate(cas):
+        subprocess.run(
+            ["certutil", "-A", "-d", store, "-n", f"ca{i}", "-t", "CT,C,C", "-i", str(ca)],
+            check=True,
+        )
+    return store
+
+
 def _pyhanko(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "pyhanko"), *args], capture_output=True, text=True, timeout=120
@@ -288,6 +306,11 @@ def test_the_demo_seal_is_b_lta_and_checks_out_offline_with_every_tool(
     seal_pem = _seal_cert_pem(
         settings_used.effective_seal_pkcs12, settings_used.effective_seal_password, tmp_path
     )
+    _leaf, chain = load_pkcs12_chain(
+        settings_used.effective_seal_pkcs12, settings_used.effective_seal_password
+    )
+    seal_ca_pem = tmp_path / "seal-ca.crt.pem"
+    seal_ca_pem.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
 
     reader = PdfFileReader(io.BytesIO(pdf))
     assert [s.field_name for s in reader.embedded_regular_signatures] == ["Zegel"]
@@ -300,12 +323,17 @@ def test_the_demo_seal_is_b_lta_and_checks_out_offline_with_every_tool(
     assert len(dss.crls) >= 1
 
     with tsa.offline():
-        # (a) pdfsig: the seal valid, and the archive time stamp by the authority.
-        sig = subprocess.run(["pdfsig", str(pdf_path)], capture_output=True, text=True, timeout=60)
+        # (a) pdfsig, its NSS store trusting the seal's CA: the seal valid and trusted,
+        # and the archive time stamp by the authority.
+        nss = _nss_store(tmp_path / "nss", [seal_ca_pem, tsa.root_pem])
+        sig = subprocess.run(
+            ["pdfsig", "-nssdir", nss, str(pdf_path)], capture_output=True, text=True, timeout=60
+        )
         assert sig.returncode == 0, sig.stderr
         seal_part, _, stamp_part = sig.stdout.partition("Signature #2:")
         assert "Signature Field Name: Zegel" in seal_part
         assert "Signature Validation: Signature is Valid." in seal_part
+        assert "Certificate Validation: Certificate is Trusted." in seal_part
         assert f"Signature Field Name: {ARCHIVE_TIMESTAMP_FIELD}" in stamp_part
         assert "Signer Certificate Common Name: Testtijd TSA" in stamp_part
 
@@ -380,6 +408,19 @@ def test_a_b_lta_seal_verifies_and_nothing_else_may_follow_it(
     assert verify_pdf(sealed, trusted_certs=[], trust_roots=root).outcome is (
         Outcome.UNTRUSTED_SIGNER
     )
+
+    # Renewing the archive time stamp (what keeps a file checkable for decades) is
+    # allowed, and the file is still the one the service recorded.
+    recorded = hashlib.sha256(sealed).hexdigest()
+    stamper = PdfTimeStamper(HTTPTimeStamper(tsa.url))
+    context = validation_context(p12, PASSWORD, [tsa.root_pem])
+    renewed = stamper.update_archival_timestamp_chain(
+        PdfFileReader(io.BytesIO(sealed)), context, in_place=False
+    ).getvalue()
+    assert len(PdfFileReader(io.BytesIO(renewed)).embedded_timestamp_signatures) == 2
+    again = verify_pdf(renewed, trusted_certs=ours, trust_roots=root, known_hash=recorded.__eq__)
+    assert again.ok and again.recorded_sha256 == recorded, again.detail
+    assert again.archived_at is not None and again.archived_at > report.archived_at
 
     for change in ("page", "title"):
         writer = PdfWriter(io.BytesIO(sealed), incremental=True)

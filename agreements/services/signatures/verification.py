@@ -73,8 +73,9 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
         )
         summary: dict[str, Any] = {}
         if report.ok and report.file_sha256:
+            recorded = report.recorded_sha256 or report.file_sha256
             version = session.scalar(
-                select(DocumentVersion).where(DocumentVersion.sealed_sha256 == report.file_sha256)
+                select(DocumentVersion).where(DocumentVersion.sealed_sha256 == recorded)
             )
             if version is not None:
                 document = session.get(Document, version.document_id)
