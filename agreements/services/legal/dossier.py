@@ -23,8 +23,7 @@ from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.legal import dossier_sources as sources
 from agreements.services.legal import integrity
-from agreements.services.scope import case_for
-from agreements.services.uow import unit_of_work
+from agreements.services.uow import reading, unit_of_work
 from signing.seal import seal_pdf
 from templates.assemble import Chapter, bind, page_count
 from templates.filters import datum
@@ -42,9 +41,10 @@ def build_dossier(
 ) -> bytes:
     """Assemble, seal, keep and return the dossier; `verification.verify` recognises it."""
     authorize(actor, Action.READ, Resource.AGREEMENT)
-    with deps.db() as session:
+    with reading(deps, actor, now) as uow:
+        session = uow.session
         # Scope first: a case outside it must not differ from a missing one, for any reason.
-        case = case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
+        case = uow.case(case_id, Action.READ, Resource.AGREEMENT)
         seal_key = deps.settings.effective_seal_pkcs12
         if not seal_key.exists():
             raise Conflict("there is no sealing key: run `agreements init` first")

@@ -20,7 +20,7 @@ from agreements.domain.errors import (
 )
 from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.context import Deps
-from agreements.services.scope import case_for
+from agreements.services.uow import reading
 from templates.errors import (
     ConversionError,
     ConversionTimeout,
@@ -52,9 +52,9 @@ class DossierJob:
 def check_scope(case_ids: list[int], *, deps: Deps, actor: Actor) -> None:
     """Refuse unless every case is within the actor's scope and its agreements readable; a
     case outside it is answered as a missing one."""
-    with deps.db() as session:
+    with reading(deps, actor) as uow:
         for case_id in case_ids:
-            case_for(session, actor, case_id, Action.READ, Resource.AGREEMENT)
+            uow.case(case_id, Action.READ, Resource.AGREEMENT)
 
 
 def may_queue(case_ids: list[int], *, deps: Deps, actor: Actor) -> int:
