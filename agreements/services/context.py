@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -46,3 +47,7 @@ class Deps:
         object.__setattr__(self, "cipher", NotesCipher(self.settings.key("notes")))
         object.__setattr__(self, "audit_key", self.settings.key("audit"))
         object.__setattr__(self, "token_key", self.settings.key("tokens"))
+
+    def today(self, now: datetime) -> date:
+        """The date of `now` where the service works (Europe/Amsterdam unless configured)."""
+        return now.astimezone(self.settings.zone).date()

@@ -52,7 +52,7 @@ class UnitOfWork:
     @property
     def today(self) -> date:
         """The date of `now` where the service works (Europe/Amsterdam unless configured)."""
-        return self.now.astimezone(self.deps.settings.zone).date()
+        return self.deps.today(self.now)
 
     def case(
         self,
@@ -112,10 +112,12 @@ class UnitOfWork:
         detail: dict[str, Any] | None = None,
         *,
         by: Actor | str | None = None,
+        at: datetime | None = None,
     ) -> None:
         """One audit entry by this actor at this time, in this transaction (no personal data
         in `detail`). `by` names someone else where the entry is theirs: the party who
-        signed, say, whoever held the pen."""
+        signed, say, whoever held the pen. `at` dates an entry of something that happened
+        earlier than the unit of work began (a reminder's link is of the reminder's time)."""
         self._writable("record an audit entry")
         audit_log.record(
             self.session,
@@ -124,7 +126,7 @@ class UnitOfWork:
             action=action,
             subject_type=subject_type,
             subject_id=subject_id,
-            now=self.now,
+            now=self.now if at is None else at,
             detail=detail,
         )
 

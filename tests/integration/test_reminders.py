@@ -220,7 +220,6 @@ def test_a_recorded_review_stops_its_overdue_reminders(trajectory):
         deps=deps,
         actor=SYSTEM,
         now=at(date(2026, 5, 4)),
-        today=date(2026, 5, 4),
     )
     out.sent.clear()
     run(deps, now=at(date(2026, 5, 7)), send=out)
@@ -443,7 +442,6 @@ def _breach(deps, agreement_id: int) -> None:
         deps=deps,
         actor=SYSTEM,
         now=at(date(2026, 4, 30)),
-        today=date(2026, 4, 30),
     )
 
 

@@ -226,7 +226,7 @@ def add_review(data: ReviewIn, *, deps: Deps, actor: Actor, now: datetime) -> Re
 
 
 def record_review(
-    review_id: int, data: ReviewPatch, *, deps: Deps, actor: Actor, now: datetime, today: date
+    review_id: int, data: ReviewPatch, *, deps: Deps, actor: Actor, now: datetime
 ) -> Review:
     """Record that a review was held, with its outcome."""
     changes = data.model_dump(exclude_unset=True, mode="json")
@@ -247,7 +247,7 @@ def record_review(
             review.held_date = data.held_date
         if data.outcome is not None:
             review.outcome = data.outcome
-        if review.held_date is not None and review.held_date > today:
+        if review.held_date is not None and review.held_date > uow.today:
             raise ValidationFailed.one("held_date", "cannot be in the future")
         if (review.held_date is None) != (review.outcome is None):
             field = "outcome" if review.outcome is None else "held_date"

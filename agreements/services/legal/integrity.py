@@ -103,7 +103,7 @@ def integrity_report(
     for resource in (Resource.AGREEMENT, Resource.TENANCY_CONTRACT, Resource.JUDGMENT):
         authorize(actor, Action.READ, resource)
     authorize(actor, Action.READ, Resource.REVIEW)
-    today = now.astimezone(deps.settings.zone).date()
+    today = deps.today(now)
     age = rules.JudgmentAge.of(deps.settings.judgment_age_months)
     seals = _Seals(deps, store or BlobStore(deps.settings.effective_storage_dir), seal_check)
     with deps.db() as session:

@@ -38,7 +38,8 @@ from agreements.domain.enums import (
     Role,
 )
 from agreements.services.context import Deps
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import links
+from agreements.services.uow import UnitOfWork
 from templates.filters import datum as _datum
 
 K = ReminderKind
@@ -220,18 +221,15 @@ def text_of(session: Session, deps: Deps, due: Any) -> str:
     }[kind]
 
 
-def deliveries(session: Session, deps: Deps, facts: Facts, due: Any, text: str) -> list[Delivery]:
+def deliveries(uow: UnitOfWork, facts: Facts, due: Any, text: str) -> list[Delivery]:
     """The e-mails of a reminder, one per recipient. A party's reminder carries a fresh
     signing link, so it is written (and its older links stop working) only when sent."""
     subject = f"{due.kind.label} ({due.reference})"
-    return [
-        Delivery(to, subject, body) for to, body in _recipients(session, deps, facts, due, text)
-    ]
+    return [Delivery(to, subject, body) for to, body in _recipients(uow, facts, due, text)]
 
 
-def _recipients(
-    session: Session, deps: Deps, facts: Facts, due: Any, text: str
-) -> list[tuple[str, str]]:
+def _recipients(uow: UnitOfWork, facts: Facts, due: Any, text: str) -> list[tuple[str, str]]:
+    session, deps = uow.session, uow.deps
     who = due.recipients
     if who == "tenant":
         if not due.tenant_email:
@@ -247,7 +245,7 @@ def _recipients(
         assert request is not None  # text_of checked it
         if not request.email:
             return []
-        token = signing.new_link(session, deps, request, due.created_at)
+        token = links.new_link(uow, request, due.created_at)
         version = session.get(DocumentVersion, request.version_id)
         document = session.get(Document, version.document_id) if version else None
         link = f"{deps.settings.public_base_url.rstrip('/')}/s/{token}"

@@ -138,7 +138,7 @@ def sweep(*, deps: Deps, now: datetime) -> SweepReport:
     """One pass: find what is due, write its e-mails into the mail queue (or flag it, or
     cancel it) and mark it. Safe to run twice at once and after any downtime. The mail queue
     (`mail_queue.deliver`) hands the e-mails to the SMTP server."""
-    today = now.astimezone(deps.settings.zone).date()
+    today = deps.today(now)
     token = secrets.token_hex(8)
     mine = sorted(find_due(deps=deps, today=today, now=now, claim=token))
     counts: Counter[str] = Counter()
@@ -183,7 +183,8 @@ def _compose_and_queue(
     cancelled: list[int] = []
     outgoing: list[mail_queue.Outgoing] = []
     late = deps.settings.reminder_max_late_days
-    with deps.db.begin() as session:
+    with unit_of_work(deps, "system:reminders", now) as uow:
+        session = uow.session
         batch = session.execute(select_due(token, ids[0], ids[-1])).all()
         facts = Facts.load(session, batch)
         for due in batch:
@@ -198,7 +199,7 @@ def _compose_and_queue(
             queued.append(due.id)
             outgoing += (
                 mail_queue.Outgoing(d.to, d.subject, d.body, due.id)
-                for d in deliveries(session, deps, facts, due, body)
+                for d in deliveries(uow, facts, due, body)
             )
         messages = mail_queue.enqueue(session, outgoing, now)
         for status, chosen in (

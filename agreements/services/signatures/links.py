@@ -12,38 +12,30 @@ from sqlalchemy.orm import Session
 from agreements.db.models import Case, Document, DocumentVersion, SignatureRequest
 from agreements.domain.enums import RequestStatus
 from agreements.domain.errors import Conflict
-from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures.requests import coordinator_email
 from agreements.services.signatures.state import lock_document
-from agreements.services.uow import unit_of_work
+from agreements.services.uow import UnitOfWork, unit_of_work
 from signing.tokens import LinkClaim, LinkState, StoredLink, link_state, new_token, token_digest
 
 
 def issue_link(request_id: int, *, deps: Deps, now: datetime) -> tuple[SignatureRequest, str]:
     """A fresh link for a pending request; an older link of the same request stops working."""
-    with deps.db.begin() as session:
-        request = session.get(SignatureRequest, request_id)
+    with unit_of_work(deps, "system:mail", now) as uow:
+        request = uow.session.get(SignatureRequest, request_id)
         if request is None or request.status is not RequestStatus.PENDING:
             raise Conflict("only a pending request can get a link")
-        return request, new_link(session, deps, request, now)
+        return request, new_link(uow, request, now)
 
 
-def new_link(session: Session, deps: Deps, request: SignatureRequest, now: datetime) -> str:
-    """Inside the caller's transaction: the token itself exists only in what is mailed."""
+def new_link(uow: UnitOfWork, request: SignatureRequest, now: datetime) -> str:
+    """Inside the caller's unit of work: the token itself exists only in what is mailed.
+    The audit entry is the mail system's, at `now` (a reminder's link: the reminder's time)."""
     token = new_token()
-    request.token_digest = token_digest(token, deps.token_key)
+    request.token_digest = token_digest(token, uow.deps.token_key)
     request.sent_at, request.sends = now, request.sends + 1
-    audit.record(
-        session,
-        deps,
-        actor="system:mail",
-        action="signing.link",
-        subject_type="signature_request",
-        subject_id=request.id,
-        now=now,
-    )
+    uow.audit("signing.link", "signature_request", request.id, by="system:mail", at=now)
     return token
 
 

@@ -117,5 +117,4 @@ def record_review(
     review_id: PathId, body: ReviewPatch, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> Review:
     """Record that a review was held: date, outcome and summary."""
-    today = now.astimezone(deps.settings.zone).date()
-    return agreements.record_review(review_id, body, deps=deps, actor=actor, now=now, today=today)
+    return agreements.record_review(review_id, body, deps=deps, actor=actor, now=now)

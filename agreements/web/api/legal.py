@@ -107,7 +107,7 @@ def integrity_csv(
 ) -> Response:
     """The same report as CSV for Dutch Excel: `;`, UTF-8 with BOM, formulas neutralised."""
     rows = report(seal_check=seal_check, audit_as="legal.integrity_csv")
-    return report_csv.download(rows, now.astimezone(deps.settings.zone).date())
+    return report_csv.download(rows, deps.today(now))
 
 
 class BatchIn(Input):

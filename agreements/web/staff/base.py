@@ -147,7 +147,7 @@ def staff_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
         actor=actor,
         token=token,
         csrf=csrf.token_for(token, deps.settings),
-        today=now.astimezone(deps.settings.zone).date(),
+        today=deps.today(now),
         now=now,
     )
 

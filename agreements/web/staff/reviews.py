@@ -145,9 +145,7 @@ def record_review(
     patch, errors = validate(i.ReviewPatch, values)
     if patch is not None:
         try:
-            agreements.record_review(
-                review_id, patch, deps=deps, actor=staff.actor, now=now, today=staff.today
-            )
+            agreements.record_review(review_id, patch, deps=deps, actor=staff.actor, now=now)
         except ValidationFailed as exc:
             errors = service_errors(exc, names)
     for key, origin in rows.items():
