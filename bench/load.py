@@ -63,7 +63,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from agreements import tasks  # noqa: E402
 from agreements.services import demo  # noqa: E402
 from agreements.services.access import accounts as auth  # noqa: E402
-from agreements.services.signatures import sign as signing  # noqa: E402
+from agreements.services.signatures import sign  # noqa: E402
 from agreements.web.deps import SESSION_COOKIE  # noqa: E402
 from signing import seal as seal_module  # noqa: E402
 
@@ -104,7 +104,7 @@ def prepare(root: Path) -> Target:
     world = shared.setup(root)
     try:
         version_id = shared.render(world, "agreement", world.agreement_id)
-        signing.send_for_signature(
+        sign.send_for_signature(
             version_id,
             shared.roles_of(world, version_id),
             deps=world.deps,
@@ -113,10 +113,10 @@ def prepare(root: Path) -> Target:
         )
         tenant = next(
             r
-            for r in signing.requests_for(version_id, deps=world.deps, actor=shared.COORDINATOR)
+            for r in sign.requests_for(version_id, deps=world.deps, actor=shared.COORDINATOR)
             if r.party_role == "tenant"
         )
-        _, link = signing.issue_link(tenant.id, deps=world.deps, now=shared.now())
+        _, link = sign.issue_link(tenant.id, deps=world.deps, now=shared.now())
         login = auth.login(
             demo.LOGINS[0].email, demo.DEMO_PASSWORD, deps=world.deps, now=shared.now()
         )

@@ -11,7 +11,7 @@ What is measured
    clients each signing their own request (inserted with tokens made here, four per copy of
    the rendered version, a fifth left pending so no POST completes a version); median, p95.
    Compared with `GET /healthz` of the same app under the same concurrency (the HTTP round trip
-   alone), with one client at a time, and with `signing.sign_with_link` called in-process
+   alone), with one client at a time, and with `sign.sign_with_link` called in-process
    (alone, and from 20 threads).
 2. `finishing.finish_version` of a 10-page agreement (the demo agreement with a 5-page lease
    attached through `case_file.attach_pdf`, and the payment arrangement as annex): evidence page
@@ -82,8 +82,7 @@ from agreements.services.documents import render as rendering
 from agreements.services.documents import request as requesting
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import seal as finishing
-from agreements.services.signatures import sign as signing
-from agreements.services.signatures import verification
+from agreements.services.signatures import sign, verification
 from agreements.settings import Settings
 from signing import seal as seal_module
 from signing.certs import ensure_dev_certificate, load_pkcs12_certificate
@@ -312,7 +311,7 @@ def render(world: World, subject: str, subject_id: int) -> int:
 
 def roles_of(world: World, version_id: int) -> tuple[str, ...]:
     version, _ = reading.get_version(version_id, deps=world.deps, actor=COORDINATOR)
-    return signing.signing_roles(version, world.engine)
+    return sign.signing_roles(version, world.engine)
 
 
 PARTIES = 4  # requests a client signs per version; each version keeps one more pending
@@ -370,15 +369,15 @@ def extra_requests(world: World, version_id: int, count: int) -> list[str]:
 
 def sign_all(world: World, version_id: int) -> None:
     """Every real party signs through its own link (the last one completes the version)."""
-    for request in signing.requests_for(version_id, deps=world.deps, actor=COORDINATOR):
-        _, token = signing.issue_link(request.id, deps=world.deps, now=now())
-        data = signing.SignInput(
+    for request in sign.requests_for(version_id, deps=world.deps, actor=COORDINATOR):
+        _, token = sign.issue_link(request.id, deps=world.deps, now=now())
+        data = sign.SignInput(
             typed_name=request.party_name,
             consent_version=world.settings.consent_version,
             ip="127.0.0.1",
             user_agent=USER_AGENT,
         )
-        signing.sign_with_link(token, data, deps=world.deps, now=now())
+        sign.sign_with_link(token, data, deps=world.deps, now=now())
 
 
 # --- 1. the signing POST over HTTP ---------------------------------------------------------------
@@ -451,7 +450,7 @@ class Latency:
 
 
 def service_calls(world: World, tokens: list[str], threads: int, page: bool = False) -> Latency:
-    data = signing.SignInput(
+    data = sign.SignInput(
         typed_name="Sanne de Vries",
         consent_version=world.settings.consent_version,
         ip="127.0.0.1",
@@ -462,8 +461,8 @@ def service_calls(world: World, tokens: list[str], threads: int, page: bool = Fa
     def one(token: str) -> None:
         began = time.perf_counter()
         if page:  # what the POST handler calls, minus HTTP, form parsing and the rate limit
-            assert signing.open_link(token, deps=world.deps, now=now()) is not None
-        outcome = signing.sign_with_link(token, data, deps=world.deps, now=now())
+            assert sign.open_link(token, deps=world.deps, now=now()) is not None
+        outcome = sign.sign_with_link(token, data, deps=world.deps, now=now())
         if page:
             tasks.after_signing(outcome)
         latencies.append(time.perf_counter() - began)
@@ -508,7 +507,7 @@ def lock_waits(engine: Engine) -> Iterator[list[float]]:
 
 def measure_http(world: World, plan: Plan) -> list[Latency]:
     version_id = render(world, "agreement", world.agreement_id)
-    signing.send_for_signature(
+    sign.send_for_signature(
         version_id, roles_of(world, version_id), deps=world.deps, actor=COORDINATOR, now=now()
     )
     # The real parties' requests stay pending, so these signatures never complete the version
@@ -528,14 +527,14 @@ def measure_http(world: World, plan: Plan) -> list[Latency]:
     results = []
     server = Server(world.root)
     try:
-        sign = form(world)
+        sign_form = form(world)
         warm = batch(warm_n)
-        http_run(server.base, [[f"/s/{t}/sign"] for t in warm], "POST", sign, 303)
+        http_run(server.base, [[f"/s/{t}/sign"] for t in warm], "POST", sign_form, 303)
         http_run(server.base, [["/healthz"] * 5 for _ in range(CLIENTS)], "GET", None, 200)
 
         chosen = batch(concurrent_n)
         jobs = [[f"/s/{t}/sign" for t in chosen[i::CLIENTS]] for i in range(CLIENTS)]
-        lat, wall = http_run(server.base, jobs, "POST", sign, 303)
+        lat, wall = http_run(server.base, jobs, "POST", sign_form, 303)
         results.append(Latency(f"POST /s/{{token}}/sign, {CLIENTS} clients", lat, wall))
 
         jobs = [["/healthz"] * plan.health_per_client for _ in range(CLIENTS)]
@@ -543,7 +542,7 @@ def measure_http(world: World, plan: Plan) -> list[Latency]:
         results.append(Latency(f"GET /healthz, {CLIENTS} clients", lat, wall))
 
         lat, wall = http_run(
-            server.base, [[f"/s/{t}/sign" for t in batch(plan.single)]], "POST", sign, 303
+            server.base, [[f"/s/{t}/sign" for t in batch(plan.single)]], "POST", sign_form, 303
         )
         results.append(Latency("POST /s/{token}/sign, 1 client", lat, wall))
         lat, wall = http_run(server.base, [["/healthz"] * plan.single], "GET", None, 200)
@@ -644,7 +643,7 @@ def reset_finish(world: World, version_id: int) -> None:
 
 def measure_finish(world: World, plan: Plan) -> Finish:
     version_id = render(world, "agreement", world.agreement_id)
-    signing.send_for_signature(
+    sign.send_for_signature(
         version_id, roles_of(world, version_id), deps=world.deps, actor=COORDINATOR, now=now()
     )
     sign_all(world, version_id)

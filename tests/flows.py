@@ -30,7 +30,7 @@ from agreements.domain.enums import AgreementStatus, CaseStatus
 from agreements.services.context import Deps
 from agreements.services.demo import DEMO_PASSWORD
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import sign
 from agreements.web.app import create_app
 
 PROBLEM = "application/problem+json"
@@ -97,10 +97,10 @@ def link_in(message: Message) -> str:
     return match.group(1)
 
 
-def sign_by_link(deps, token: str, name: str) -> signing.Outcome:
-    outcome = signing.sign_with_link(
+def sign_by_link(deps, token: str, name: str) -> sign.Outcome:
+    outcome = sign.sign_with_link(
         token,
-        signing.SignInput(
+        sign.SignInput(
             typed_name=name,
             consent_version=deps.settings.consent_version,
             ip="127.0.0.1",
@@ -118,10 +118,10 @@ def fully_signed(client, world, deps) -> tuple[int, list[dict]]:
     version = render_agreement(client, world, world.case_mitros)
     requests = send_requests(client, world, version["id"])
     for r in requests:
-        _, token = signing.issue_link(r["id"], deps=deps, now=datetime.now(UTC))
-        signing.sign_with_link(
+        _, token = sign.issue_link(r["id"], deps=deps, now=datetime.now(UTC))
+        sign.sign_with_link(
             token,
-            signing.SignInput(
+            sign.SignInput(
                 typed_name=r["party_name"], consent_version=deps.settings.consent_version
             ),
             deps=deps,
@@ -259,7 +259,7 @@ class Site:
         return TestClient(self.app(**settings), raise_server_exceptions=False, headers=headers)
 
     def link(self, role: str) -> str:
-        _, token = signing.issue_link(self.requests[role], deps=self.deps, now=datetime.now(UTC))
+        _, token = sign.issue_link(self.requests[role], deps=self.deps, now=datetime.now(UTC))
         return token
 
     def request_row(self, role: str) -> SignatureRequest:

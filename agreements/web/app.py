@@ -20,10 +20,10 @@ from agreements.web.api import (
     documents,
     legal,
     reminders,
+    signatures,
 )
-from agreements.web.api import signatures as signing
 from agreements.web.limits import BodyLimit
-from agreements.web.party import pages as signing_pages
+from agreements.web.party import pages as party_pages
 from agreements.web.security import ServiceApp
 
 API = "/api/v1"
@@ -68,12 +68,12 @@ def create_app(
         case_file,
         agreements,
         documents,
-        signing,
+        signatures,
         reminders,
         legal,
     ):
         app.include_router(module.router, prefix=API)
-    app.include_router(signing_pages.router)
+    app.include_router(party_pages.router)
     for staff_router in staff.ROUTERS:
         app.include_router(staff_router)
     app.include_router(reminders.feeds)

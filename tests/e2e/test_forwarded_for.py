@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from agreements.db.models import AuditEntry, Signature
 from agreements.services.context import Deps
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import sign
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
 from tests.flows import Site
@@ -56,7 +56,7 @@ def wrong_logins(base: str, count: int) -> list[int]:
 
 
 def sign_from(base: str, site: Site, role: str) -> dict[str, Any]:
-    _, token = signing.issue_link(site.requests[role], deps=site.deps, now=datetime.now(UTC))
+    _, token = sign.issue_link(site.requests[role], deps=site.deps, now=datetime.now(UTC))
     form = {"typed_name": "Jan Jansen", "consent": "ja",
             "consent_version": site.deps.settings.consent_version}  # fmt: skip
     # This checks whose address is kept, not how fast: a busy machine may take longer than

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from agreements.services.context import Deps
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import sign
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
 from tests.flows import Site
@@ -121,7 +121,7 @@ def test_https_adds_strict_transport_security(world: Any) -> None:
 @pytest.mark.libreoffice
 def test_documents_and_page_images_are_never_stored(site: Site) -> None:
     h = site.world.headers("coordinator")
-    _, token = signing.issue_link(site.requests["tenant"], deps=site.deps, now=datetime.now(UTC))
+    _, token = sign.issue_link(site.requests["tenant"], deps=site.deps, now=datetime.now(UTC))
     with site.client() as client:
         version = site.version["id"]
         for path in (f"{API}/document-versions/{version}/pdf", f"/s/{token}/document.pdf",

@@ -22,8 +22,7 @@ from agreements.domain.errors import Conflict
 from agreements.services.access import accounts as auth
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.request import request_document
-from agreements.services.signatures import seal
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import seal, sign
 from signing.tokens import LinkState
 from tests.flows import render_agreement, send_requests
 
@@ -39,12 +38,12 @@ def _agreement_id(client, world) -> int:
     ]["id"]
 
 
-def _sign(deps, request: dict) -> signing.Outcome:
+def _sign(deps, request: dict) -> sign.Outcome:
     """A party signs through a fresh link; the worker is not told (as if it were stopped)."""
-    _, token = signing.issue_link(request["id"], deps=deps, now=_now())
-    return signing.sign_with_link(
+    _, token = sign.issue_link(request["id"], deps=deps, now=_now())
+    return sign.sign_with_link(
         token,
-        signing.SignInput(
+        sign.SignInput(
             typed_name=request["party_name"], consent_version=deps.settings.consent_version
         ),
         deps=deps,
@@ -154,11 +153,11 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
     requests = send_requests(client, world, version["id"])
     tokens = []
     for r in requests:
-        _, token = signing.issue_link(r["id"], deps=deps, now=_now())
+        _, token = sign.issue_link(r["id"], deps=deps, now=_now())
         tokens.append(token)
-        signing.sign_with_link(
+        sign.sign_with_link(
             token,
-            signing.SignInput(
+            sign.SignInput(
                 typed_name=r["party_name"], consent_version=deps.settings.consent_version
             ),
             deps=deps,
@@ -197,7 +196,7 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
     assert later.status_code == 202, later.text
     send_requests(client, world, later.json()["id"])
     assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
-    states = {signing.open_link(t, deps=deps, now=_now()).state for t in tokens}
+    states = {sign.open_link(t, deps=deps, now=_now()).state for t in tokens}
     assert states == {LinkState.USED}  # not "there is a new version"
     digest = hashlib.sha256(pdf).hexdigest()
     tasks.deliver_now()
@@ -271,7 +270,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
     requests = send_requests(client, world, version["id"])
     for r in requests[:-1]:
         _sign(deps, r)
-    _, token = signing.issue_link(requests[-1]["id"], deps=deps, now=_now())
+    _, token = sign.issue_link(requests[-1]["id"], deps=deps, now=_now())
     agreement_id = _agreement_id(client, world)
     actor = auth.authenticate(world.tokens["coordinator"], deps=deps, now=_now())
     engine = DocumentEngine(deps.settings, converter=None)
@@ -280,7 +279,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
     def last_signature() -> None:
         try:
             results["sign"] = _sign_with(deps, token, requests[-1]["party_name"])
-        except signing.LinkUnusable as exc:
+        except sign.LinkUnusable as exc:
             results["sign"] = exc.state
 
     def new_version() -> None:
@@ -310,7 +309,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
     statuses = _statuses(deps, version["id"])
     with deps.db() as session:
         finish = session.get(DocumentVersion, version["id"]).finish_status
-    if isinstance(results["sign"], signing.Outcome):
+    if isinstance(results["sign"], sign.Outcome):
         assert results["sign"].complete and isinstance(results["new"], Conflict)
         assert statuses == [RequestStatus.SIGNED] * 5 and finish is FinishStatus.PENDING
         assert tasks.finish_document.call_local(version["id"]) == "done"
@@ -319,10 +318,10 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
         assert set(statuses) == {RequestStatus.VOIDED} and finish is FinishStatus.NOT_READY
 
 
-def _sign_with(deps, token: str, name: str) -> signing.Outcome:
-    return signing.sign_with_link(
+def _sign_with(deps, token: str, name: str) -> sign.Outcome:
+    return sign.sign_with_link(
         token,
-        signing.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
+        sign.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
         deps=deps,
         now=_now(),
     )

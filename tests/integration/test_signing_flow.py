@@ -20,7 +20,7 @@ from agreements.domain.errors import Conflict, DomainError
 from agreements.domain.policy import Actor
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.queue import Job
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import sign
 from signing.tokens import LinkState
 from tests.flows import link_in, render_agreement, send_requests, sign_by_link
 
@@ -147,16 +147,14 @@ def test_sixteen_racing_signatures_count_once(flow, world):
         barrier.wait()
         try:
             results.append(
-                signing.sign_with_link(
+                sign.sign_with_link(
                     token,
-                    signing.SignInput(
-                        typed_name="Zoë", consent_version=deps.settings.consent_version
-                    ),
+                    sign.SignInput(typed_name="Zoë", consent_version=deps.settings.consent_version),
                     deps=deps,
                     now=datetime.now(UTC),
                 )
             )
-        except signing.LinkUnusable as exc:
+        except sign.LinkUnusable as exc:
             results.append(exc.state)
 
     threads = [threading.Thread(target=attempt) for _ in range(16)]
@@ -164,8 +162,8 @@ def test_sixteen_racing_signatures_count_once(flow, world):
         t.start()
     for t in threads:
         t.join()
-    assert sum(isinstance(r, signing.Outcome) for r in results) == 1
-    assert all(r is LinkState.USED for r in results if not isinstance(r, signing.Outcome))
+    assert sum(isinstance(r, sign.Outcome) for r in results) == 1
+    assert all(r is LinkState.USED for r in results if not isinstance(r, sign.Outcome))
     with deps.db() as session:
         from sqlalchemy import func, select
 
@@ -190,9 +188,9 @@ def test_new_version_voids_old_requests_and_links(flow, world):
     ).json()
     assert {r["status"] for r in old} == {"voided"}
     other = link_in(inbox.to(requests[1]["email"])[0])
-    view = signing.open_link(other, deps=deps, now=datetime.now(UTC))
+    view = sign.open_link(other, deps=deps, now=datetime.now(UTC))
     assert view is not None and view.state is LinkState.VOIDED
-    with pytest.raises(signing.LinkUnusable):
+    with pytest.raises(sign.LinkUnusable):
         sign_by_link(deps, other, "Mr. J. de Bewindvoerder")
     # The old version and its evidence stay readable.
     assert (
@@ -211,8 +209,8 @@ def test_the_use_case_stores_the_drawn_signature(flow, world):
     token = link_in(inbox.to(requests[0]["email"])[0])
     engine = DocumentEngine(deps.settings, converter=None)
     png = b"\x89PNG\r\n\x1a\n" + b"a drawn signature"
-    data = signing.SignInput("Zoë", deps.settings.consent_version, drawn_png=png)
-    outcome = signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
+    data = sign.SignInput("Zoë", deps.settings.consent_version, drawn_png=png)
+    outcome = sign.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
     with deps.db() as session:
         sig = session.scalar(select(Signature).where(Signature.request_id == outcome.request_id))
         assert sig is not None
@@ -220,8 +218,8 @@ def test_the_use_case_stores_the_drawn_signature(flow, world):
     assert sig.drawn_png_sha256 == sig.evidence["drawn_signature_sha256"] == digest
     assert engine.store.get(digest) == png
     # Used now: the one LinkUnusable, a Conflict of the service's error family.
-    with pytest.raises(signing.LinkUnusable) as used:
-        signing.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
+    with pytest.raises(sign.LinkUnusable) as used:
+        sign.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
     assert isinstance(used.value, Conflict) and isinstance(used.value, DomainError)
     assert used.value.state is LinkState.USED and "al gebruikt" in used.value.message_nl
 
@@ -245,16 +243,16 @@ def test_the_use_cases_queue_what_follows_once_committed(flow, world):
     first = requests[0]
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")
     now = datetime.now(UTC)
-    signing.manage_request(first["id"], "resend", deps=queued, actor=coordinator, now=now)
+    sign.manage_request(first["id"], "resend", deps=queued, actor=coordinator, now=now)
     assert recorder.jobs == [(Job.INVITE, first["id"])]
     token = link_in(inbox.to(first["email"])[-1])
-    declined = signing.SignInput("", deps.settings.consent_version)
-    outcome = signing.sign_with_link(
+    declined = sign.SignInput("", deps.settings.consent_version)
+    outcome = sign.sign_with_link(
         token, declined, deps=queued, now=datetime.now(UTC), decline_reason="Nee, nog niet."
     )
     assert recorder.jobs[1:] == [(Job.DECLINED, outcome.request_id)]
-    with pytest.raises(signing.LinkUnusable):  # rolled back: nothing more is queued
-        signing.sign_with_link(
+    with pytest.raises(sign.LinkUnusable):  # rolled back: nothing more is queued
+        sign.sign_with_link(
             token, declined, deps=queued, now=datetime.now(UTC), decline_reason="Nee."
         )
     assert len(recorder.jobs) == 2
@@ -266,16 +264,16 @@ def test_decline_notifies_the_coordinator(flow, world):
     requests = send_requests(client, world, version["id"])
     token = link_in(inbox.to(requests[0]["email"])[0])
     with pytest.raises(Exception, match="reason"):
-        signing.sign_with_link(
+        sign.sign_with_link(
             token,
-            signing.SignInput("", deps.settings.consent_version),
+            sign.SignInput("", deps.settings.consent_version),
             deps=deps,
             now=datetime.now(UTC),
             decline_reason="  ",
         )
-    outcome = signing.sign_with_link(
+    outcome = sign.sign_with_link(
         token,
-        signing.SignInput("", deps.settings.consent_version),
+        sign.SignInput("", deps.settings.consent_version),
         deps=deps,
         now=datetime.now(UTC),
         decline_reason="Ik wil eerst met mijn bewindvoerder praten",
@@ -423,9 +421,9 @@ def test_a_lost_seal_task_is_recovered_from_the_database(flow, world):
     for r in requests:
         token = link_in(inbox.to(r["email"])[-1])
         # Signed, but the queue never hears of it (a crash right after the commit, say).
-        signing.sign_with_link(
+        sign.sign_with_link(
             token,
-            signing.SignInput(
+            sign.SignInput(
                 typed_name=r["party_name"], consent_version=deps.settings.consent_version
             ),
             deps=deps,
@@ -448,15 +446,15 @@ def test_two_last_parties_signing_at_once_finish_exactly_once(flow, world):
     tokens = [link_in(inbox.to(r["email"])[-1]) for r in requests]
     for r, token in zip(requests[:-2], tokens[:-2], strict=True):
         sign_by_link(deps, token, r["party_name"])
-    outcomes: list[signing.Outcome] = []
+    outcomes: list[sign.Outcome] = []
     barrier = threading.Barrier(2)
 
     def last(token: str, name: str) -> None:
         barrier.wait()
         outcomes.append(
-            signing.sign_with_link(
+            sign.sign_with_link(
                 token,
-                signing.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
+                sign.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
                 deps=deps,
                 now=datetime.now(UTC),
             )

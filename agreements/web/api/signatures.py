@@ -12,8 +12,7 @@ from agreements.domain.enums import RequestStatus
 from agreements.services.documents.read import get_version, read_sealed
 from agreements.services.inputs import Input, LongText, Name
 from agreements.services.records import SignatureRequest
-from agreements.services.signatures import sign as signing
-from agreements.services.signatures import verification
+from agreements.services.signatures import sign, verification
 from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, client_address
 from agreements.web.problems import responses
 
@@ -94,17 +93,17 @@ def send_for_signature(
 ) -> list[RequestOut]:
     """Ask every party the template names to sign this exact version; invitations are mailed."""
     version, _ = get_version(version_id, deps=deps, actor=actor)
-    roles = signing.signing_roles(version, engine)
-    signing.send_for_signature(
+    roles = sign.signing_roles(version, engine)
+    sign.send_for_signature(
         version_id, roles, deps=deps, actor=actor, now=now, ordered=(body or SendIn()).ordered
     )
-    return [RequestOut.of(r) for r in signing.requests_for(version_id, deps=deps, actor=actor)]
+    return [RequestOut.of(r) for r in sign.requests_for(version_id, deps=deps, actor=actor)]
 
 
 @router.get("/document-versions/{version_id}/signature-requests", response_model=list[RequestOut])
 def list_requests(version_id: PathId, actor: ActorDep, deps: DepsDep) -> list[RequestOut]:
     """Each party's signing status for this version."""
-    return [RequestOut.of(r) for r in signing.requests_for(version_id, deps=deps, actor=actor)]
+    return [RequestOut.of(r) for r in sign.requests_for(version_id, deps=deps, actor=actor)]
 
 
 @router.post(
@@ -116,7 +115,7 @@ def manage(
     request_id: PathId, body: ManageIn, actor: ActorDep, deps: DepsDep, now: NowDep
 ) -> RequestOut:
     """Resend the invitation (a new link), revoke, extend by `days`, or replace the e-mail."""
-    request = signing.manage_request(
+    request = sign.manage_request(
         request_id, body.action, deps=deps, actor=actor, now=now, days=body.days, email=body.email
     )
     return RequestOut.of(request)
@@ -136,13 +135,13 @@ def staff_sign(
     now: NowDep,
 ) -> SignedOut:
     """Sign for your organisation from your session, or witness an in-person signing."""
-    data = signing.SignInput(
+    data = sign.SignInput(
         typed_name=body.typed_name,
         consent_version=body.consent_version,
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
-    outcome = signing.sign_as_staff(
+    outcome = sign.sign_as_staff(
         request_id,
         data,
         deps=deps,
