@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -313,18 +314,12 @@ def users_add(
 ) -> None:
     """Add a staff account."""
     deps = _deps()
-    org_id = None
-    if organisation:
-        organisation = lookup_text("--organisation", organisation)
-        org_id = accounts.organisation_named(organisation, deps=deps)
-        if org_id is None:
-            fail(f"no organisation named {organisation!r}")
-    lead_id = None
-    if team_lead:
-        team_lead = lookup_text("--team-lead", team_lead)
-        lead_id = accounts.user_with_email(team_lead, deps=deps)
-        if lead_id is None:
-            fail(f"no user with e-mail {team_lead!r}")
+    org_id = _look_up(
+        "--organisation", organisation, "no organisation named", deps, accounts.organisation_named
+    )
+    lead_id = _look_up(
+        "--team-lead", team_lead, "no user with e-mail", deps, accounts.user_with_email
+    )
     try:
         user = accounts.create_user(
             email,
@@ -340,6 +335,19 @@ def users_add(
     except ValidationFailed as exc:
         refused(exc, USERS_ADD_OPTIONS)
     out.print(f"User {user.email} ({user.role.value}) created with id {user.id}.")
+
+
+def _look_up(
+    option: str, value: str | None, missing: str, deps: Deps, find: Callable[..., int | None]
+) -> int | None:
+    """The id an option's name or e-mail stands for (None when not given); unknown: fail."""
+    if not value:
+        return None
+    value = lookup_text(option, value)
+    found = find(value, deps=deps)
+    if found is None:
+        fail(f"{missing} {value!r}")
+    return found
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> NoReturn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from agreements.services.inputs import OrganisationIn, OrganisationPatch, Person
 from agreements.services.scope import Page, paginate, visible_case_ids
 from agreements.services.uow import UnitOfWork, unit_of_work
 
+Row = TypeVar("Row", Organisation, Person)
+
 
 def create_organisation(
     data: OrganisationIn, *, deps: Deps, actor: Actor, now: datetime
@@ -23,11 +26,7 @@ def create_organisation(
     authorize(actor, Action.WRITE, Resource.ORGANISATION)
     with unit_of_work(deps, actor, now) as uow:
         _refuse_duplicate_name(uow.session, data.name)
-        org = Organisation(**data.model_dump(), created_at=now)
-        uow.session.add(org)
-        uow.session.flush()
-        uow.audit("organisation.create", "organisation", org.id)
-    return org
+        return _created(uow, Organisation(**data.model_dump(), created_at=now), "organisation")
 
 
 def update_organisation(
@@ -141,10 +140,15 @@ def add_person(uow: UnitOfWork, data: PersonIn, actor: Actor) -> Person:
     _check_organisation(uow.session, data.organisation_id)
     person = Person(created_at=uow.now)
     _apply_person(person, data.model_dump(exclude_unset=True), uow.deps)
-    uow.session.add(person)
+    return _created(uow, person, "person")
+
+
+def _created(uow: UnitOfWork, row: Row, kind: str) -> Row:
+    """A new organisation or person, stored, with its `<kind>.create` audit entry."""
+    uow.session.add(row)
     uow.session.flush()
-    uow.audit("person.create", "person", person.id)
-    return person
+    uow.audit(f"{kind}.create", kind, row.id)
+    return row
 
 
 def update_person(

@@ -43,6 +43,15 @@ def letterhead(settings: Settings) -> dict[str, str]:
     }
 
 
+def _heading(settings: Settings, case: Case, today: date) -> dict[str, Any]:
+    """What every document of a case starts with: the letterhead, the case and the date."""
+    return {
+        "organisation": letterhead(settings),
+        "case": {"reference": case.reference or str(case.id)},
+        "document": {"date": today.isoformat()},
+    }
+
+
 def _money(cents: int) -> str:
     return str(from_cents(cents))
 
@@ -122,9 +131,7 @@ def agreement_data(
         .limit(1)
     )
     return {
-        "organisation": letterhead(settings),
-        "case": {"reference": case.reference or str(case.id)},
-        "document": {"date": today.isoformat()},
+        **_heading(settings, case, today),
         "tenant": {
             "name": case.tenant.name,
             "birth_date": case.tenant.date_of_birth.isoformat(),
@@ -200,9 +207,7 @@ def payment_arrangement_data(
         rows, arrears=_money(arrangement.arrears_cents), stored_end=arrangement.last_instalment_date
     )
     return {
-        "organisation": letterhead(settings),
-        "case": {"reference": case.reference or str(case.id)},
-        "document": {"date": today.isoformat()},
+        **_heading(settings, case, today),
         "tenant": {
             "name": case.tenant.name,
             "address": f"{case.street} {case.house_number}",
@@ -262,9 +267,7 @@ def review_minutes_data(
         .limit(1)
     )
     return {
-        "organisation": letterhead(settings),
-        "case": {"reference": case.reference or str(case.id)},
-        "document": {"date": today.isoformat()},
+        **_heading(settings, case, today),
         "tenant": {"name": case.tenant.name},
         "review": {
             "number": review.number,
