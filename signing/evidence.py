@@ -17,6 +17,9 @@ from signing.text import text_problem
 EVIDENCE_FORMAT = "signing-evidence/1"
 EVIDENCE_FILENAME = "ondertekening.json"
 """Name of the embedded evidence file; `verify` looks for exactly this name."""
+SIGNED_DOCUMENT_FILENAME = "ondertekend-document.pdf"
+"""Name of the embedded copy of the exact bytes the parties signed (each signature's
+`document_sha256`); `verify` recomputes its hash, and so can anyone with `sha256sum`."""
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Shown on the evidence page of the sealed PDF: text the renderer would refuse would make the
@@ -158,11 +161,14 @@ def evidence_bundle(
     evidence: Sequence[SignatureEvidence],
     *,
     generated_at: datetime,
+    signed_document_size: int | None = None,
 ) -> bytes:
     """The evidence of all parties for one document as canonical JSON, ready to embed.
 
     Every record must be about exactly this document version; a record about another
-    version in the bundle would let an old signature pass for a new text.
+    version in the bundle would let an old signature pass for a new text. Times are UTC,
+    ISO 8601 (`2026-10-25T00:30:00.000000Z`). With `signed_document_size`, the bundle also
+    names the embedded copy of the signed bytes (`attach_evidence(signed_document=...)`).
     """
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be a timezone-aware datetime")
@@ -176,18 +182,55 @@ def evidence_bundle(
         "document": asdict(document),
         "signatures": [{**e.as_dict(), "evidence_sha256": e.sha256()} for e in ordered],
     }
+    if signed_document_size is not None:
+        bundle["signed_document"] = {
+            "file": SIGNED_DOCUMENT_FILENAME,
+            "sha256": document.sha256,
+            "size": signed_document_size,
+        }
     return canonical_json(bundle)
 
 
-def attach_evidence(pdf: bytes, bundle: bytes) -> bytes:
-    """Return `pdf` with `bundle` embedded as EVIDENCE_FILENAME; do this before sealing."""
+def attach_evidence(pdf: bytes, bundle: bytes, *, signed_document: bytes | None = None) -> bytes:
+    """Return `pdf` with `bundle` embedded as EVIDENCE_FILENAME and, when given, the signed
+    bytes as SIGNED_DOCUMENT_FILENAME (AFRelationship /Source: what this file was made
+    from), both listed as the document's associated files; do this before sealing."""
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject, NumberObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.add_attachment(EVIDENCE_FILENAME, bundle)
+    files = [(EVIDENCE_FILENAME, bundle, "/application/json", "/Data", "Ondertekeningsbewijs")]
+    if signed_document is not None:
+        files.append(
+            (
+                SIGNED_DOCUMENT_FILENAME,
+                signed_document,
+                "/application/pdf",
+                "/Source",
+                "Het document precies zoals de partijen het hebben ondertekend",
+            )
+        )
+    associated = writer.root_object.get("/AF")
+    associated = ArrayObject(associated.get_object() if associated is not None else [])
+    for name, data, subtype, relationship, description in files:
+        attachment = writer.add_attachment(name, data)
+        attachment.subtype = NameObject(subtype)
+        attachment.associated_file_relationship = NameObject(relationship)
+        attachment.description = _text(description)
+        attachment.size = NumberObject(len(data))
+        attachment.checksum = ByteStringObject(hashlib.md5(data, usedforsecurity=False).digest())
+        attachment.pdf_object[NameObject("/UF")] = _text(name)
+        associated.append(attachment.pdf_object.indirect_reference)
+    writer.root_object[NameObject("/AF")] = associated
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _text(value: str) -> Any:
+    from pypdf.generic import create_string_object
+
+    return create_string_object(value)
 
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:

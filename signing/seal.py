@@ -7,16 +7,21 @@ import dataclasses
 import hashlib
 import io
 import threading
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils import layout, text
+from pyhanko.pdf_utils.font.basic import SimpleFontEngineFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from signing.certs import is_self_signed, load_pem_certificates, load_pkcs12_chain
@@ -27,6 +32,16 @@ ARCHIVE_TIMESTAMP_FIELD = "Archieftijdstempel"
 
 _signers: dict[Path, tuple[tuple[int, int, int, str], signers.SimpleSigner]] = {}
 _signers_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class SealStamp:
+    """A visible seal: its text, drawn in `box` (x1, y1, x2, y2 in PDF points from the
+    page's lower left corner) on page `page` (0-based; -1 is the last page)."""
+
+    page: int
+    box: tuple[int, int, int, int]
+    text: str
 
 
 def load_signer(pkcs12_path: Path | str, password: str | bytes) -> signers.SimpleSigner:
@@ -76,6 +91,7 @@ def seal_pdf(
     timestamp_url: str | None = None,
     timestamper: TimeStamper | None = None,
     trust_roots: Sequence[Path | str] = (),
+    stamp: SealStamp | None = None,
 ) -> bytes:
     """Seal `pdf` and return the sealed bytes.
 
@@ -87,7 +103,8 @@ def seal_pdf(
     of the seal and of the time stamps go into the document security store (DSS); and a
     document time stamp covers it all, so the seal validates offline years later.
     The seal's certificate chain must lead to a root in the PKCS#12 file or in
-    `trust_roots` (PEM files; the time stamp authority's root belongs there too).
+    `trust_roots` (PEM files; the time stamp authority's root belongs there too). With a
+    `stamp`, the seal's field is visible on the page and shows the stamp's text.
     """
     _refuse_inside_event_loop()
     signer = load_signer(pkcs12_path, password)
@@ -96,7 +113,7 @@ def seal_pdf(
     meta = signature_meta(field_name=field_name, reason=reason, location=location, contact=contact)
     if timestamper is not None:
         meta = long_term(meta, validation_context(pkcs12_path, password, trust_roots))
-    return sign_with(pdf, signer, meta, timestamper=timestamper)
+    return sign_with(pdf, signer, meta, timestamper=timestamper, stamp=stamp)
 
 
 def signature_meta(
@@ -161,13 +178,17 @@ def sign_with(
     meta: signers.PdfSignatureMetadata,
     *,
     timestamper: TimeStamper | None = None,
+    stamp: SealStamp | None = None,
 ) -> bytes:
     """Apply one signature as an incremental update; every failure becomes a `SealError`."""
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if writer.prev.encrypted:
             raise SealError("an encrypted PDF cannot be sealed")
-        output = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+        if stamp is None:
+            output = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+        else:
+            output = _visible(meta, signer, timestamper, stamp).sign_pdf(writer)
     except SealError:
         raise
     except TimestampRequestError as exc:
@@ -180,6 +201,45 @@ def sign_with(
         # a time stamp authority, ValueError); callers need one type and the message.
         raise SealError(f"the PDF could not be sealed: {exc}") from exc
     return bytes(output.getbuffer())
+
+
+def _visible(
+    meta: signers.PdfSignatureMetadata,
+    signer: signers.Signer,
+    timestamper: TimeStamper | None,
+    stamp: SealStamp,
+) -> signers.PdfSigner:
+    field = fields.SigFieldSpec(meta.field_name or "Zegel", on_page=stamp.page, box=stamp.box)
+    style = TextStampStyle(
+        # pyHanko fills in %(name)s; the standard font writes WinAnsi only.
+        stamp_text=_winansi(stamp.text).replace("%", "%%"),
+        border_width=1,
+        border_color=(0.12, 0.31, 0.47),
+        text_box_style=text.TextBoxStyle(
+            font=SimpleFontEngineFactory("Helvetica", 0.5), font_size=9, leading=13
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=8, right=8, top=4, bottom=4),
+        ),
+    )
+    return signers.PdfSigner(
+        meta, signer, timestamper=timestamper, stamp_style=style, new_field_spec=field
+    )
+
+
+def _winansi(value: str) -> str:
+    # A certificate's holder may be written in any script: keep what the font can show,
+    # write accented letters without their accent, and the rest as "?".
+    shown = []
+    for char in value:
+        if char == "\n" or 32 <= ord(char) < 127 or 160 <= ord(char) < 256:
+            shown.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        shown.append(base or "?")
+    return "".join(shown)
 
 
 def _refuse_inside_event_loop() -> None:

@@ -30,7 +30,7 @@ from pyhanko.sign.validation.status import (
 )
 from pyhanko_certvalidator import ValidationContext
 
-from signing.evidence import EVIDENCE_FILENAME
+from signing.evidence import EVIDENCE_FILENAME, SIGNED_DOCUMENT_FILENAME
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class Outcome(StrEnum):
     APPENDED_CONTENT = "appended_content"
     UNTRUSTED_SIGNER = "untrusted_signer"
     UNKNOWN_HASH = "unknown_hash"
+    SIGNED_COPY_MISMATCH = "signed_copy_mismatch"
 
     @property
     def message(self) -> str:
@@ -92,6 +93,12 @@ _MESSAGES = {
         "The service never produced this document.",
         "Dit document is niet door de dienst gemaakt.",
     ),
+    Outcome.SIGNED_COPY_MISMATCH: (
+        f"The attachment {SIGNED_DOCUMENT_FILENAME} is not the document the parties signed: "
+        "its SHA-256 differs from the one in their signatures.",
+        f"De bijlage {SIGNED_DOCUMENT_FILENAME} is niet het document dat de partijen hebben "
+        "ondertekend: de vingerafdruk klopt niet met hun handtekeningen.",
+    ),
 }
 
 
@@ -122,6 +129,11 @@ class VerificationReport:
     modification_level: str | None = None
     docmdp_ok: bool | None = None
     evidence: Mapping[str, Any] | None = None
+    signed_document_sha256: str | None = None
+    """The SHA-256 of the embedded signed document (SIGNED_DOCUMENT_FILENAME), recomputed."""
+    signed_document_matches: bool | None = None
+    """True when that hash is every signature's `document_sha256` in the embedded evidence;
+    None when the file carries no such attachment or no signatures (sealed before both)."""
 
     @property
     def ok(self) -> bool:
@@ -203,12 +215,17 @@ def _verify(
             signer_subject=_subject(seal),
         )
     outcome = _judge(status, archive, pinned, info_unchanged=_info_unchanged(reader, seal))
+    copy: tuple[str | None, bool | None] = (None, None)
+    if outcome is Outcome.AUTHENTIC:
+        copy = _signed_copy(reader)
+        if copy[1] is False:
+            outcome = Outcome.SIGNED_COPY_MISMATCH
     recorded = None
     if outcome is Outcome.AUTHENTIC and known_hash is not None:
         recorded = next((h for h in _recordable(pdf, seal) if known_hash(h)), None)
         if recorded is None:
             outcome = Outcome.UNKNOWN_HASH
-    report = _report(outcome, status, archive, reader, file_sha256, revision_sha256)
+    report = _report(outcome, status, archive, reader, file_sha256, revision_sha256, copy)
     return dataclasses.replace(report, recorded_sha256=recorded)
 
 
@@ -286,6 +303,7 @@ def _report(
     reader: PdfFileReader,
     file_sha256: str,
     revision_sha256: str,
+    copy: tuple[str | None, bool | None] = (None, None),
 ) -> VerificationReport:
     ts = status.timestamp_validity
     trusted_ts = ts if ts is not None and ts.trusted else None
@@ -312,6 +330,8 @@ def _report(
         modification_level=level.name if level is not None else None,
         docmdp_ok=status.docmdp_ok,
         evidence=_embedded_evidence(reader) if outcome is Outcome.AUTHENTIC else None,
+        signed_document_sha256=copy[0],
+        signed_document_matches=copy[1],
     )
 
 
@@ -377,15 +397,47 @@ def _subject(sig: EmbeddedPdfSignature) -> str | None:
 def _embedded_evidence(reader: PdfFileReader) -> Mapping[str, Any] | None:
     """The evidence bundle embedded before sealing, if any; its absence is not a failure."""
     try:
-        tree = reader.root["/Names"]["/EmbeddedFiles"]
-        spec = _find_name(tree, EVIDENCE_FILENAME, depth=0)
-        if spec is None:
+        raw = _embedded_file(reader, EVIDENCE_FILENAME)
+        if raw is None:
             return None
-        data = json.loads(spec["/EF"]["/F"].data)
+        data = json.loads(raw)
     except Exception:
         logger.info("embedded evidence missing or unreadable", exc_info=True)
         return None
     return data if isinstance(data, dict) else None
+
+
+def _signed_copy(reader: PdfFileReader) -> tuple[str | None, bool | None]:
+    """The recomputed SHA-256 of the embedded signed document, and whether every signature
+    in the embedded evidence (and the evidence's document) names exactly that hash."""
+    try:
+        raw = _embedded_file(reader, SIGNED_DOCUMENT_FILENAME)
+    except Exception:
+        logger.info("embedded signed document unreadable", exc_info=True)
+        return None, False  # named, but unreadable: nobody can recompute it
+    if raw is None:
+        return None, None
+    digest = hashlib.sha256(raw).hexdigest()
+    evidence = _embedded_evidence(reader) or {}
+    signatures = evidence.get("signatures")
+    if not isinstance(signatures, list) or not signatures:
+        return digest, None
+    named = [s.get("document_sha256") if isinstance(s, dict) else None for s in signatures]
+    document = evidence.get("document")
+    if isinstance(document, dict) and "sha256" in document:
+        named.append(document["sha256"])
+    return digest, all(n == digest for n in named)
+
+
+def _embedded_file(reader: PdfFileReader, name: str) -> bytes | None:
+    """The bytes of the embedded file called `name`, or None when there is none."""
+    names = reader.root["/Names"] if "/Names" in reader.root else None  # noqa: SIM401 (get does not dereference)
+    if names is None or "/EmbeddedFiles" not in names:
+        return None
+    spec = _find_name(names["/EmbeddedFiles"], name, depth=0)
+    if spec is None:
+        return None
+    return bytes(spec["/EF"]["/F"].data)
 
 
 def _find_name(node: Any, name: str, *, depth: int) -> Any:

@@ -92,6 +92,14 @@ def datumtijd(value: object) -> str:
     return str(format_datetime(moment, "d MMMM yyyy 'om' HH:mm:ss", tzinfo=TIMEZONE, locale=LOCALE))
 
 
+def datumtijd_zone(value: object) -> str:
+    """`25 oktober 2026 02:30:00 (+01:00)`: Dutch local time with its offset from UTC, so the
+    two 02:30s of the night the clocks go back (and a time in another tool) tell apart."""
+    moment = to_datetime(value)
+    pattern = "d MMMM yyyy HH:mm:ss '('xxx')'"
+    return str(format_datetime(moment, pattern, tzinfo=TIMEZONE, locale=LOCALE))
+
+
 def euro(value: object) -> str:
     """`€ 1.234,56` (with a non-breaking space, so the sign never ends a line alone)."""
     return str(format_currency(to_amount(value), "EUR", locale=LOCALE))
@@ -113,6 +121,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "datum": datum,
     "datum_kort": datum_kort,
     "datumtijd": datumtijd,
+    "datumtijd_zone": datumtijd_zone,
     "euro": euro,
     "bedrag": bedrag,
     "iban": iban,

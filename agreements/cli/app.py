@@ -164,6 +164,7 @@ def verify(
         )
     if report.archived_at is not None:
         out.print(f"  archive time stamp: {report.archived_at.isoformat()}", highlight=False)
+    out.print(f"  {verification.signed_copy_line(report)}", highlight=False)
     if summary:
         out.print(
             f"  {summary['document']}, case {summary['case']}, version "

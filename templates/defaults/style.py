@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -129,3 +129,75 @@ def signature_block(doc: DocumentObject, rows: list[tuple[str, str]]) -> None:
         else:
             row(grid, label, name, "", "")
             grid.rows[-1].height = Cm(1.6)
+
+
+def evidence_footer(doc: DocumentObject) -> None:
+    """The evidence page's footer numbers its own pages: it follows the signed document."""
+    pages = doc.sections[0].footer.paragraphs[1]
+    for run in pages.runs:
+        if run.text == "\tPagina ":
+            run.text = "\tOndertekeningsbewijs, pagina "
+
+
+def commands(doc: DocumentObject, lines: list[str]) -> None:
+    """Commands to type, one a line, in a fixed-width font and indented."""
+    block = doc.add_paragraph()
+    block.paragraph_format.left_indent = Cm(1.3)
+    for index, line in enumerate(lines):
+        run = block.add_run(line)
+        run.font.name, run.font.size = "DejaVu Sans Mono", Pt(9)
+        if index < len(lines) - 1:
+            run.add_break()
+
+
+def facts(doc: DocumentObject, rows: list[tuple[str, str]], widths: tuple[float, float]) -> Table:
+    """A table of label and value rows without a header row, in a smaller font, kept on one
+    page; a `{%tr ... %}` label is a docxtpl row tag; values starting with `mono:` are set
+    in a fixed-width font (fingerprints: one character is one column)."""
+    grid: Table = doc.add_table(rows=0, cols=2)
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    for label, value in rows:
+        new = grid.add_row()  # type: ignore[no-untyped-call]
+        if label.startswith("{%tr"):
+            new.cells[0].text = label
+            continue
+        new._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        cells = new.cells
+        cells[0].text = ""
+        cells[0].paragraphs[0].add_run(label).font.size = Pt(9.5)
+        mono = value.startswith("mono:")
+        for index, line in enumerate(value.removeprefix("mono:").split("\n")):
+            paragraph = cells[1].paragraphs[0] if index == 0 else cells[1].add_paragraph()
+            run = paragraph.add_run(line)
+            run.font.size = Pt(8.5 if mono else 9.5)
+            if mono:
+                run.font.name = "DejaVu Sans Mono"
+        for cell in cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.space_after = Pt(1)
+                paragraph.paragraph_format.keep_with_next = True
+    # The last row may end a page: keep-with-next on it would chain every table to the next.
+    for cell in grid.rows[-1].cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+    return grid
+
+
+def seal_box(doc: DocumentObject, label: str) -> None:
+    """A framed, empty box for the visible seal: the seal's stamp is drawn in it when the
+    document is sealed, below `label` (the finishing step finds the box by that text)."""
+    box: Table = doc.add_table(rows=1, cols=1)  # no border: the stamp draws its own
+    box.alignment = WD_TABLE_ALIGNMENT.LEFT
+    box.autofit = False
+    cell = box.rows[0].cells[0]
+    box.columns[0].width = cell.width = Cm(16)
+    box.rows[0].height, box.rows[0].height_rule = Cm(3.4), WD_ROW_HEIGHT_RULE.EXACTLY
+    box.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    run = cell.paragraphs[0].add_run(label)
+    run.font.size, run.font.color.rgb = Pt(8), ACCENT

@@ -13,6 +13,7 @@ from agreements.db.models import Case, Document, DocumentVersion, SignatureReque
 from agreements.domain.enums import RequestStatus
 from agreements.services.context import Deps
 from signing.certs import load_pem_certificates, load_pkcs12_certificate
+from signing.evidence import SIGNED_DOCUMENT_FILENAME
 from signing.verify import VerificationReport, verify_pdf
 
 
@@ -40,6 +41,32 @@ def trust_roots(deps: Deps) -> list[Any]:
 @lru_cache(maxsize=4)
 def _load_roots(files: tuple[tuple[str, int], ...]) -> tuple[Any, ...]:
     return tuple(load_pem_certificates(path for path, _mtime in files))
+
+
+def signed_copy_line(report: VerificationReport) -> str:
+    """In Dutch, one line: did the signed document embedded in the file give the fingerprint
+    every signature names (recomputed from the file alone)?"""
+    digest = report.signed_document_sha256
+    if report.signed_document_matches:
+        count = len((report.evidence or {}).get("signatures") or [])
+        return (
+            f"Vingerafdruk klopt: de bijlage {SIGNED_DOCUMENT_FILENAME} heeft SHA-256 {digest}, "
+            f"dezelfde als in alle {count} handtekeningen."
+        )
+    if report.signed_document_matches is False:
+        return (
+            f"Vingerafdruk klopt niet: de bijlage {SIGNED_DOCUMENT_FILENAME} heeft SHA-256 "
+            f"{digest}, niet die uit de handtekeningen."
+        )
+    if digest is None:
+        return (
+            f"Geen bijlage {SIGNED_DOCUMENT_FILENAME}: de vingerafdruk van het ondertekende "
+            "document is niet uit dit bestand na te rekenen (verzegeld voor die bijlage bestond)."
+        )
+    return (
+        f"De bijlage {SIGNED_DOCUMENT_FILENAME} heeft SHA-256 {digest}; het bestand bevat geen "
+        "handtekeningen om die mee te vergelijken."
+    )
 
 
 @dataclass(frozen=True)
@@ -100,4 +127,11 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
                         for r, n, t in parties
                     ],
                 }
+    if report.ok:
+        summary["signed_document"] = {
+            "file": SIGNED_DOCUMENT_FILENAME,
+            "sha256": report.signed_document_sha256,
+            "matches": report.signed_document_matches,
+            "text_nl": signed_copy_line(report),
+        }
     return Verification(report, summary)
