@@ -55,15 +55,30 @@ class Inbox:
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
 
+    def invitation(self, address: str) -> Message:
+        """The first invitation to sign sent to `address` (not a notice that one lapsed)."""
+        found = [m for m in self.to(address) if m["Subject"].startswith("Ondertekenen")]
+        assert found, f"no invitation to {address}"
+        return found[0]
+
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
 
 
-def render_agreement(client, world, case_id: int) -> dict:
+# The tests share one world: an earlier test may have left a signature on the agreement
+# they render again, and a new version then needs the coordinator's confirmation.
+CONFIRM = {"confirm_void": True}
+
+
+def render_agreement(client, world, case_id: int, *, confirm: bool = True) -> dict:
     h = world.headers("coordinator")
     agreement = client.get(f"/api/v1/agreements?case_id={case_id}", headers=h).json()["items"][0]
-    version = client.post(f"/api/v1/agreements/{agreement['id']}/documents", headers=h).json()
+    version = client.post(
+        f"/api/v1/agreements/{agreement['id']}/documents",
+        headers=h,
+        json=CONFIRM if confirm else None,
+    ).json()
     assert version["status"] == "ready", version
     return version
 
@@ -72,7 +87,7 @@ def render_and_read(client: TestClient, world: Any, case_id: int) -> dict[str, A
     """Render an agreement where the POST answers 202 (a worker renders), then read it."""
     h = world.headers("coordinator")
     agreement = client.get(f"/api/v1/agreements?case_id={case_id}", headers=h).json()["items"][0]
-    made = client.post(f"/api/v1/agreements/{agreement['id']}/documents", headers=h)
+    made = client.post(f"/api/v1/agreements/{agreement['id']}/documents", headers=h, json=CONFIRM)
     assert made.status_code == 202, made.text
     version = client.get(f"/api/v1/document-versions/{made.json()['id']}", headers=h).json()
     assert version["status"] == "ready", version

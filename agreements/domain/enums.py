@@ -86,6 +86,7 @@ class RequestStatus(Labelled):
     DECLINED = "declined", "geweigerd"
     REVOKED = "revoked", "ingetrokken"
     VOIDED = "voided", "vervallen (nieuwe versie)"
+    PAUSED = "paused", "gepauzeerd (een partij weigerde)"
 
 
 class FinishStatus(Labelled):

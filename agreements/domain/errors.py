@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,6 +64,29 @@ class LinkUnusable(Conflict):
     @property
     def message_nl(self) -> str:
         return self.state.description_nl
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A party whose signature would lapse: the name and role it signed as, and when."""
+
+    party_name: str
+    party_role: str
+    signed_at: datetime
+
+
+class SignaturesWouldLapse(Conflict):
+    """A new version would void signatures already given; the caller asks the person who
+    makes it to confirm (`confirm_void`), naming `signers`, and tries again."""
+
+    def __init__(self, signers: tuple[Signer, ...]) -> None:
+        self.signers = signers
+        names = ", ".join(
+            f"{s.party_name} ({s.party_role}, {s.signed_at.isoformat()})" for s in signers
+        )
+        super().__init__(
+            f"a new version voids the signatures of {names}: confirm (confirm_void) to go on"
+        )
 
 
 class SumsDisagree(ValidationFailed):

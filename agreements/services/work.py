@@ -1,4 +1,5 @@
-"""What is due: the reviews, flagged reminders and documents that need someone, per actor."""
+"""What is due: the reviews, signals (flagged reminders, declines, lapsed signatures) and
+documents that need someone, per actor."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
 
-from agreements.db.models import Document, DocumentVersion, SignatureRequest
+from agreements.db.models import Document, DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import DocumentStatus, FinishStatus, ReminderStatus, RequestStatus
 from agreements.domain.policy import Actor
 from agreements.services.cases import agreements, names
 from agreements.services.context import Deps
 from agreements.services.reminders import sweep as reminders
-from agreements.services.scope import restrict_to_visible
+from agreements.services.scope import restrict_to_visible, visible_case_ids
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Work:
     """The dashboard: reviews, flagged reminders and documents that need someone."""
 
     reviews: list[WorkItem]
-    flagged: list[WorkItem]
+    flagged: list[WorkItem]  # the signals: flagged reminders, then declines and lapses
     documents: list[WorkItem]
 
     @property
@@ -66,7 +67,95 @@ def work_for(deps: Deps, actor: Actor, today: date) -> Work:
         )
         for r in reminders.for_actor(deps=deps, actor=actor, statuses=[ReminderStatus.FLAGGED])
     ]
-    return Work(review_items, flagged, _document_work(deps, actor))
+    signals = _declines(deps, actor) + _lapsed(deps, actor)
+    return Work(review_items, flagged + signals, _document_work(deps, actor))
+
+
+def _declines(deps: Deps, actor: Actor) -> list[WorkItem]:
+    """A party declined: the version's other requests are paused until the coordinator makes
+    a new version (which voids the decline with the rest, and so ends the signal)."""
+    query = (
+        select(SignatureRequest, DocumentVersion, Document)
+        .join(DocumentVersion, DocumentVersion.id == SignatureRequest.version_id)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(SignatureRequest.status == RequestStatus.DECLINED)
+        .order_by(SignatureRequest.id.desc())
+        .limit(100)
+    )
+    if (visible := visible_case_ids(actor)) is not None:
+        query = query.where(Document.case_id.in_(visible))
+    zone = deps.settings.zone
+    with deps.db() as session:
+        return [
+            WorkItem(
+                document.case_id,
+                "Geweigerd",
+                f"{document.title}, versie {version.number}: {request.party_name} tekent "
+                f"niet. Reden: {request.decline_reason[:200].rstrip('.')}. De andere "
+                "partijen kunnen niet tekenen. Bespreek het en maak een nieuwe versie.",
+                request.done_at.astimezone(zone).date() if request.done_at else None,
+                f"/versies/{version.id}",
+            )
+            for request, version, document in session.execute(query)
+        ]
+
+
+def _lapsed(deps: Deps, actor: Actor) -> list[WorkItem]:
+    """Signatures voided by a new version, until that document is sent for signature again
+    (no request of the document was made after they lapsed)."""
+    last_sent = (
+        select(
+            DocumentVersion.document_id.label("document_id"),
+            func.max(SignatureRequest.created_at).label("at"),
+        )
+        .join(SignatureRequest, SignatureRequest.version_id == DocumentVersion.id)
+        .group_by(DocumentVersion.document_id)
+        .subquery()
+    )
+    query = restrict_to_visible(
+        select(SignatureRequest, Signature.evidence, Document)
+        .join(Signature, Signature.request_id == SignatureRequest.id)
+        .join(DocumentVersion, DocumentVersion.id == SignatureRequest.version_id)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .join(last_sent, last_sent.c.document_id == Document.id)
+        .where(
+            SignatureRequest.status == RequestStatus.VOIDED,
+            SignatureRequest.done_at > last_sent.c.at,
+        )
+        .order_by(SignatureRequest.id)
+        .limit(500),
+        Document.case_id,
+        actor,
+    )
+    zone = deps.settings.zone
+    lapsed: dict[int, tuple[Document, list[SignatureRequest]]] = {}
+    with deps.db() as session:
+        for request, evidence, document in session.execute(query):
+            if not evidence.get("declined"):  # a decline that lapsed needs no new signature
+                lapsed.setdefault(document.id, (document, []))[1].append(request)
+        newest = {
+            document_id: version_id
+            for document_id, version_id in session.execute(
+                select(DocumentVersion.document_id, func.max(DocumentVersion.id))
+                .where(DocumentVersion.document_id.in_(list(lapsed)))
+                .group_by(DocumentVersion.document_id)
+            )
+        }
+    items = []
+    for document_id, (document, requests) in sorted(lapsed.items(), reverse=True):
+        names = ", ".join(r.party_name for r in requests)
+        when = requests[-1].done_at
+        items.append(
+            WorkItem(
+                document.case_id,
+                "Handtekeningen vervallen",
+                f"{document.title}: er is een nieuwe versie gemaakt. Opnieuw tekenen: "
+                f"{names}. Zij kregen een e-mail. Verstuur de nieuwe versie om te tekenen.",
+                when.astimezone(zone).date() if when else None,
+                f"/versies/{newest[document_id]}",
+            )
+        )
+    return items
 
 
 def _document_work(deps: Deps, actor: Actor) -> list[WorkItem]:

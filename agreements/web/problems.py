@@ -18,6 +18,7 @@ from agreements.domain.errors import (
     LinkUnusable,
     NotAuthenticated,
     NotFound,
+    SignaturesWouldLapse,
     ValidationFailed,
 )
 from agreements.settings import ConfigurationError
@@ -76,6 +77,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "description": "Per field: which one, and why (validation problems)",
                 "items": {"$ref": f"{_SCHEMA}FieldProblem"},
             },
+            "signers": {
+                "type": "array",
+                "description": "Who signed what a new version would void "
+                "(/problems/signatures-would-lapse)",
+                "items": {"$ref": f"{_SCHEMA}LapsingSignature"},
+            },
+        },
+    },
+    "LapsingSignature": {
+        "title": "LapsingSignature",
+        "type": "object",
+        "required": ["party_name", "party_role", "signed_at"],
+        "additionalProperties": False,
+        "properties": {
+            "party_name": {"type": "string"},
+            "party_role": {"type": "string", "description": "tenant, corporation, ..."},
+            "signed_at": {"type": "string", "format": "date-time"},
         },
     },
     "FieldProblem": {
@@ -148,6 +166,7 @@ def problem(
     instance: str = "",
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": kind, "title": title, "status": status}
     if detail:
@@ -156,6 +175,7 @@ def problem(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -237,6 +257,26 @@ def install(app: FastAPI) -> None:
 
     for refusal, (status, title, kind) in _REFUSALS.items():
         app.add_exception_handler(refusal, _refused(status, title, kind))
+
+    @app.exception_handler(SignaturesWouldLapse)
+    async def _lapse(request: Request, exc: SignaturesWouldLapse) -> JSONResponse:
+        signers = [
+            {
+                "party_name": s.party_name,
+                "party_role": s.party_role,
+                "signed_at": s.signed_at.isoformat(),
+            }
+            for s in exc.signers
+        ]
+        return problem(
+            409,
+            "Signatures would lapse",
+            str(exc),
+            kind="/problems/signatures-would-lapse",
+            instance=request.url.path,
+            errors=[{"field": "confirm_void", "reason": "must be true: someone has signed"}],
+            extra={"signers": signers},
+        )
 
     @app.exception_handler(LinkUnusable)
     async def _link(request: Request, exc: LinkUnusable) -> JSONResponse:

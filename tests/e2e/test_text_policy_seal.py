@@ -25,7 +25,7 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
     version = render_agreement(client, world, world.case_mitros)
     requests = send_requests(client, world, version["id"])
     by_role = {r["party_role"]: r for r in requests}
-    tokens = {r["party_role"]: link_in(inbox.to(r["email"])[0]) for r in requests}
+    tokens = {r["party_role"]: link_in(inbox.invitation(r["email"])) for r in requests}
     consent = deps.settings.consent_version
     form = {"consent": "ja", "consent_version": consent}
 

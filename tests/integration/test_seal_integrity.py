@@ -291,6 +291,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
                 engine=engine,
                 actor=actor,
                 now=_now(),
+                confirm_void=True,  # the others signed: the coordinator confirmed
             ).id
         except Conflict as exc:
             results["new"] = exc

@@ -52,8 +52,11 @@ def request_document(
     now: datetime,
     template: str | None = None,
     template_version: int | None = None,
+    confirm_void: bool = False,
 ) -> DocumentVersion:
-    """Freeze the data for a new version and queue its render (after the commit)."""
+    """Freeze the data for a new version and queue its render (after the commit). Signatures
+    given to an earlier version lapse only with `confirm_void`: without it,
+    `SignaturesWouldLapse` names who signed and nothing is made."""
     model, kind, resource, build = SUBJECTS[subject_type]
     chosen = engine.catalogue.get(template or kind, template_version)
     if chosen.kind != kind:
@@ -120,7 +123,7 @@ def request_document(
         )
         session.add(version)
         session.flush()
-        void_for_new_version(uow, version)
+        void_for_new_version(uow, version, confirmed=confirm_void)
         uow.audit(
             "document.request",
             "document_version",

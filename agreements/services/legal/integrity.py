@@ -45,7 +45,12 @@ SEALS = tuple(SealState)
 LIVE = (AgreementStatus.ACTIVE, AgreementStatus.OUT_FOR_SIGNATURE)
 SealCheck = Literal["full", "stored"]
 _CHUNK = 1000  # ids per IN list: well under every driver's parameter limit
-_REQUIRED = (RequestStatus.PENDING, RequestStatus.SIGNED, RequestStatus.DECLINED)
+_REQUIRED = (
+    RequestStatus.PENDING,
+    RequestStatus.PAUSED,
+    RequestStatus.SIGNED,
+    RequestStatus.DECLINED,
+)
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,28 @@ def declined_notice(
     return Mail(to="", subject=f"Geweigerd: {title} ({reference})", body=body)
 
 
+def signatures_voided(
+    *, name: str, title: str, reference: str, signed: bool, ask: tuple[str, str] | None
+) -> Mail:
+    """To a party whose signature (or open link) lapsed because the document was changed."""
+    what = (
+        "Daarom telt uw handtekening niet meer."
+        if signed
+        else "Daarom werkt de link die u kreeg om te tekenen niet meer."
+    )
+    questions = (
+        f"Heeft u vragen? Neem contact op met {ask[0]} ({ask[1]})."
+        if ask
+        else "Heeft u vragen? Bel of mail uw begeleider van Het Vierde Huis."
+    )
+    body = (
+        f"Beste {name},\n\nDe {title.lower()} ({reference}) is veranderd. {what}\n"
+        "Alle partijen tekenen de nieuwe versie opnieuw. U krijgt daarvoor een nieuwe "
+        f"link per e-mail.\n\n{questions}\n\nMet vriendelijke groet,\nHet Vierde Huis"
+    )
+    return Mail(to="", subject=f"Document veranderd: {title} ({reference})", body=body)
+
+
 def _to_outbox(folder: Path, message: EmailMessage) -> None:
     """Development: keep the message as a file (written whole, then renamed into place)."""
     folder.mkdir(parents=True, exist_ok=True)

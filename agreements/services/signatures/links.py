@@ -50,6 +50,11 @@ class LinkView:
     state: LinkState
     waiting_for_others: bool
 
+    @property
+    def paused(self) -> bool:
+        """Another party declined this version: the link shows, but signing waits."""
+        return self.request.status is RequestStatus.PAUSED
+
 
 def open_link(token: str, *, deps: Deps, now: datetime) -> LinkView | None:
     """Read-only: opening a link (mail scanners do) changes nothing."""

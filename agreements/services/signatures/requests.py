@@ -27,10 +27,18 @@ from agreements.domain.enums import (
     PartyRole,
     RequestStatus,
 )
-from agreements.domain.errors import Conflict, NotFound, ValidationFailed
+from agreements.domain.errors import (
+    Conflict,
+    NotFound,
+    SignaturesWouldLapse,
+    Signer,
+    ValidationFailed,
+)
 from agreements.domain.policy import Action, Actor
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.mail import queue as mail_queue
+from agreements.services.mail import send as mail
 from agreements.services.queue import Job
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
 from agreements.services.uow import UnitOfWork, reading, unit_of_work
@@ -110,9 +118,11 @@ def send_for_signature(
     actor: Actor,
     now: datetime,
     ordered: bool = False,
+    confirm_void: bool = False,
 ) -> list[SignatureRequest]:
     """One request per party for this exact version; those to invite now are invited once the
-    requests are committed (returned too)."""
+    requests are committed (returned too). Requests of other versions lapse: signed ones only
+    with `confirm_void`, as for a new version."""
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
         version, document, case = uow.version(version_id, Action.WRITE)
@@ -134,7 +144,7 @@ def send_for_signature(
         ):
             raise Conflict("this version was already sent for signature")
         refuse_while_sealing(session, document.id, now, "another version can be sent for signature")
-        _void_other_versions(uow, document.id, version_id)
+        _void_other_versions(uow, document.id, version_id, confirmed=confirm_void)
         expires = now + timedelta(days=deps.settings.signature_days)
         requests = []
         for position, spec in enumerate(_parties(session, case, roles), start=1):
@@ -175,9 +185,20 @@ def send_for_signature(
     return invite
 
 
-def _void_other_versions(uow: UnitOfWork, document_id: int, keep: int) -> None:
-    """A new version means everyone signs again: requests for older versions lapse. The
-    caller holds the document's lock (`lock_document`)."""
+# What a new version voids: every request of another version still open or answered.
+_VOIDABLE = (
+    RequestStatus.PENDING,
+    RequestStatus.PAUSED,
+    RequestStatus.SIGNED,
+    RequestStatus.DECLINED,
+)
+
+
+def _void_other_versions(uow: UnitOfWork, document_id: int, keep: int, *, confirmed: bool) -> None:
+    """A new version means everyone signs again: requests for older versions lapse. Where
+    someone has signed, only once the person making it confirmed (`SignaturesWouldLapse`
+    names them otherwise); each signer, and each party holding a link, is told by e-mail.
+    The caller holds the document's lock (`lock_document`)."""
     # A version every party signed keeps its signatures, sealed or still to be sealed: they
     # are what its seal is made of (voiding them once sealed a document with no evidence).
     others = select(DocumentVersion.id).where(
@@ -185,25 +206,87 @@ def _void_other_versions(uow: UnitOfWork, document_id: int, keep: int) -> None:
         DocumentVersion.id != keep,
         DocumentVersion.finish_status.not_in(FULLY_SIGNED),
     )
-    voided = uow.session.execute(
+    lapsing = list(
+        uow.session.scalars(
+            select(SignatureRequest)
+            .where(SignatureRequest.version_id.in_(others), SignatureRequest.status.in_(_VOIDABLE))
+            .order_by(SignatureRequest.id)
+        )
+    )
+    if not lapsing:
+        return
+    signers = tuple(
+        Signer(r.party_name, r.party_role, r.done_at or r.created_at)
+        for r in lapsing
+        if r.status is RequestStatus.SIGNED
+    )
+    if signers and not confirmed:
+        raise SignaturesWouldLapse(signers)
+    told = [r for r in lapsing if _to_tell(r)]
+    was = {r.id: r.status for r in lapsing}
+    uow.session.execute(
         update(SignatureRequest)
-        .where(
-            SignatureRequest.version_id.in_(others),
-            SignatureRequest.status.in_(
-                [RequestStatus.PENDING, RequestStatus.SIGNED, RequestStatus.DECLINED]
-            ),
-        )
+        .where(SignatureRequest.id.in_(list(was)))
         .values(status=RequestStatus.VOIDED, done_at=uow.now)
-    ).rowcount  # type: ignore[attr-defined]
-    if voided:
-        uow.audit(
-            "signing.void", "document", document_id, {"requests": voided, "kept_version": keep}
+        .execution_options(synchronize_session="fetch")
+    )
+    uow.audit(
+        "signing.void",
+        "document",
+        document_id,
+        {
+            "requests": len(lapsing),
+            "kept_version": keep,
+            "signed": [r.id for r in lapsing if was[r.id] is RequestStatus.SIGNED],
+            "confirmed": confirmed,
+        },
+    )
+    for request in lapsing:
+        detail = {"was": was[request.id].value, "told": request in told}
+        uow.audit("signing.voided", "signature_request", request.id, detail)
+    _tell_voided(uow, document_id, told, was)
+
+
+def _to_tell(request: SignatureRequest) -> bool:
+    """Who hears that a request lapsed: a signer, or a party who was sent a link."""
+    if not request.email:
+        return False
+    if request.status is RequestStatus.SIGNED:
+        return True
+    return request.status in (RequestStatus.PENDING, RequestStatus.PAUSED) and request.sends > 0
+
+
+def _tell_voided(
+    uow: UnitOfWork,
+    document_id: int,
+    told: list[SignatureRequest],
+    was: dict[int, RequestStatus],
+) -> None:
+    """One queued e-mail per party told, written in the voiding's transaction."""
+    if not told:
+        return
+    document = uow.session.get(Document, document_id)
+    case = uow.session.get(Case, document.case_id) if document else None
+    assert document is not None and case is not None
+    ask = coordinator_email(uow.session, told[0].version_id)
+    messages = []
+    for request in told:
+        text = mail.signatures_voided(
+            name=request.party_name,
+            title=document.title,
+            reference=case.reference or str(case.id),
+            signed=was[request.id] is RequestStatus.SIGNED,
+            ask=ask,
         )
+        messages.append(mail_queue.Outgoing(request.email or "", text.subject, text.body))
+    mail_queue.enqueue(uow.session, messages, uow.now)
+    uow.enqueue(Job.MAIL)
 
 
-def void_for_new_version(uow: UnitOfWork, version: DocumentVersion) -> None:
-    """Inside the unit of work that made `version`: the older versions' requests lapse."""
-    _void_other_versions(uow, version.document_id, version.id)
+def void_for_new_version(uow: UnitOfWork, version: DocumentVersion, *, confirmed: bool) -> None:
+    """Inside the unit of work that made `version`: the older versions' requests lapse
+    (`confirmed`: the person who made it agreed that signatures given lapse too)."""
+    _void_other_versions(uow, version.document_id, version.id, confirmed=confirmed)
 
 
 def next_in_turn(version_id: int, *, deps: Deps) -> list[int]:
@@ -239,7 +322,8 @@ def manage_request(
     email: str | None = None,
 ) -> SignatureRequest:
     """Coordinators revoke, extend, resend (a new link, one more day) or replace a party's
-    contact (history kept); a resent or new contact's invitation goes out after the commit."""
+    contact (history kept); a resent or new contact's invitation goes out after the commit.
+    A request paused by another party's decline can only be revoked."""
     invite = action in {"resend", "contact"}
     if action == "resend":  # logged as the extension it is
         action, days = "extend", 1
@@ -249,7 +333,10 @@ def manage_request(
         if request is None:
             raise NotFound("signature request", request_id)
         uow.version(request.version_id, Action.WRITE, reported_as=("signature request", request_id))
-        if request.status is not RequestStatus.PENDING:
+        paused = request.status is RequestStatus.PAUSED
+        if paused and action != "revoke":  # a new link would only show the pause
+            raise Conflict("signing is paused because a party declined: make a new version")
+        if request.status is not RequestStatus.PENDING and not paused:
             raise Conflict(f"this request is {request.status.label}; nothing to change")
         detail: dict[str, Any] = {}
         if action == "revoke":

@@ -52,6 +52,7 @@ from agreements.services.uow import UnitOfWork, reading, unit_of_work
 from signing.evidence import Identification, RepresentativeCapacity, SignatureEvidence
 from signing.tokens import LinkState
 
+PAUSED = "signing is paused: another party declined this version; the coordinator decides"
 _CAPACITY = {
     "bewindvoerder": RepresentativeCapacity.ADMINISTRATOR,
     "mentor": RepresentativeCapacity.MENTOR,
@@ -96,6 +97,8 @@ def sign_with_link(
             raise LinkUnusable(view.state)
         if view.waiting_for_others:
             raise Conflict("het is nog niet uw beurt: eerst tekenen de andere partijen")
+        if view.paused:
+            raise Conflict(PAUSED)
         return _record(
             uow,
             view.request,
@@ -119,6 +122,8 @@ def staff_signing(
     None: as `witnessing` says. Raises Forbidden or Conflict when they may not."""
     if witness is None:
         witness = witnessing(actor, request)
+    if request.status is RequestStatus.PAUSED:
+        raise Conflict(PAUSED)
     if witness:
         if actor.role is not Role.COORDINATOR:
             raise Forbidden("only a coordinator can witness an in-person signing")
@@ -294,6 +299,7 @@ def _record(
     # What follows, once committed: the coordinator hears of a refusal, a complete version
     # is sealed, in an ordered signing the next party is invited.
     if declined:
+        _pause_the_others(uow, request)
         uow.enqueue(Job.DECLINED, request.id)
     elif complete:
         uow.enqueue(Job.FINISH, request.version_id)
@@ -301,6 +307,28 @@ def _record(
         for next_id in requests_in_turn(session, request.version_id):
             uow.enqueue(Job.INVITE, next_id)
     return Outcome(request.id, request.version_id, complete, declined)
+
+
+def _pause_the_others(uow: UnitOfWork, declined: SignatureRequest) -> None:
+    """A decline stops the version: nobody else signs what one party refused, until the
+    coordinator makes a new version (which voids the paused requests with the rest)."""
+    paused = uow.session.execute(
+        update(SignatureRequest)
+        .where(
+            SignatureRequest.version_id == declined.version_id,
+            SignatureRequest.id != declined.id,
+            SignatureRequest.status == RequestStatus.PENDING,
+        )
+        .values(status=RequestStatus.PAUSED)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount  # type: ignore[attr-defined]
+    if paused:
+        uow.audit(
+            "signing.paused",
+            "document_version",
+            declined.version_id,
+            {"requests": paused, "declined_request": declined.id},
+        )
 
 
 __all__ = [

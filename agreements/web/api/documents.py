@@ -76,6 +76,15 @@ class TemplateOut(BaseModel):
 class RequestIn(Input):
     template: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     template_version: Annotated[int, Field(strict=True, ge=1, le=MAX_ID)] | None = None
+    confirm_void: Annotated[
+        bool,
+        Field(
+            strict=True,
+            description="True: make the new version although someone signed an earlier one; "
+            "their signatures lapse and they are told by e-mail. Without it such a request "
+            "answers 409 (/problems/signatures-would-lapse) naming the signers.",
+        ),
+    ] = False
 
 
 def _request(
@@ -97,6 +106,7 @@ def _request(
         now=now,
         template=body.template,
         template_version=body.template_version,
+        confirm_void=body.confirm_void,
     )
     version, document = reading.get_version(version.id, deps=deps, actor=actor)
     return VersionOut.of(version, document)
@@ -106,7 +116,7 @@ def _request(
     "/agreements/{agreement_id}/documents",
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(403, 409),  # 409: the last version waits for its seal
+    responses=responses(403, 409),  # 409: a version waits for its seal; signatures would lapse
 )
 def render_agreement(
     agreement_id: PathId,
@@ -124,7 +134,7 @@ def render_agreement(
     "/payment-arrangements/{row_id}/documents",
     response_model=VersionOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(403, 409),  # 409: the last version waits for its seal
+    responses=responses(403, 409),  # 409: a version waits for its seal; signatures would lapse
 )
 def render_arrangement(
     row_id: PathId,

@@ -207,11 +207,11 @@ def _submit(
             return _state_page(token, view, deps, now)
         form.errors = _errors_nl(exc)
         return _form_page(token, view, deps, form)
-    except Conflict:
-        view = _open(token, deps, now)
-        if view is None:
-            return _state_page(token, None, deps, now)
-        return _waiting_page(token, view, deps, 409)
+    except Conflict:  # not their turn yet, or paused by a decline
+        usable = _usable(token, deps, now)
+        if isinstance(usable, Response):
+            return usable
+        return _waiting_page(token, usable, deps, 409)
     return RedirectResponse(f"/s/{token}/klaar", status_code=303, headers=HEADERS)
 
 
@@ -231,6 +231,8 @@ def _usable(
         return _state_page(token, view, deps, now)
     if view.waiting_for_others:
         return _waiting_page(token, view, deps, waiting)
+    if view.paused:  # another party declined: the coordinator decides what follows
+        return html("paused.html", waiting, deps, token=token, view=view)
     return view
 
 

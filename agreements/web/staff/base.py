@@ -96,6 +96,16 @@ def _conflict_nl(message: str) -> str:
             "Iedereen heeft de vorige versie ondertekend. Die wordt nu verzegeld. "
             "Over een paar minuten kunt u een nieuwe versie maken."
         )
+    if "paused" in message:
+        return (
+            "Een partij heeft geweigerd te tekenen. Daarom kan niemand deze versie nu tekenen. "
+            "Maak een nieuwe versie als de afspraken zijn aangepast."
+        )
+    if "voids the signatures" in message:
+        return (
+            "Er is al getekend. Maak een nieuwe versie via de overeenkomst: "
+            "daar ziet u eerst wie er tekende."
+        )
     if "only a draft" in message:
         return "Alleen een concept kan worden gewijzigd. Deze overeenkomst is al verstuurd."
     return "Dat kan niet in de huidige stand van zaken. Laad de pagina opnieuw."

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from agreements.domain import text
 from agreements.domain.enums import PartyRole
-from agreements.domain.errors import NotFound, ValidationFailed
+from agreements.domain.errors import NotFound, SignaturesWouldLapse, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, case_file, cases
@@ -266,6 +266,42 @@ def agreement_page(
     )
 
 
+# How a party signs, for the people who see who signed (party_role of a signature request).
+SIGNS_AS = {
+    "tenant": "huurder",
+    "representative": "vertegenwoordiger van de huurder",
+    "corporation": "woningcorporatie",
+    "coordinator": "coördinator",
+    "municipality": "gemeente",
+}
+
+
+def confirm_new_version(
+    exc: SignaturesWouldLapse,
+    staff: Staff,
+    deps: Any,
+    *,
+    case: Any,
+    action: str,
+    back: tuple[str, str],
+    keep: dict[str, str],
+) -> Response:
+    """The page that asks before signatures lapse: who signed and when, and what follows;
+    its button posts `keep` to `action` again, with the confirmation."""
+    return page(
+        "nieuwe_versie.html",
+        deps,
+        staff,
+        case=case,
+        signers=exc.signers,
+        roles=SIGNS_AS,
+        action=action,
+        back_url=back[0],
+        back_label=back[1],
+        keep=keep,
+    )
+
+
 def _render(
     subject: str,
     subject_id: int,
@@ -274,6 +310,7 @@ def _render(
     engine: Any,
     now: Any,
     template: str = "",
+    confirm_void: bool = False,
 ) -> Response:
     name, _, number = template.partition(":")
     version = request_document(
@@ -285,6 +322,7 @@ def _render(
         now=now,
         template=name or None,
         template_version=int(number) if number.isdigit() else None,
+        confirm_void=confirm_void,
     )
     return see_other(f"/versies/{version.id}")
 
@@ -298,13 +336,27 @@ def preview(
     now: NowDep,
     data: FormDep,
 ) -> Response:
-    """Ask for a new version (a render in the worker); its page shows the progress."""
+    """Ask for a new version (a render in the worker); its page shows the progress. When
+    someone signed the current one, a page first asks to confirm that their signatures lapse."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
     template = str(data.get("template", ""))[:120]
     if template and template not in _templates(engine, "agreement"):
         raise NotFound("template", template)
+    confirmed = data.get("confirm_void") == "ja"
     try:
-        return _render("agreement", agreement_id, staff, deps, engine, now, template)
+        return _render("agreement", agreement_id, staff, deps, engine, now, template, confirmed)
+    except SignaturesWouldLapse as exc:
+        agreement, case = _loaded(agreement_id, staff, deps, now)
+        url = f"/overeenkomsten/{agreement.id}"
+        return confirm_new_version(
+            exc,
+            staff,
+            deps,
+            case=case,
+            action=f"{url}/voorbeeld",
+            back=(url, "Overeenkomst"),
+            keep={"template": template},
+        )
     except ValidationFailed as exc:  # the data the template needs is incomplete
         missing = [missing_nl(e.field) for e in exc.errors]
         return agreement_page(agreement_id, staff, deps, engine, now, missing=missing)

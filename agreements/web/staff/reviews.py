@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from agreements.domain.enums import ReviewOutcome
-from agreements.domain.errors import ValidationFailed
+from agreements.domain.errors import SignaturesWouldLapse, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, cases
@@ -25,6 +25,7 @@ from agreements.web.staff.base import (
     see_other,
     versions_of,
 )
+from agreements.web.staff.drafting import confirm_new_version
 from agreements.web.staff.forms import Errors, remap, service_errors, typed, validate
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -164,9 +165,23 @@ def make_minutes(
     now: NowDep,
     data: FormDep,
 ) -> Response:
-    """Render the minutes of a held review; the version page shows the progress."""
+    """Render the minutes of a held review; the version page shows the progress (first the
+    confirmation page, when someone signed the current minutes)."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    version = request_document(
-        "review", review_id, deps=deps, engine=engine, actor=staff.actor, now=now
-    )
+    try:
+        version = request_document(
+            "review", review_id, deps=deps, engine=engine, actor=staff.actor, now=now,
+            confirm_void=data.get("confirm_void") == "ja",
+        )  # fmt: skip
+    except SignaturesWouldLapse as exc:
+        review = agreements.get_review(review_id, deps=deps, actor=staff.actor)
+        agreement = agreements.get_agreement(
+            review.agreement_id, deps=deps, actor=staff.actor, now=now
+        )
+        case = cases.get_case(agreement.case_id, deps=deps, actor=staff.actor, now=now, log=False)
+        url = f"/evaluaties/{review_id}"
+        back = (url, "Evaluatie")
+        return confirm_new_version(
+            exc, staff, deps, case=case, action=f"{url}/verslag", back=back, keep={}
+        )
     return see_other(f"/versies/{version.id}")
