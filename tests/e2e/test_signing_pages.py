@@ -231,6 +231,20 @@ def test_decline_needs_a_reason(site: Site) -> None:
     assert row.status is RequestStatus.DECLINED
     assert row.decline_reason == "De afspraken over de huur kloppen niet."
     assert site.signatures("coordinator") == 1
+    # The decline paused the version's other open requests; the later tests of this module
+    # use them as open ones again.
+    with site.deps.db.begin() as session:
+        paused = list(
+            session.scalars(
+                select(SignatureRequest).where(
+                    SignatureRequest.version_id == site.version["id"],
+                    SignatureRequest.status == RequestStatus.PAUSED,
+                )
+            )
+        )
+        assert paused
+        for request in paused:
+            request.status = RequestStatus.PENDING
 
 
 def test_posts_are_rate_limited_per_route_and_client(site: Site) -> None:
