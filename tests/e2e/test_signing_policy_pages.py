@@ -77,6 +77,15 @@ def test_decline_with_a_bad_reason_is_refused_then_a_good_one_is_kept(site: Site
                                  "consent_version": version})  # fmt: skip
         assert done.status_code == 200, done.text
     assert site.request_row("coordinator").decline_reason == "Nee.\nDe huur klopt niet."
+    # The decline paused the version's other open requests; the later tests use them open.
+    with site.deps.db.begin() as session:
+        for request in session.scalars(
+            select(SignatureRequest).where(
+                SignatureRequest.version_id == site.version["id"],
+                SignatureRequest.status == RequestStatus.PAUSED,
+            )
+        ):
+            request.status = RequestStatus.PENDING
 
 
 def test_staff_signing_form_refuses_a_bad_name_at_the_field(site: Site) -> None:
