@@ -98,9 +98,15 @@ def test_agreement_package_with_annexes(doc_client, world):
         files={"file": ("vonnis.pdf", hostile_pdf(), "application/pdf")},
     )
     assert up.status_code == 200, up.text
-    made = doc_client.post(f"/api/v1/payment-arrangements/{arrangement}/documents", headers=h)
+    made = doc_client.post(
+        f"/api/v1/payment-arrangements/{arrangement}/documents",
+        headers=h,
+        json={"confirm_void": True},
+    )
     assert made.status_code == 202, made.text
-    made = doc_client.post(f"/api/v1/agreements/{agreement}/documents", headers=h)
+    made = doc_client.post(
+        f"/api/v1/agreements/{agreement}/documents", headers=h, json={"confirm_void": True}
+    )
     assert made.status_code == 202, made.text
     version = doc_client.get(f"/api/v1/document-versions/{made.json()['id']}", headers=h).json()
     assert version["status"] == "ready", version
@@ -139,8 +145,12 @@ def test_agreement_package_with_annexes(doc_client, world):
 def test_new_render_is_a_new_version_and_old_bytes_stay(doc_client, world):
     h = world.headers("coordinator")
     agreement = ids(doc_client, world)[0]
-    first = doc_client.post(f"/api/v1/agreements/{agreement}/documents", headers=h).json()
-    second = doc_client.post(f"/api/v1/agreements/{agreement}/documents", headers=h).json()
+    first = doc_client.post(
+        f"/api/v1/agreements/{agreement}/documents", headers=h, json={"confirm_void": True}
+    ).json()
+    second = doc_client.post(
+        f"/api/v1/agreements/{agreement}/documents", headers=h, json={"confirm_void": True}
+    ).json()
     assert second["number"] == first["number"] + 1
     listed = doc_client.get(f"/api/v1/cases/{world.case_portaal}/documents", headers=h).json()
     numbers = [v["number"] for v in listed if v["kind"] == "agreement"]
