@@ -6,18 +6,14 @@ import asyncio
 import dataclasses
 import hashlib
 import io
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any
 
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -28,17 +24,15 @@ from pyhanko.sign.validation.status import (
     PdfSignatureStatus,
     SignatureCoverageLevel,
 )
-from pyhanko_certvalidator import ValidationContext
 
-from signing.evidence import EVIDENCE_FILENAME, SIGNED_DOCUMENT_FILENAME
+from signing.attachments import embedded_evidence, signed_copy
+from signing.evidence import SIGNED_DOCUMENT_FILENAME
+from signing.trust import TrustedCert, as_asn1, validation_context
 
 logger = logging.getLogger(__name__)
 
-_NAME_TREE_DEPTH = 16
 _EOF = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
 _MAX_ENDS = 64
-
-TrustedCert: TypeAlias = x509.Certificate | asn1_x509.Certificate | bytes
 
 
 class Outcome(StrEnum):
@@ -202,9 +196,9 @@ def _verify(
         )
     seal = seals[0]
     revision_sha256 = hashlib.sha256(pdf[: _signed_end(seal)]).hexdigest()
-    pinned = {_as_asn1(c).sha256 for c in trusted}
+    pinned = {as_asn1(c).sha256 for c in trusted}
     try:
-        status = validate_pdf_signature(seal, _validation_context(trusted + roots))
+        status = validate_pdf_signature(seal, validation_context(trusted + roots))
         archive = _archive_timestamp(reader, trusted + roots)
     except Exception as exc:
         return VerificationReport(
@@ -217,7 +211,7 @@ def _verify(
     outcome = _judge(status, archive, pinned, info_unchanged=_info_unchanged(reader, seal))
     copy: tuple[str | None, bool | None] = (None, None)
     if outcome is Outcome.AUTHENTIC:
-        copy = _signed_copy(reader)
+        copy = signed_copy(reader)
         if copy[1] is False:
             outcome = Outcome.SIGNED_COPY_MISMATCH
     recorded = None
@@ -253,7 +247,7 @@ def _archive_timestamp(
     stamps = reader.embedded_timestamp_signatures
     if not stamps:
         return None
-    return validate_pdf_timestamp(stamps[-1], _validation_context(trusted))
+    return validate_pdf_timestamp(stamps[-1], validation_context(trusted))
 
 
 def _judge(
@@ -329,7 +323,7 @@ def _report(
         trusted=status.trusted,
         modification_level=level.name if level is not None else None,
         docmdp_ok=status.docmdp_ok,
-        evidence=_embedded_evidence(reader) if outcome is Outcome.AUTHENTIC else None,
+        evidence=embedded_evidence(reader) if outcome is Outcome.AUTHENTIC else None,
         signed_document_sha256=copy[0],
         signed_document_matches=copy[1],
     )
@@ -359,28 +353,6 @@ def _has_dss(reader: PdfFileReader) -> bool:
         return False
 
 
-def _validation_context(trusted: list[TrustedCert]) -> ValidationContext:
-    # Only the organisation's own certificates count; never the operating system's store,
-    # and never the network: verification must give the same answer offline, years later.
-    return ValidationContext(
-        trust_roots=[_as_asn1(c) for c in trusted],
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-    )
-
-
-def _as_asn1(cert: TrustedCert) -> asn1_x509.Certificate:
-    if isinstance(cert, asn1_x509.Certificate):
-        return cert
-    if isinstance(cert, x509.Certificate):
-        return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
-    if cert.lstrip().startswith(b"-----BEGIN"):
-        return asn1_x509.Certificate.load(
-            x509.load_pem_x509_certificate(cert).public_bytes(Encoding.DER)
-        )
-    return asn1_x509.Certificate.load(cert)
-
-
 def _signed_end(sig: EmbeddedPdfSignature) -> int:
     # /ByteRange is [0 len1 start2 len2]: the signed revision ends where the second range does.
     byte_range = [int(v) for v in sig.byte_range]
@@ -392,69 +364,6 @@ def _subject(sig: EmbeddedPdfSignature) -> str | None:
         return str(sig.signer_cert.subject.human_friendly)
     except Exception:
         return None
-
-
-def _embedded_evidence(reader: PdfFileReader) -> Mapping[str, Any] | None:
-    """The evidence bundle embedded before sealing, if any; its absence is not a failure."""
-    try:
-        raw = _embedded_file(reader, EVIDENCE_FILENAME)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-    except Exception:
-        logger.info("embedded evidence missing or unreadable", exc_info=True)
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _signed_copy(reader: PdfFileReader) -> tuple[str | None, bool | None]:
-    """The recomputed SHA-256 of the embedded signed document, and whether every signature
-    in the embedded evidence (and the evidence's document) names exactly that hash."""
-    try:
-        raw = _embedded_file(reader, SIGNED_DOCUMENT_FILENAME)
-    except Exception:
-        logger.info("embedded signed document unreadable", exc_info=True)
-        return None, False  # named, but unreadable: nobody can recompute it
-    if raw is None:
-        return None, None
-    digest = hashlib.sha256(raw).hexdigest()
-    evidence = _embedded_evidence(reader) or {}
-    signatures = evidence.get("signatures")
-    if not isinstance(signatures, list) or not signatures:
-        return digest, None
-    named = [s.get("document_sha256") if isinstance(s, dict) else None for s in signatures]
-    document = evidence.get("document")
-    if isinstance(document, dict) and "sha256" in document:
-        named.append(document["sha256"])
-    return digest, all(n == digest for n in named)
-
-
-def _embedded_file(reader: PdfFileReader, name: str) -> bytes | None:
-    """The bytes of the embedded file called `name`, or None when there is none."""
-    names = reader.root["/Names"] if "/Names" in reader.root else None  # noqa: SIM401 (get does not dereference)
-    if names is None or "/EmbeddedFiles" not in names:
-        return None
-    spec = _find_name(names["/EmbeddedFiles"], name, depth=0)
-    if spec is None:
-        return None
-    return bytes(spec["/EF"]["/F"].data)
-
-
-def _find_name(node: Any, name: str, *, depth: int) -> Any:
-    # A name tree from an untrusted file may loop or nest absurdly deep: bound the walk.
-    if depth > _NAME_TREE_DEPTH:
-        return None
-    # Index rather than iterate or slice: pyHanko dereferences objects only in __getitem__.
-    pairs = node.get("/Names", ())
-    for i in range(0, len(pairs) - 1, 2):
-        if str(pairs[i]) == name:
-            return pairs[i + 1]
-    kids = node.get("/Kids", ())
-    for i in range(len(kids)):
-        found = _find_name(kids[i], name, depth=depth + 1)
-        if found is not None:
-            return found
-    return None
 
 
 def _describe(exc: BaseException) -> str:
