@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agreements import logs
-from agreements.db.engine import make_database, make_engine
+from agreements.db.sessions import make_database, make_engine
 from agreements.services.context import Deps
 from agreements.settings import Settings
 

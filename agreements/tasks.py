@@ -20,14 +20,14 @@ from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.render import render_version, unfinished
+from agreements.services.jobs import Job, NoQueue
 from agreements.services.legal import dossier
 from agreements.services.legal import jobs as dossier_jobs
 from agreements.services.legal.jobs import DossierJob
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
-from agreements.services.queue import Job, NoQueue
 from agreements.services.reminders import sweep as reminders
-from agreements.services.signatures import mails, seal, sign
+from agreements.services.signatures import finish, mails, sign
 from agreements.services.uow import unit_of_work
 from agreements.settings import Settings
 from templates.errors import DocumentError
@@ -123,7 +123,7 @@ def finish_document(version_id: int) -> str:
     """Seal a fully signed version once. Its signed copies were queued with the seal, one
     e-mail per party: the mail queue sends them, each retried on its own."""
     rt = runtime()
-    status = seal.finish_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
+    status = finish.finish_version(version_id, deps=rt.deps, engine=rt.engine, clock=_now)
     if status is FinishStatus.DONE:
         deliver_mail()
     return status.value
@@ -336,7 +336,7 @@ def _close_converters() -> None:
 
 
 class HueyQueue:
-    """The queue port of the use cases (services.queue) on this huey instance."""
+    """The queue port of the use cases (services.jobs) on this huey instance."""
 
     def enqueue(self, job: Job, *ids: int) -> None:
         _JOBS[job](*ids)

@@ -45,8 +45,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from agreements.db import migrate  # noqa: E402
 from agreements.db.bulk import insert_rows  # noqa: E402
-from agreements.db.engine import make_database, make_engine  # noqa: E402
 from agreements.db.models import AuditHead, AuditStaged  # noqa: E402
+from agreements.db.sessions import make_database, make_engine  # noqa: E402
 from agreements.services.audit import log as audit  # noqa: E402
 from agreements.services.audit import staging as audit_staging  # noqa: E402
 from agreements.services.audit.staging import CHAIN  # noqa: E402

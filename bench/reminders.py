@@ -68,7 +68,6 @@ from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from agreements.db import migrate
-from agreements.db.engine import make_database, make_engine
 from agreements.db.models import (
     Agreement,
     Case,
@@ -84,6 +83,7 @@ from agreements.db.models import (
     TenancyContract,
     User,
 )
+from agreements.db.sessions import make_database, make_engine
 from agreements.domain.enums import (
     AgreementStatus,
     CaseStatus,

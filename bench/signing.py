@@ -65,13 +65,13 @@ from sqlalchemy import Engine, event, select, update
 
 from agreements import tasks
 from agreements.db import migrate
-from agreements.db.engine import make_database, make_engine
 from agreements.db.models import (
     Agreement,
     DocumentVersion,
     PaymentArrangement,
     SignatureRequest,
 )
+from agreements.db.sessions import make_database, make_engine
 from agreements.domain.enums import DocumentStatus, FinishStatus, RequestStatus, Role
 from agreements.domain.policy import Actor
 from agreements.services import demo
@@ -81,7 +81,7 @@ from agreements.services.documents import read as reading
 from agreements.services.documents import render as rendering
 from agreements.services.documents import request as requesting
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import seal as finishing
+from agreements.services.signatures import finish as finishing
 from agreements.services.signatures import sign, verification
 from agreements.settings import Settings
 from signing import seal as seal_module

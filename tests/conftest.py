@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from agreements.db import migrate  # noqa: E402
-from agreements.db.engine import make_database, make_engine  # noqa: E402
 from agreements.db.models import Base  # noqa: E402
+from agreements.db.sessions import make_database, make_engine  # noqa: E402
 from agreements.services.context import Deps  # noqa: E402
 from agreements.settings import Settings  # noqa: E402
 from templates.pool import ConverterPool  # noqa: E402

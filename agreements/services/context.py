@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from agreements.db.engine import Database
-from agreements.db.engine import read_only as read_only  # for entry points: reads beside a writer
-from agreements.services.queue import NoQueue, Queue
+from agreements.db.sessions import Database
+from agreements.db.sessions import read_only as read_only  # for entry points: reads beside a writer
+from agreements.services.jobs import NoQueue, Queue
 from agreements.settings import Settings
 
 

@@ -33,7 +33,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.read import get_version
 from agreements.services.documents.render import render_version
 from agreements.services.documents.request import request_document
-from agreements.services.signatures import seal, sign
+from agreements.services.signatures import finish, sign
 
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - development mode only; `init --demo` refuses otherwise
 
@@ -305,7 +305,7 @@ def make_demo_package(
     on_step("Alle partijen ondertekenen")
     sign_everything(deps, engine, version.id, coordinator, clock)
     on_step("Ondertekeningsbewijs toevoegen en verzegelen")
-    finished = seal.finish_version(version.id, deps=deps, engine=engine, clock=clock)
+    finished = finish.finish_version(version.id, deps=deps, engine=engine, clock=clock)
     got, _ = get_version(version.id, deps=deps, actor=coordinator)
     if finished is not FinishStatus.DONE or got.sealed_sha256 is None:
         raise DemoFailed(f"the agreement could not be sealed: {got.finish_error}")

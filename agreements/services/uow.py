@@ -27,7 +27,7 @@ from agreements.domain.errors import NotFound
 from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.audit import log as audit_log
 from agreements.services.context import Deps
-from agreements.services.queue import Job
+from agreements.services.jobs import Job
 from agreements.services.scope import case_for
 
 Row = TypeVar("Row")

@@ -22,7 +22,7 @@ from agreements.domain.enums import FinishStatus, Role
 from agreements.domain.policy import Actor
 from agreements.services.demo import DEMO_PASSWORD, sign_everything
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import seal
+from agreements.services.signatures import finish
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
 from tests.flows import new_case
@@ -70,7 +70,7 @@ def sealed_case(world: Any, pool: Any, tenant: str) -> int:
     assert version["status"] == "ready", version
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")
     sign_everything(world.deps, engine, version["id"], coordinator)
-    status = seal.finish_version(
+    status = finish.finish_version(
         version["id"], deps=world.deps, engine=engine, clock=lambda: datetime.now(UTC)
     )
     assert status is FinishStatus.DONE

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from agreements.db import migrate
-from agreements.db.engine import make_engine
 from agreements.db.models import AuditEntry
+from agreements.db.sessions import make_engine
 from tests.flows import PASSWORD, assert_problem
 
 API = "/api/v1"

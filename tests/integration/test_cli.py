@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from agreements.db.engine import make_engine
+from agreements.db.sessions import make_engine
 from tests.support import run_command
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agreements.db.engine import make_engine
 from agreements.db.models import AuditEntry, User
+from agreements.db.sessions import make_engine
 from tests.builders import make_docx
 from tests.support import run_command
 

@@ -7,8 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from agreements.db import migrate
-from agreements.db.engine import make_engine
 from agreements.db.models import Base
+from agreements.db.sessions import make_engine
 
 
 def test_upgrade_from_empty_twice_and_back(empty_database_url):

@@ -22,7 +22,7 @@ from agreements.domain.errors import Conflict
 from agreements.services.access import accounts as auth
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.request import request_document
-from agreements.services.signatures import seal, sign
+from agreements.services.signatures import finish, sign
 from signing.tokens import LinkState
 from tests.flows import render_agreement, send_requests
 
@@ -168,7 +168,7 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
     result: list[FinishStatus] = []
     worker = threading.Thread(
         target=lambda: result.append(
-            seal.finish_version(version["id"], deps=deps, engine=engine, clock=_now)
+            finish.finish_version(version["id"], deps=deps, engine=engine, clock=_now)
         )
     )
     worker.start()

@@ -22,7 +22,7 @@ from agreements.domain.enums import MailStatus
 from agreements.services.context import Deps
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
-from agreements.services.signatures import seal
+from agreements.services.signatures import finish
 from tests.flows import fully_signed
 from tests.support import signing_app, smtp_server
 
@@ -146,7 +146,7 @@ def test_the_copies_are_queued_with_the_seal_and_hold_no_pdf(copies, world):
     client, deps, boxes = copies
     version_id, requests = fully_signed(client, world, deps)
     engine = tasks.runtime().engine
-    status = seal.finish_version(
+    status = finish.finish_version(
         version_id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
     )
     assert status.value == "done"
@@ -156,7 +156,7 @@ def test_the_copies_are_queued_with_the_seal_and_hold_no_pdf(copies, world):
     name = f"{_reference(deps, version_id)}-ondertekend.pdf"
     assert {r.attachment_name for r in rows.values()} == {name}
     assert all(len(r.body) < 2000 and r.status is MailStatus.QUEUED for r in rows.values())
-    again = seal.finish_version(
+    again = finish.finish_version(
         version_id, deps=deps, engine=engine, clock=lambda: datetime.now(UTC)
     )
     assert again.value == "done" and len(_queued(deps, digest)) == len(rows)

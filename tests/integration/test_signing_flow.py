@@ -19,7 +19,7 @@ from agreements.domain.enums import Role
 from agreements.domain.errors import Conflict, DomainError
 from agreements.domain.policy import Actor
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.queue import Job
+from agreements.services.jobs import Job
 from agreements.services.signatures import sign
 from signing.tokens import LinkState
 from tests.flows import link_in, render_agreement, send_requests, sign_by_link

@@ -208,7 +208,7 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
 
     from agreements.db.models import DocumentVersion
     from agreements.services.documents.engine import DocumentEngine
-    from agreements.services.signatures import seal
+    from agreements.services.signatures import finish
     from templates.catalogue import Catalogue
     from templates.errors import RenderError
 
@@ -222,7 +222,9 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
     monkeypatch.undo()
     started = time.perf_counter()
     with pytest.raises(RenderError, match="took longer than 2 s"):
-        seal.finish_version(version_id, deps=deps, engine=hostile, clock=lambda: datetime.now(UTC))
+        finish.finish_version(
+            version_id, deps=deps, engine=hostile, clock=lambda: datetime.now(UTC)
+        )
     assert time.perf_counter() - started < 10
     with deps.db() as session:
         version = session.get(DocumentVersion, version_id)
@@ -230,7 +232,7 @@ def test_sealing_stops_a_hostile_evidence_page_at_the_time_limit(
         assert "took longer than 2 s" in version.finish_error
         assert version.sealed_sha256 is None
     sound = DocumentEngine(deps.settings, converter=pool)
-    status = seal.finish_version(
+    status = finish.finish_version(
         version_id, deps=deps, engine=sound, clock=lambda: datetime.now(UTC)
     )
     assert status.value == "done"

@@ -13,7 +13,7 @@ from agreements.db.models import Agreement, AuditEntry, Case, Organisation
 from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.errors import Forbidden, NotFound
 from agreements.domain.policy import SYSTEM, Action, Actor, Resource
-from agreements.services.queue import Job, NoQueue
+from agreements.services.jobs import Job, NoQueue
 from agreements.services.uow import unit_of_work
 
 NOW = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # already 2 December in Utrecht

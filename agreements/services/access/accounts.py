@@ -14,8 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agreements.db.engine import read_only
 from agreements.db.models import AuthToken, Organisation, User
+from agreements.db.sessions import read_only
 from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.errors import Conflict, NotAuthenticated, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.orm import Session
 
-from agreements.db.engine import Database, read_only
 from agreements.db.models import AuditEntry, AuditHead, AuditStaged
+from agreements.db.sessions import Database, read_only
 from agreements.domain.policy import Actor
 from agreements.services.audit import staging as audit_staging
 from agreements.services.context import Deps

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateTable
 
-from agreements.db.engine import Database, make_database, make_engine, read_only
 from agreements.db.models import AuditEntry, AuditStaged
+from agreements.db.sessions import Database, make_database, make_engine, read_only
 
 STAGED: Table = AuditStaged.__table__  # type: ignore[assignment]
 CHAIN: Table = AuditEntry.__table__  # type: ignore[assignment]

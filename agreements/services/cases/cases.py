@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from agreements.db.engine import read_only
 from agreements.db.models import Case, CaseParty, CaseRepresentative, Organisation, Person, User
+from agreements.db.sessions import read_only
 from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, RepresentativeKind, Role
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize

@@ -22,7 +22,7 @@ from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.queue import Job
+from agreements.services.jobs import Job
 from agreements.services.signatures.requests import void_for_new_version
 from agreements.services.signatures.state import lock_document, refuse_while_sealing
 from agreements.services.uow import unit_of_work

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from agreements.db.bulk import insert_rows
 from agreements.db.claims import claim_rows
-from agreements.db.engine import read_only
 from agreements.db.models import (
     Case,
     MissedInstalment,
@@ -26,13 +25,14 @@ from agreements.db.models import (
     QueuedMail,
     Reminder,
 )
+from agreements.db.sessions import read_only
 from agreements.domain.enums import MailStatus, ReminderKind, ReminderStatus, Role
 from agreements.domain.errors import Conflict, Forbidden, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, allowed, authorize
 from agreements.services.context import Deps
 from agreements.services.mail import queue as mail_queue
 from agreements.services.reminders.delivery import Facts, Gone, deliveries, select_due, text_of
-from agreements.services.reminders.rules import RULES, Candidate, Rule, candidates, window_start
+from agreements.services.reminders.sources import RULES, Candidate, Rule, candidates, window_start
 from agreements.services.scope import restrict_to_visible
 from agreements.services.uow import unit_of_work
 

@@ -37,9 +37,9 @@ from agreements.domain.errors import (
 from agreements.domain.policy import Action, Actor
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.jobs import Job
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
-from agreements.services.queue import Job
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
 from agreements.services.uow import UnitOfWork, reading, unit_of_work
 

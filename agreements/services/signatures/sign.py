@@ -23,7 +23,7 @@ from agreements.domain.errors import (
 from agreements.domain.policy import Action, Actor
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.queue import Job
+from agreements.services.jobs import Job
 from agreements.services.signatures.links import (  # re-exported: one way in for callers
     LinkView,
     issue_link,

@@ -25,7 +25,7 @@ FULLY_SIGNED = (FinishStatus.PENDING, FinishStatus.RUNNING, FinishStatus.DONE, F
 
 def lock_document(session: Session, document_id: int) -> None:
     """Hold the document's row until the caller's transaction ends. (SQLite has no row
-    locks and needs none: BEGIN IMMEDIATE, in db/engine.py, makes every writer wait.)"""
+    locks and needs none: BEGIN IMMEDIATE, in db/sessions.py, makes every writer wait.)"""
     session.execute(select(Document.id).where(Document.id == document_id).with_for_update())
 
 

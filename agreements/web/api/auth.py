@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
 from agreements.domain.enums import Role
-from agreements.services.access import accounts, tokens
+from agreements.services.access import accounts, api_tokens
 from agreements.services.inputs import Email, Id, Input, Name, Short
 from agreements.services.records import User
 from agreements.web.deps import (
@@ -170,7 +170,7 @@ def create_token(
 ) -> NewTokenOut:
     """Make a bearer token (it ends with this login) or, as admin, an integration token."""
     return _token_out(
-        tokens.create_token(
+        api_tokens.create_token(
             body.name,
             body.days,
             via=via,
@@ -192,14 +192,14 @@ def list_tokens(
     user_id: OptId = None,
 ) -> list[TokenInfoOut]:
     """Your live logins and tokens; admins may ask for another user's with `user_id`."""
-    found = tokens.list_tokens(via=via, deps=deps, actor=actor, now=now, user_id=user_id)
+    found = api_tokens.list_tokens(via=via, deps=deps, actor=actor, now=now, user_id=user_id)
     return [TokenInfoOut.model_validate(info, from_attributes=True) for info in found]
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(token_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep) -> None:
     """End one of your tokens (admins: anyone's) and the bearer tokens made from it."""
-    tokens.revoke_token(token_id, deps=deps, actor=actor, now=now)
+    api_tokens.revoke_token(token_id, deps=deps, actor=actor, now=now)
 
 
 @router.get("/users", response_model=list[UserOut], responses=responses(403))

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from agreements.db.engine import Database, read_only
 from agreements.db.models import AuditEntry, AuditHead, AuditStaged
+from agreements.db.sessions import Database, read_only
 from agreements.services.audit import staging as audit_staging
 from agreements.services.audit.log import GENESIS, entry_digest, staged_mac
 from agreements.services.context import Deps
