@@ -21,9 +21,8 @@ from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.render import render_version, unfinished
 from agreements.services.jobs import Job, NoQueue
-from agreements.services.legal import dossier
-from agreements.services.legal import jobs as dossier_jobs
-from agreements.services.legal.jobs import DossierJob
+from agreements.services.legal import dossier, dossier_jobs
+from agreements.services.legal.dossier_jobs import DossierJob
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.reminders import sweep as reminders

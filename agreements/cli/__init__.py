@@ -1,8 +1,8 @@
 """The `agreements` command line: set-up, running the service, documents, the audit log."""
 
-from agreements.cli.app import app, main
 from agreements.cli.audit import audit_app
 from agreements.cli.documents import register
+from agreements.cli.main import app, main
 from agreements.cli.reminders import reminders_app
 
 app.add_typer(audit_app, name="audit")

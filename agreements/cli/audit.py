@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from agreements.cli.app import _deps, _now, err, fail, out
-from agreements.services.audit import check as audit_check
+from agreements.cli.main import _deps, _now, err, fail, out
+from agreements.services.audit import chain_check
 from agreements.services.audit import log as audit
 from agreements.services.context import Deps
 
@@ -33,7 +33,7 @@ def audit_verify() -> None:
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("verify", total=None)
-        report = audit_check.verify_chain(
+        report = chain_check.verify_chain(
             deps,
             _checkpoints(deps),
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),

@@ -11,7 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from agreements.bootstrap import build_deps
-from agreements.cli.app import ensure_seal_key, err, fail, out, refused
+from agreements.cli.main import ensure_seal_key, err, fail, out, refused
 from agreements.db import migrate
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import SYSTEM

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from agreements.bootstrap import build_deps
-from agreements.cli.app import fail, out
+from agreements.cli.main import fail, out
 from agreements.settings import Settings
 
 reminders_app = typer.Typer(help="Reminders of reviews and expiring terms.", no_args_is_help=True)

@@ -10,7 +10,7 @@ from agreements.domain.enums import Role
 from agreements.domain.errors import NotFound
 from agreements.services.mail import send as mail
 from agreements.web.deps import DepsDep
-from agreements.web.staff.base import StaffDep, StaffRoute, page
+from agreements.web.staff.common import StaffDep, StaffRoute, page
 
 _LINK = re.compile(r"(https?://[^\s]+)")
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)

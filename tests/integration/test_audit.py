@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from agreements.db.models import AuditEntry, AuditHead
 from agreements.services.audit import log as audit
-from agreements.services.audit.check import verify_chain
+from agreements.services.audit.chain_check import verify_chain
 from tests.conftest import NOW
 from tests.support import drop_audit_triggers as _drop_triggers
 from tests.support import record_audit

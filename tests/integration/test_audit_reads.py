@@ -17,7 +17,7 @@ from agreements.domain.policy import SYSTEM, Actor
 from agreements.services import demo
 from agreements.services.audit import log as audit
 from agreements.services.audit import staging as audit_staging
-from agreements.services.audit.check import verify_chain
+from agreements.services.audit.chain_check import verify_chain
 from agreements.services.cases import cases
 from tests.conftest import NOW
 from tests.support import drop_audit_triggers as _drop_triggers

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from agreements import tasks
 from agreements.services.inputs import Id, Input
 from agreements.services.legal import integrity as legal
-from agreements.services.legal.jobs import DossierJob
+from agreements.services.legal.dossier_jobs import DossierJob
 from agreements.web.deps import ActorDep, DepsDep, EngineDep, NowDep, PathId, Search, TaskId
 from agreements.web.problems import responses
 from agreements.web.shared import report_csv

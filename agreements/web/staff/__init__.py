@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agreements.web.staff import cases, drafting, home, legal, records, reviews, versions
+from agreements.web.staff import case_file, cases, drafting, home, legal, reviews, versions
 
 ROUTERS: tuple[APIRouter, ...] = (
-    records.router,
+    case_file.router,
     cases.router,
     reviews.router,
     versions.router,

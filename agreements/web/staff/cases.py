@@ -25,7 +25,7 @@ from agreements.services.signatures import sign
 from agreements.services.work import work_for
 from agreements.web.deps import DepsDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
-from agreements.web.staff.base import (
+from agreements.web.staff.common import (
     FormDep,
     Staff,
     StaffDep,

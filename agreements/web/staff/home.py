@@ -15,7 +15,7 @@ from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep, set_session_coo
 from agreements.web.shared import views
 from agreements.web.shared.ratelimit import PostLimiter, client_address
 from agreements.web.shared.textguard import own_text_checks
-from agreements.web.staff.base import StaffDep, StaffRoute, check_csrf, page, see_other
+from agreements.web.staff.common import StaffDep, StaffRoute, check_csrf, page, see_other
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 

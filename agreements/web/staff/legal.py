@@ -18,12 +18,12 @@ from agreements.domain.errors import NotFound
 from agreements.domain.legal import JUDGMENT_AGE_MONTHS, JudgmentLevel, Level, SealState
 from agreements.services.cases import names
 from agreements.services.legal import integrity as legal
-from agreements.services.legal.jobs import DossierJob
+from agreements.services.legal.dossier_jobs import DossierJob
 from agreements.services.signatures import verification
 from agreements.web.deps import DepsDep, EngineDep, PathId, TaskId
 from agreements.web.shared import report_csv, views
 from agreements.web.shared.views import HEADERS
-from agreements.web.staff.base import FormDep, StaffDep, StaffRoute, check_csrf, page, see_other
+from agreements.web.staff.common import FormDep, StaffDep, StaffRoute, check_csrf, page, see_other
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 PER_PAGE = 50

@@ -14,7 +14,7 @@ from agreements.services.cases import agreements, cases
 from agreements.services.documents.request import request_document
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
-from agreements.web.staff.base import (
+from agreements.web.staff.common import (
     FormDep,
     Staff,
     StaffDep,

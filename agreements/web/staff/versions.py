@@ -11,12 +11,12 @@ from agreements.domain import consent, text
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.services.documents.read import FileRead, get_version, read_file
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import sign
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
 from agreements.web.shared.views import HEADERS, page_png
-from agreements.web.staff.base import (
+from agreements.web.staff.common import (
     FormDep,
     Staff,
     StaffDep,
@@ -37,7 +37,7 @@ def version_page(
     """One version: its render status (the page reloads itself until done), the PDF, and who
     has signed."""
     version, document = get_version(version_id, deps=deps, actor=staff.actor)
-    requests = signing.requests_for(version_id, deps=deps, actor=staff.actor)
+    requests = sign.requests_for(version_id, deps=deps, actor=staff.actor)
     busy = version.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING)
     sendable = (
         version.status is DocumentStatus.READY
@@ -46,7 +46,7 @@ def version_page(
     )
     parties: tuple[str, ...] = ()
     if sendable:
-        parties = signing.signing_roles(version, engine)
+        parties = sign.signing_roles(version, engine)
     return page(
         "versie.html",
         deps,
@@ -61,7 +61,7 @@ def version_page(
         sealed=version.is_sealed,
         pending=any(r.status is RequestStatus.PENDING for r in requests),
         gelukt=gelukt[:20],
-        signable={r.id for r in requests if signing.may_sign(staff.actor, r, staff.now)},
+        signable={r.id for r in requests if sign.may_sign(staff.actor, r, staff.now)},
     )
 
 
@@ -122,8 +122,8 @@ def send(
     version, _ = get_version(version_id, deps=deps, actor=staff.actor)
     if not staff.may_send:  # after the lookup: not found beats forbidden
         raise Forbidden("only coordinators send documents for signature")
-    roles = signing.signing_roles(version, engine)
-    signing.send_for_signature(
+    roles = sign.signing_roles(version, engine)
+    sign.send_for_signature(
         version_id,
         roles,
         deps=deps,
@@ -137,7 +137,7 @@ def send(
 @router.get("/verzoeken/{request_id}/tekenen")
 def sign_form(request_id: PathId, staff: StaffDep, deps: DepsDep) -> Response:
     """Signing on this device: the coordinator hands the tablet over, or a partner signs."""
-    request, version, document = signing.request_to_sign(
+    request, version, document = sign.request_to_sign(
         request_id, deps=deps, actor=staff.actor, now=staff.now
     )
     return _sign_page(staff, deps, request, version, document, {}, {})
@@ -162,7 +162,7 @@ def _sign_page(
         document=document,
         form=form,
         errors=errors,
-        witness=signing.witnessing(staff.actor, request),
+        witness=sign.witnessing(staff.actor, request),
         consent_text=consent.consent_text(deps.settings.consent_version, request.party_role),
         consent_version=deps.settings.consent_version,
         pages=range(1, (version.pages or 0) + 1),
@@ -171,7 +171,7 @@ def _sign_page(
 
 @router.post("/verzoeken/{request_id}/tekenen")
 @own_text_checks("typed_name", "consent", "consent_version")
-def sign(
+def sign_here(
     request_id: PathId, http: Request, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Record the signature with the typed name, the consent and (in person) the witness."""
@@ -189,14 +189,14 @@ def sign(
         errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
     if errors:
         return _refused(request_id, staff, deps, form, errors)
-    sign_input = signing.SignInput(
+    sign_input = sign.SignInput(
         typed_name=name,
         consent_version=str(data.get("consent_version", ""))[:20],
         ip=client_address(http),
         user_agent=http.headers.get("user-agent"),
     )
     try:
-        outcome = signing.sign_as_staff(
+        outcome = sign.sign_as_staff(
             request_id,
             sign_input,
             deps=deps,
@@ -214,7 +214,7 @@ def _refused(
     request_id: int, staff: Staff, deps: Any, form: dict[str, str], errors: Errors
 ) -> Response:
     """The signing form again, with what was typed and where it is wrong."""
-    request, version, document = signing.request_to_sign(
+    request, version, document = sign.request_to_sign(
         request_id, deps=deps, actor=staff.actor, now=staff.now
     )
     return _sign_page(staff, deps, request, version, document, form, errors)

@@ -16,7 +16,7 @@ from agreements.services import inputs as i
 from agreements.services.cases import case_file, cases, names
 from agreements.web.deps import DepsDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
-from agreements.web.staff.base import (
+from agreements.web.staff.common import (
     FormDep,
     Staff,
     StaffDep,
