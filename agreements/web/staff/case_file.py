@@ -22,7 +22,7 @@ from agreements.web.staff.common import (
     StaffDep,
     StaffRoute,
     check_csrf,
-    page,
+    form_page,
     require_write,
     see_other,
 )
@@ -115,17 +115,16 @@ def _record_page(
 ) -> Response:
     case = cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
     title = _RECORDS[kind][0]
-    return page(
+    return form_page(
         "dossierstuk.html",
         deps,
         staff,
-        422 if errors else 200,
+        form,
+        errors,
         case=case,
         kind=kind,
         title=title,
         fields=_record_fields(kind, deps),
-        form=form,
-        errors=errors,
     )
 
 

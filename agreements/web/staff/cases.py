@@ -31,6 +31,7 @@ from agreements.web.staff.common import (
     StaffDep,
     StaffRoute,
     check_csrf,
+    form_page,
     months_between,
     page,
     require_write,
@@ -190,14 +191,13 @@ _NEW_CASE = [
 def _new_case_page(
     staff: Staff, deps: Any, form: dict[str, str], errors: Errors, chosen: list[int]
 ) -> Response:
-    return page(
+    return form_page(
         "zaak_nieuw.html",
         deps,
         staff,
-        422 if errors else 200,
+        form,
+        errors,
         fields=_NEW_CASE,
-        form=form,
-        errors=errors,
         organisations=names.organisations(deps),
         chosen=chosen,
     )

@@ -187,6 +187,14 @@ def page(name: str, deps: Deps, staff: Staff | None, status: int = 200, **contex
     return html(f"staff/{name}", status, deps, staff=staff, **context)
 
 
+def form_page(
+    name: str, deps: Deps, staff: Staff, form: dict[str, str], errors: Any, **context: Any
+) -> Response:
+    """A staff form again or for the first time: 422 with the Dutch errors beside what was
+    typed, 200 when there are none."""
+    return page(name, deps, staff, 422 if errors else 200, form=form, errors=errors, **context)
+
+
 def see_other(url: str) -> RedirectResponse:
     """After a successful POST: the browser fetches the result with GET (no double submits)."""
     return RedirectResponse(url, status_code=303, headers=HEADERS)

@@ -22,6 +22,7 @@ from agreements.web.staff.common import (
     StaffDep,
     StaffRoute,
     check_csrf,
+    form_page,
     page,
     require_write,
     see_other,
@@ -126,16 +127,15 @@ def _agreement_form(
     form: dict[str, str],
     errors: Errors,
 ) -> Response:
-    return page(
+    return form_page(
         "overeenkomst_form.html",
         deps,
         staff,
-        422 if errors else 200,
+        form,
+        errors,
         case=case,
         agreement=agreement,
         fields=_agreement_fields(case, staff, deps),
-        form=form,
-        errors=errors,
     )
 
 

@@ -20,7 +20,7 @@ from agreements.web.staff.common import (
     StaffDep,
     StaffRoute,
     check_csrf,
-    page,
+    form_page,
     require_write,
     see_other,
     versions_of,
@@ -101,16 +101,15 @@ def _review_page(
     agreement = agreements.get_agreement(review.agreement_id, deps=deps, actor=staff.actor, now=now)
     case = cases.get_case(agreement.case_id, deps=deps, actor=staff.actor, now=now, log=False)
     minutes = versions_of("review", review.id, case.id, staff, deps)
-    return page(
+    return form_page(
         "evaluatie.html",
         deps,
         staff,
-        422 if errors else 200,
+        form,
+        errors,
         review=review,
         agreement=agreement,
         case=case,
-        form=form,
-        errors=errors,
         gelukt=gelukt[:20],
         outcomes=ReviewOutcome,
         progress_options=PROGRESS,

@@ -22,6 +22,7 @@ from agreements.web.staff.common import (
     StaffDep,
     StaffRoute,
     check_csrf,
+    form_page,
     page,
     see_other,
 )
@@ -152,16 +153,15 @@ def _sign_page(
     form: dict[str, str],
     errors: Errors,
 ) -> Response:
-    return page(
+    return form_page(
         "tekenen.html",
         deps,
         staff,
-        422 if errors else 200,
+        form,
+        errors,
         request=request,
         version=version,
         document=document,
-        form=form,
-        errors=errors,
         witness=sign.witnessing(staff.actor, request),
         consent_text=consent.consent_text(deps.settings.consent_version, request.party_role),
         consent_version=deps.settings.consent_version,
