@@ -14,10 +14,16 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agreements.domain import consent
+from agreements.domain.enums import PartyRole
 from agreements.domain.legal import JUDGMENT_AGE_MONTHS
 
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+
+# The party roles a signature request can have: the templates' names and the directory's.
+SIGNING_ROLES = frozenset({"tenant", "representative", "corporation", "coordinator"}) | {
+    role.value for role in PartyRole
+}
 
 
 class ConfigurationError(Exception):
@@ -255,6 +261,35 @@ class Settings(BaseSettings):
     grace_days: int = Field(
         14, description="Days a missed instalment may be late before it counts as missed."
     )
+
+    otp_required_roles: set[str] = Field(
+        default_factory=set,
+        description='Party roles (e.g. ["tenant","corporation","municipality"]) that must '
+        "enter a one-time code, sent by e-mail or SMS or read out by the coordinator, before "
+        "they sign from a link. Empty by default so that existing installations and links "
+        "keep working; unknown roles are refused at start-up.",
+    )
+    otp_minutes: int = Field(10, ge=1, le=60, description="How long a one-time code works.")
+    otp_attempts: int = Field(5, ge=1, le=20, description="Wrong tries before a code is locked.")
+    otp_resend_seconds: int = Field(
+        60, ge=0, description="How long a party waits before another code is sent."
+    )
+    sms_gateway_url: str | None = Field(
+        None,
+        description="Production SMS: an HTTP gateway that takes a JSON POST {to, text}. Unset: "
+        "SMS go to the development outbox when AGREEMENTS_MAIL_OUTBOX is set, else no SMS.",
+    )
+
+    @field_validator("otp_required_roles")
+    @classmethod
+    def _known_roles(cls, value: set[str]) -> set[str]:
+        unknown = sorted(role for role in value if role not in SIGNING_ROLES)
+        if unknown:
+            raise ValueError(
+                f"unknown party role(s) {', '.join(unknown)} in AGREEMENTS_OTP_REQUIRED_ROLES; "
+                f"known roles: {', '.join(sorted(SIGNING_ROLES))}"
+            )
+        return value
 
     @field_validator("consent_version")
     @classmethod

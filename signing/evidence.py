@@ -35,6 +35,10 @@ class Identification(StrEnum):
     LINK = "link"
     STAFF_SESSION = "staff_session"
     IN_PERSON = "in_person"
+    # A link plus a one-time code that reached the same party a second way.
+    LINK_EMAIL_CODE = "link+email_code"
+    LINK_SMS_CODE = "link+sms_code"
+    LINK_CODE_READ_OUT = "link+code_read_out"
 
     @property
     def description_nl(self) -> str:
@@ -57,6 +61,11 @@ _IDENTIFICATION_NL = {
     Identification.LINK: "via een persoonlijke link",
     Identification.STAFF_SESSION: "ingelogd als medewerker",
     Identification.IN_PERSON: "persoonlijk, in aanwezigheid van een getuige",
+    Identification.LINK_EMAIL_CODE: "via een persoonlijke link en een code per e-mail",
+    Identification.LINK_SMS_CODE: "via een persoonlijke link en een code per sms",
+    Identification.LINK_CODE_READ_OUT: (
+        "via een persoonlijke link en een code die de coördinator voorlas"
+    ),
 }
 _CAPACITY_NL = {
     RepresentativeCapacity.ADMINISTRATOR: "bewindvoerder",

@@ -23,6 +23,7 @@ from agreements.web.api import (
     signatures,
 )
 from agreements.web.limits import BodyLimit
+from agreements.web.party import codes as party_codes
 from agreements.web.party import pages as party_pages
 from agreements.web.security import ServiceApp
 
@@ -74,6 +75,7 @@ def create_app(
     ):
         app.include_router(module.router, prefix=API)
     app.include_router(party_pages.router)
+    app.include_router(party_codes.router)
     for staff_router in staff.ROUTERS:
         app.include_router(staff_router)
     app.include_router(reminders.feeds)

@@ -18,6 +18,7 @@ from agreements.db.models.cases import (
     PaymentArrangement,
     TenancyContract,
 )
+from agreements.db.models.codes import SigningCode
 from agreements.db.models.documents import Document, DocumentVersion
 from agreements.db.models.mail import QueuedMail
 from agreements.db.models.reminders import MissedInstalment, Reminder
@@ -48,6 +49,7 @@ __all__ = [
     "Review",
     "Signature",
     "SignatureRequest",
+    "SigningCode",
     "TenancyContract",
     "UTCDateTime",
     "User",

@@ -93,7 +93,7 @@ def connection(settings: Settings) -> Iterator[Callable[[Mail], None]]:
         except (ValueError, TypeError) as exc:  # a header that cannot be written
             raise MailError(f"could not write e-mail to {mail.to}: {exc}", scope="message") from exc
         if settings.mail_outbox is not None:
-            _to_outbox(settings.mail_outbox, message)
+            keep_in_outbox(settings.mail_outbox, message)
             return
         for fresh in (False, True):
             reused = smtp is not None
@@ -199,7 +199,7 @@ def signatures_voided(
     return Mail(to="", subject=f"Document veranderd: {title} ({reference})", body=body)
 
 
-def _to_outbox(folder: Path, message: EmailMessage) -> None:
+def keep_in_outbox(folder: Path, message: EmailMessage) -> None:
     """Development: keep the message as a file (written whole, then renamed into place)."""
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{time.time_ns()}-{secrets.token_hex(4)}.eml"

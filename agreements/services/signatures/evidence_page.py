@@ -37,6 +37,9 @@ _METHOD_NL = {
     "link": "via persoonlijke link",
     "staff_session": "ingelogd als medewerker",
     "in_person": "persoonlijk, met getuige",
+    "link+email_code": "via persoonlijke link en code per e-mail",
+    "link+sms_code": "via persoonlijke link en code per sms",
+    "link+code_read_out": "via persoonlijke link en code, voorgelezen door coördinator",
 }
 
 

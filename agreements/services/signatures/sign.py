@@ -24,6 +24,7 @@ from agreements.domain.policy import Action, Actor
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.jobs import Job
+from agreements.services.signatures import codes
 from agreements.services.signatures.links import (  # re-exported: one way in for callers
     LinkView,
     issue_link,
@@ -99,11 +100,14 @@ def sign_with_link(
             raise Conflict("het is nog niet uw beurt: eerst tekenen de andere partijen")
         if view.paused:
             raise Conflict(PAUSED)
+        how = codes.identification(  # a one-time code first, where the role needs one
+            uow.session, view.request, deps.settings, declining=decline_reason is not None
+        )
         return _record(
             uow,
             view.request,
             data,
-            Identification.LINK,
+            how,
             decline_reason=decline_reason,
             engine=engine,
         )

@@ -16,6 +16,7 @@ from agreements.domain.enums import RequestStatus
 from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import codes
 from agreements.services.signatures import sign as signing
 from agreements.web.deps import DepsDep, EngineDep, NowDep
 from agreements.web.shared.ratelimit import client_address, limiter_for
@@ -207,7 +208,7 @@ def _submit(
             return _state_page(token, view, deps, now)
         form.errors = _errors_nl(exc)
         return _form_page(token, view, deps, form)
-    except Conflict:  # not their turn yet, or paused by a decline
+    except Conflict:  # not their turn yet, paused by a decline, or a one-time code first
         usable = _usable(token, deps, now)
         if isinstance(usable, Response):
             return usable
@@ -224,7 +225,7 @@ def _refused(token: str, deps: Deps, now: datetime, form: FormState) -> Response
 
 def _usable(
     token: str, deps: Deps, now: datetime, waiting: int = 409
-) -> signing.LinkView | HTMLResponse:
+) -> signing.LinkView | Response:
     """The view of a link that can be signed now, or the page that says why not."""
     view = _open(token, deps, now)
     if view is None or view.state is not LinkState.VALID:
@@ -233,6 +234,8 @@ def _usable(
         return _waiting_page(token, view, deps, waiting)
     if view.paused:  # another party declined: the coordinator decides what follows
         return html("paused.html", waiting, deps, token=token, view=view)
+    if codes.needs_code(token, deps=deps, now=now):  # web/party/codes.py
+        return RedirectResponse(f"/s/{token}/code", status_code=303, headers=HEADERS)
     return view
 
 
