@@ -12,19 +12,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from agreements.db.models import Case, Person, Signature, SignatureRequest
-from agreements.domain.enums import Role
-from agreements.domain.policy import Actor
 from agreements.services.context import Deps
 from agreements.services.mail import send as mail
 from agreements.services.signatures import codes
 from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
-from tests.flows import link_in, render_agreement, send_requests, sign_by_link
+from tests.flows import link_in, logged_in, render_agreement, send_requests, sign_by_link
 from tests.support import signing_app
 
 pytestmark = pytest.mark.libreoffice
 ROLES = {"tenant", "corporation", "municipality", "coordinator"}
-COORDINATOR = Actor(user_id=None, role=Role.COORDINATOR, name="test")
 
 
 @pytest.fixture
@@ -147,11 +144,22 @@ def test_sms_to_the_outbox_and_code_read_out(otp, world, tmp_path) -> None:
     codes.check_code(tokens["tenant"], code, deps=deps, now=now)
     sign_by_link(deps, tokens["tenant"], "Huurder Echt")
     assert _evidence(deps, tokens["tenant"])["identified_by"] == "link+sms_code"
-    # The coordinator reads a code out to the housing corporation's signer.
+    # The coordinator makes a code on the version page and reads it out.
     with deps.db() as session:
         view = signing.view_for_token(session, deps, tokens["corporation"], now)
-        request_id = view.request.id
-    spoken = codes.read_out_code(request_id, deps=deps, actor=COORDINATOR, now=now)
+        request_id, version_id = view.request.id, view.version.id
+    staff, csrf = logged_in(client.app, "coordinator")
+    version_page = staff.get(f"/versies/{version_id}")
+    assert f'action="/verzoeken/{request_id}/code"' in version_page.text
+    shown = staff.post(f"/verzoeken/{request_id}/code", data={"csrf": csrf})
+    assert shown.status_code == 200 and "Code om voor te lezen" in shown.text
+    spoken = re.search(r"code-read-out[^>]*>(\d{3}) (\d{3})<", shown.text)
+    spoken = "".join(spoken.groups())
+    assert staff.post(f"/verzoeken/{request_id}/code", data={"csrf": "x"}).status_code in (
+        400, 403)  # fmt: skip
+    partner, partner_csrf = logged_in(client.app, "mitros")
+    refused = partner.post(f"/verzoeken/{request_id}/code", data={"csrf": partner_csrf})
+    assert refused.status_code == 403
     page = client.get(f"/s/{tokens['corporation']}/code")
     assert "Heeft de coördinator u een code" in page.text
     assert client.post(f"/s/{tokens['corporation']}/code", data={"code": spoken}).status_code == 200

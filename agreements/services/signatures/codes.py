@@ -192,8 +192,10 @@ def _code_mail(to: str, code: str, minutes: int) -> mail.Mail:
     return mail.Mail(to=to, subject="Uw code om te tekenen", body=body)
 
 
-def read_out_code(request_id: int, *, deps: Deps, actor: Actor, now: datetime) -> str:
-    """A code the coordinator reads out to the party (by phone or in person)."""
+def read_out_code(
+    request_id: int, *, deps: Deps, actor: Actor, now: datetime
+) -> tuple[str, SignatureRequest]:
+    """A code the coordinator reads out to the party (by phone or in person), and its request."""
     if actor.role is not Role.COORDINATOR:
         raise Forbidden("only a coordinator reads out a code")
     with unit_of_work(deps, actor, now) as uow:
@@ -205,7 +207,7 @@ def read_out_code(request_id: int, *, deps: Deps, actor: Actor, now: datetime) -
             raise CodeRefused("missing")
         code = _new_code(uow.session, deps, request.id, "read_out", now)
         uow.audit("signing.code_read_out", "signature_request", request.id)
-        return code
+        return code, request
 
 
 def check_code(token: str, code: str, *, deps: Deps, now: datetime) -> None:

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agreements.web.staff import case_file, cases, drafting, home, legal, reviews, versions
+from agreements.web.staff import (
+    case_file,
+    cases,
+    codes,
+    drafting,
+    home,
+    legal,
+    reviews,
+    versions,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     case_file.router,
     cases.router,
     reviews.router,
     versions.router,
+    codes.router,
     drafting.router,
     home.router,
     legal.router,

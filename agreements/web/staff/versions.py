@@ -63,6 +63,7 @@ def version_page(
         pending=any(r.status is RequestStatus.PENDING for r in requests),
         gelukt=gelukt[:20],
         signable={r.id for r in requests if sign.may_sign(staff.actor, r, staff.now)},
+        code_roles=deps.settings.otp_required_roles if staff.may_send else set(),
     )
 
 
