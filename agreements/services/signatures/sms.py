@@ -4,6 +4,7 @@ generic HTTP gateway for production."""
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -56,6 +57,8 @@ class HttpGatewaySms:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
                 if not 200 <= answer.status < 300:
                     raise SmsError(f"the SMS gateway answered {answer.status}")
+        except urllib.error.HTTPError as exc:
+            raise SmsError(f"the SMS gateway answered {exc.code}") from exc
         except OSError as exc:
             raise SmsError(f"the SMS gateway could not be reached: {exc}") from exc
 
