@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -360,6 +361,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def day_of(self, moment: datetime) -> date:
+        """The calendar day of `moment` where the service works (not the UTC day)."""
+        return moment.astimezone(self.zone).date()
 
     @property
     def secure_cookies(self) -> bool:

@@ -111,7 +111,7 @@ def send_invitation(request_id: int) -> None:
         name=request.party_name,
         title=title,
         link=f"{settings.public_base_url.rstrip('/')}/s/{token}",
-        expires=datum(request.expires_at.astimezone(settings.zone).date()),
+        expires=datum(settings.day_of(request.expires_at)),
         tenant=request.party_role in {"tenant", "representative"},
     )
     mail.send(settings, replace(message, to=request.email))

@@ -50,4 +50,4 @@ class Deps:
 
     def today(self, now: datetime) -> date:
         """The date of `now` where the service works (Europe/Amsterdam unless configured)."""
-        return now.astimezone(self.settings.zone).date()
+        return self.settings.day_of(now)

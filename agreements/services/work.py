@@ -84,7 +84,6 @@ def _declines(deps: Deps, actor: Actor) -> list[WorkItem]:
     )
     if (visible := visible_case_ids(actor)) is not None:
         query = query.where(Document.case_id.in_(visible))
-    zone = deps.settings.zone
     with deps.db() as session:
         return [
             WorkItem(
@@ -93,7 +92,7 @@ def _declines(deps: Deps, actor: Actor) -> list[WorkItem]:
                 f"{document.title}, versie {version.number}: {request.party_name} tekent "
                 f"niet. Reden: {request.decline_reason[:200].rstrip('.')}. De andere "
                 "partijen kunnen niet tekenen. Bespreek het en maak een nieuwe versie.",
-                request.done_at.astimezone(zone).date() if request.done_at else None,
+                deps.settings.day_of(request.done_at) if request.done_at else None,
                 f"/versies/{version.id}",
             )
             for request, version, document in session.execute(query)
@@ -127,7 +126,6 @@ def _lapsed(deps: Deps, actor: Actor) -> list[WorkItem]:
         Document.case_id,
         actor,
     )
-    zone = deps.settings.zone
     lapsed: dict[int, tuple[Document, list[SignatureRequest]]] = {}
     with deps.db() as session:
         for request, evidence, document in session.execute(query):
@@ -151,7 +149,7 @@ def _lapsed(deps: Deps, actor: Actor) -> list[WorkItem]:
                 "Handtekeningen vervallen",
                 f"{document.title}: er is een nieuwe versie gemaakt. Opnieuw tekenen: "
                 f"{names}. Zij kregen een e-mail. Verstuur de nieuwe versie om te tekenen.",
-                when.astimezone(zone).date() if when else None,
+                deps.settings.day_of(when) if when else None,
                 f"/versies/{newest[document_id]}",
             )
         )

@@ -198,7 +198,7 @@ def text_of(session: Session, deps: Deps, due: Any) -> str:
             return (
                 f"{request.party_name} heeft nog niet ondertekend in traject "
                 f"{reference}. De link verloopt op "
-                f"{datum(request.expires_at.astimezone(deps.settings.zone).date())}."
+                f"{datum(deps.settings.day_of(request.expires_at))}."
             )
         return ""  # the party's own text is made with a fresh link, in `deliveries`
     if kind in (K.JUDGMENT_AGE_9, K.JUDGMENT_AGE_11):

@@ -156,7 +156,7 @@ def arrangement_rules(
         .where(_missing(K.MISSED_INSTALMENT, "missed_instalment", MissedInstalment.id))
     )
     for report_id, case_id, reported in session.execute(missed):
-        day = reported.astimezone(s.zone).date()  # the Dutch day, not the UTC one
+        day = s.day_of(reported)  # the Dutch day, not the UTC one
         if since <= day <= today:
             yield Candidate(
                 K.MISSED_INSTALMENT, "missed_instalment", report_id, case_id, day, "coordinator"
@@ -222,14 +222,14 @@ def signature_rules(session: Session, s: Settings, since: date, today: date) -> 
         .where(SignatureRequest.status == RequestStatus.PENDING)
     )
     for request_id, case_id, created, expires in session.execute(query):
-        start = created.astimezone(s.zone).date()
+        start = s.day_of(created)
         for n in range(1, most + 1):
             due = start + timedelta(days=every * n)
-            if since <= due <= today and due < expires.astimezone(s.zone).date():
+            if since <= due <= today and due < s.day_of(expires):
                 yield Candidate(
                     K.SIGNATURE_PENDING, "signature_request", request_id, case_id, due, "party"
                 )
-        warn = expires.astimezone(s.zone).date() - timedelta(days=s.signature_expiring_days)
+        warn = s.day_of(expires) - timedelta(days=s.signature_expiring_days)
         if since <= warn <= today:
             yield Candidate(
                 K.SIGNATURE_EXPIRING, "signature_request", request_id, case_id, warn, "coordinator"
