@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
@@ -222,12 +223,14 @@ def install(app: FastAPI) -> None:
     app's OpenAPI document."""
     generate = app.openapi
     described: list[dict[str, Any]] = []
+    lock = threading.Lock()  # sync handlers run in threads: describe the schema once, whole
 
     def openapi() -> dict[str, Any]:
-        schema = generate()  # FastAPI's, cached until the routes change
-        if not described or described[0] is not schema:
-            described[:] = [describe(schema)]
-        return schema
+        with lock:
+            schema = generate()  # FastAPI's, cached until the routes change
+            if not described or described[0] is not schema:
+                described[:] = [describe(schema)]
+            return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

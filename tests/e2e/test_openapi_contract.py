@@ -206,3 +206,24 @@ def test_any_declared_status_is_described() -> None:
 
     assert responses(418)[418]["description"] == "I'm a Teapot"
     assert responses(409)[409]["content"] == {MEDIA_TYPE: {"schema": PROBLEM_REF}}
+
+
+def test_the_document_is_described_once_when_threads_ask_at_once(world: Any) -> None:
+    """Sync handlers run in a thread pool; two threads describing FastAPI's cached schema at
+    the same moment changed a dict while the other iterated it (seen under 16 parallel
+    signing posts). Each fresh app is asked by eight threads at once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for _ in range(5):
+        app = create_app(deps=world.deps)
+        start = threading.Barrier(8)
+
+        def ask(app: Any = app, start: threading.Barrier = start) -> str:
+            start.wait()
+            return json.dumps(app.openapi(), sort_keys=True)
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: ask(), range(8)))
+        assert len(set(answers)) == 1
+        assert "HTTPValidationError" not in answers[0]
