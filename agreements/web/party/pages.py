@@ -19,9 +19,10 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import codes
 from agreements.services.signatures import sign as signing
 from agreements.web.deps import DepsDep, EngineDep, NowDep
+from agreements.web.party import summary
 from agreements.web.shared.ratelimit import client_address, limiter_for
 from agreements.web.shared.textguard import CheckedRoute, own_text_checks
-from agreements.web.shared.views import HEADERS, WEB, html, page_png, pdf, pdf_download
+from agreements.web.shared.views import BIG_DPI, HEADERS, WEB, html, page_png, pdf, pdf_download
 from signing.tokens import LinkState
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
@@ -109,31 +110,8 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _promises(view: signing.LinkView) -> tuple[str, list[str]]:
-    """The party's own obligations from the exact data the document was rendered from."""
-    data, role = view.version.data, view.request.party_role
-
-    def obligations(key: str) -> list[str]:
-        part = data.get(key)
-        items = part.get("obligations") if isinstance(part, dict) else None
-        return [str(i) for i in items] if isinstance(items, list) else []
-
-    if role == "representative":
-        tenant = data.get("tenant", {}).get("name", "de huurder")
-        return (
-            f"U tekent als {view.request.capacity or 'vertegenwoordiger'} met of voor "
-            f"{tenant}. U helpt de huurder zich aan deze afspraken te houden:",
-            obligations("tenant"),
-        )
-    if consent.kind_of(role) is consent.ConsentKind.TENANT:
-        return "U belooft dit:", obligations(role)
-    return f"U tekent namens {view.request.party_name}. Uw organisatie belooft dit:", obligations(
-        role
-    )
-
-
 def _form_page(token: str, view: signing.LinkView, deps: Deps, form: FormState) -> HTMLResponse:
-    intro, promises = _promises(view)
+    intro, promises = summary.promises(view)
     return html(
         "sign.html",
         422 if form.errors else 200,
@@ -144,6 +122,7 @@ def _form_page(token: str, view: signing.LinkView, deps: Deps, form: FormState) 
         signs_as=_SIGNS_AS.get(view.request.party_role, view.request.party_role),
         promises_intro=intro,
         promises=promises,
+        breach=summary.breach(view.version.data, view.request.party_role),
         pages=range(1, (view.version.pages or 0) + 1),
         consent_text=consent.consent_text(deps.settings.consent_version, view.request.party_role),
         consent_version=deps.settings.consent_version,
@@ -383,6 +362,20 @@ def page_image(token: str, number: int, deps: DepsDep, engine: EngineDep, now: N
     if closed := _reading_over(view, deps, now):
         return closed
     path = page_png(engine, view.request.document_sha256, number)
+    return FileResponse(path, media_type="image/png", headers=HEADERS)
+
+
+@router.get("/s/{token}/pagina-groot/{number}.png")
+def big_page_image(
+    token: str, number: int, deps: DepsDep, engine: EngineDep, now: NowDep
+) -> Response:
+    """The same page at twice the resolution: sharp on a phone, and for zooming in."""
+    view = _readable(token, deps, now)
+    if view is None or not 1 <= number <= (view.version.pages or 0):
+        return Response(status_code=404, headers=HEADERS)
+    if closed := _reading_over(view, deps, now):
+        return closed
+    path = page_png(engine, view.request.document_sha256, number, dpi=BIG_DPI)
     return FileResponse(path, media_type="image/png", headers=HEADERS)
 
 

@@ -93,17 +93,23 @@ def asset(name: str, media_types: dict[str, str]) -> Response:
     return FileResponse(WEB / "static" / name, media_type=media, headers=_ASSET_HEADERS)
 
 
-def page_png(engine: DocumentEngine, digest: str, number: int) -> Path:
-    """Render a page once with pdftoppm; the cache beside the store is keyed by hash and page."""
+PAGE_DPI = 110  # A4 at 910 px wide: the page image as shown
+BIG_DPI = 2 * PAGE_DPI  # 1820 px: twice that, for sharp screens and zooming in
+
+
+def page_png(engine: DocumentEngine, digest: str, number: int, dpi: int = PAGE_DPI) -> Path:
+    """Render a page once with pdftoppm; the cache beside the store is keyed by hash, page
+    and resolution."""
     cache_dir = engine.store.root.parent / "page-images" / digest[:2]
-    target = cache_dir / f"{digest}-{number}.png"
+    suffix = "" if dpi == PAGE_DPI else f"-{dpi}"
+    target = cache_dir / f"{digest}-{number}{suffix}.png"
     if target.exists():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     program = shutil.which("pdftoppm") or "pdftoppm"
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         subprocess.run(  # noqa: S603 - a fixed program; the arguments are numbers and our paths
-            [program, "-r", "110", "-png", "-f", str(number), "-l", str(number), "-singlefile",
+            [program, "-r", str(dpi), "-png", "-f", str(number), "-l", str(number), "-singlefile",
              str(engine.store.path(digest)), str(Path(tmp) / "page")],
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip

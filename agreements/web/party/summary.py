@@ -1,0 +1,75 @@
+"""The summary on the party's signing page, built from the exact data the document was
+rendered from: what the party promises, and what the document says happens on a breach."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from agreements.domain import consent
+from agreements.domain.legal import datum
+from agreements.services.signatures import sign as signing
+
+
+def _part(data: dict[str, Any], key: str) -> dict[str, Any]:
+    part = data.get(key)
+    return part if isinstance(part, dict) else {}
+
+
+def promises(view: signing.LinkView) -> tuple[str, list[str]]:
+    """The party's own obligations from the exact data the document was rendered from."""
+    data, role = view.version.data, view.request.party_role
+
+    def obligations(key: str) -> list[str]:
+        items = _part(data, key).get("obligations")
+        return [str(i) for i in items] if isinstance(items, list) else []
+
+    if role == "representative":
+        tenant = data.get("tenant", {}).get("name", "de huurder")
+        return (
+            f"U tekent als {view.request.capacity or 'vertegenwoordiger'} met of voor "
+            f"{tenant}. U helpt de huurder zich aan deze afspraken te houden:",
+            obligations("tenant"),
+        )
+    if consent.kind_of(role) is consent.ConsentKind.TENANT:
+        return "U belooft dit:", obligations(role)
+    return f"U tekent namens {view.request.party_name}. Uw organisatie belooft dit:", obligations(
+        role
+    )
+
+
+def _judgment(judgment: dict[str, Any]) -> str:
+    """The judgment as the document names it (templates/defaults/texts.py, JUDGMENT)."""
+    try:
+        when = datum(date.fromisoformat(str(judgment["date"])))
+    except (KeyError, ValueError):
+        when = ""
+    text = f"het vonnis van de {judgment.get('court', 'rechter')}"
+    text += f" van {when}" if when else ""
+    if judgment.get("case_number"):
+        text += f", zaaknummer {judgment['case_number']}"
+    if judgment.get("ecli"):
+        text += f", {judgment['ecli']}"
+    return text
+
+
+def breach(data: dict[str, Any], role: str) -> list[str]:
+    """Section 7 of the agreement ("Wat gebeurt er als de afspraken niet worden nagekomen?")
+    in plain Dutch, from the document's own data; empty for a document without that section
+    (one without an eviction judgment, a corporation and a coordinator)."""
+    judgment, corporation = _part(data, "judgment"), _part(data, "corporation").get("name")
+    coordinator = _part(data, "coordinator").get("name")
+    if not (judgment and corporation and coordinator and "tenant" in data):
+        return []
+    tenant = consent.kind_of(role) is consent.ConsentKind.TENANT
+    who, has = ("u", "u zich") if tenant else ("de huurder", "de huurder zich")
+    with_who = "met u" if tenant else "met de huurder"
+    return [
+        f"Houdt {has} niet aan een afspraak? Dan praat {coordinator} eerst {with_who}. "
+        f"Samen kijken {'jullie' if tenant else 'zij'} hoe het beter kan. Dit wordt opgeschreven.",
+        f"Houdt {has} daarna nog steeds niet aan de afspraken, ook na een gesprek en een "
+        f"brief met een waarschuwing? Dan mag {corporation} het vonnis laten uitvoeren. "
+        f"Dan moet {who} de woning uit. Dat heet ontruiming.",
+        f"Het gaat om {_judgment(judgment)}.",
+        f"Zolang {has} aan de afspraken houdt, laat {corporation} het vonnis niet uitvoeren.",
+    ]
