@@ -30,6 +30,7 @@ def test_the_signing_page_reads_on_a_phone(live: Live, browser: Browser, size: s
         page, "phone-sign", size, BREACH, "het vonnis laten uitvoeren",
         "Dit bestand is het officiële document", at="#breuk-kop", issue=13,
     )  # fmt: skip
+    looked_at(page, "phone-pages", size, "Pagina 1 groot bekijken", at=".pages a.zoom", issue=13)
     sizes = page.evaluate(
         """[...document.querySelectorAll('input:not([type=hidden]), button, textarea')]
             .map(e => [e.id || e.textContent, parseFloat(getComputedStyle(e).fontSize)])"""
@@ -38,6 +39,9 @@ def test_the_signing_page_reads_on_a_phone(live: Live, browser: Browser, size: s
     images = page.locator(".pages img")
     links = page.locator(".pages a.zoom")
     assert links.count() == images.count() > 0
+    for wrong in ("999", "0", "x"):  # no such page: nothing, as for the small images
+        gone = page.request.get(f"{live.base}/s/{token}/pagina-groot/{wrong}.png")
+        assert gone.status in (404, 422), (wrong, gone.status)
     for i in range(links.count()):
         link = links.nth(i)
         assert link.inner_text().startswith(f"Pagina {i + 1} groot bekijken")
