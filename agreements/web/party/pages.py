@@ -16,8 +16,7 @@ from agreements.domain.enums import RequestStatus
 from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
-from agreements.services.signatures import codes
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures import codes, sign
 from agreements.web.deps import DepsDep, EngineDep, NowDep
 from agreements.web.party import summary
 from agreements.web.shared.ratelimit import client_address, limiter_for
@@ -53,15 +52,13 @@ _ERRORS_NL = {
 }
 
 
-def _open(token: str, deps: Deps, now: datetime) -> signing.LinkView | None:
+def _open(token: str, deps: Deps, now: datetime) -> sign.LinkView | None:
     if not 20 <= len(token) <= 100:  # not one of ours: no need to ask the database
         return None
-    return signing.open_link(token, deps=deps, now=now)
+    return sign.open_link(token, deps=deps, now=now)
 
 
-def _state_page(
-    token: str, view: signing.LinkView | None, deps: Deps, now: datetime
-) -> HTMLResponse:
+def _state_page(token: str, view: sign.LinkView | None, deps: Deps, now: datetime) -> HTMLResponse:
     if view is not None and (closed := _reading_over(view, deps, now)):
         return closed
     state = view.state if view is not None else LinkState.UNKNOWN
@@ -76,26 +73,24 @@ def _state_page(
     )  # fmt: skip
 
 
-def _reading_over(view: signing.LinkView, deps: Deps, now: datetime) -> HTMLResponse | None:
+def _reading_over(view: sign.LinkView, deps: Deps, now: datetime) -> HTMLResponse | None:
     """For a used link whose reading time is over: the page that says how to get a copy."""
-    until = signing.readable_until(view, deps=deps)
+    until = sign.readable_until(view, deps=deps)
     if view.state is not LinkState.USED or until is None or now < until:
         return None
     return html(
         "read_closed.html", 410, deps, view=view, until=until,
         declined=view.request.status is RequestStatus.DECLINED,
-        coordinator=signing.link_coordinator(view, deps=deps),
+        coordinator=sign.link_coordinator(view, deps=deps),
     )  # fmt: skip
 
 
-def _sealed(view: signing.LinkView) -> bool:
+def _sealed(view: sign.LinkView) -> bool:
     """A signer's own sealed copy is theirs to fetch; a decliner's link gives none."""
     return view.request.status is RequestStatus.SIGNED and view.version.is_sealed
 
 
-def _waiting_page(
-    token: str, view: signing.LinkView, deps: Deps, status: int = 200
-) -> HTMLResponse:
+def _waiting_page(token: str, view: sign.LinkView, deps: Deps, status: int = 200) -> HTMLResponse:
     return html("waiting.html", status, deps, token=token, view=view)
 
 
@@ -110,7 +105,7 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _form_page(token: str, view: signing.LinkView, deps: Deps, form: FormState) -> HTMLResponse:
+def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> HTMLResponse:
     intro, promises = summary.promises(view)
     return html(
         "sign.html",
@@ -168,7 +163,7 @@ def _submit(
     deps: Deps,
     engine: DocumentEngine | None,
     now: datetime,
-    data: signing.SignInput,
+    data: sign.SignInput,
     form: FormState,
     reason: str | None,
 ) -> Response:
@@ -176,9 +171,7 @@ def _submit(
     the seal, the coordinator's notice); every outcome becomes a page, success a redirect. A
     refusal reads the link again, as it stands after the rollback, for its page."""
     try:
-        signing.sign_with_link(
-            token, data, deps=deps, now=now, decline_reason=reason, engine=engine
-        )
+        sign.sign_with_link(token, data, deps=deps, now=now, decline_reason=reason, engine=engine)
     except LinkUnusable:
         return _state_page(token, _open(token, deps, now), deps, now)
     except ValidationFailed as exc:
@@ -202,9 +195,7 @@ def _refused(token: str, deps: Deps, now: datetime, form: FormState) -> Response
     return view if isinstance(view, Response) else _form_page(token, view, deps, form)
 
 
-def _usable(
-    token: str, deps: Deps, now: datetime, waiting: int = 409
-) -> signing.LinkView | Response:
+def _usable(token: str, deps: Deps, now: datetime, waiting: int = 409) -> sign.LinkView | Response:
     """The view of a link that can be signed now, or the page that says why not."""
     view = _open(token, deps, now)
     if view is None or view.state is not LinkState.VALID:
@@ -230,7 +221,7 @@ def signing_page(token: str, deps: DepsDep, now: NowDep) -> Response:
 
 @router.post("/s/{token}/sign", response_class=HTMLResponse)
 @own_text_checks("typed_name", "consent", "consent_version", "drawn")
-def sign(
+def sign_post(
     token: str,
     request: Request,
     deps: DepsDep,
@@ -259,7 +250,7 @@ def sign(
         form.errors["drawn"], form.drawn = problem, ""
     if form.errors:
         return _refused(token, deps, now, form)
-    data = signing.SignInput(
+    data = sign.SignInput(
         typed_name=typed_name,
         consent_version=consent_version,
         ip=client_address(request),
@@ -292,7 +283,7 @@ def decline(
         form.errors["reason"] = refusal.dutch()
     if form.errors:
         return _refused(token, deps, now, form)
-    data = signing.SignInput(
+    data = sign.SignInput(
         typed_name="",
         consent_version=consent_version,
         ip=client_address(request),
@@ -317,7 +308,7 @@ def done(token: str, deps: DepsDep, now: NowDep) -> Response:
     )
 
 
-def _readable(token: str, deps: Deps, now: datetime) -> signing.LinkView | None:
+def _readable(token: str, deps: Deps, now: datetime) -> sign.LinkView | None:
     """The document is for a live link, or for the party who already used it."""
     view = _open(token, deps, now)
     if view is None or view.state not in (LinkState.VALID, LinkState.USED):
@@ -336,7 +327,7 @@ def document_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> R
     if closed := _reading_over(view, deps, now):
         return closed
     if _sealed(view):
-        data = signing.read_signed_copy(view, deps=deps, engine=engine, now=now)
+        data = sign.read_signed_copy(view, deps=deps, engine=engine, now=now)
         return pdf_download(data, f"{view.document.kind}-ondertekend.pdf")
     return pdf(engine, view.request.document_sha256, f"{view.document.kind}.pdf")
 
@@ -349,7 +340,7 @@ def signed_pdf(token: str, deps: DepsDep, engine: EngineDep, now: NowDep) -> Res
         return closed
     if view is None or view.state is not LinkState.USED or not _sealed(view):
         return html("not_ready.html", 404, deps)
-    data = signing.read_signed_copy(view, deps=deps, engine=engine, now=now)
+    data = sign.read_signed_copy(view, deps=deps, engine=engine, now=now)
     return pdf_download(data, f"{view.document.kind}-ondertekend.pdf")
 
 

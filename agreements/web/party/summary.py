@@ -8,7 +8,7 @@ from typing import Any
 
 from agreements.domain import consent
 from agreements.domain.legal import datum
-from agreements.services.signatures import sign as signing
+from agreements.services.signatures.sign import LinkView
 
 
 def _part(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def _part(data: dict[str, Any], key: str) -> dict[str, Any]:
     return part if isinstance(part, dict) else {}
 
 
-def promises(view: signing.LinkView) -> tuple[str, list[str]]:
+def promises(view: LinkView) -> tuple[str, list[str]]:
     """The party's own obligations from the exact data the document was rendered from."""
     data, role = view.version.data, view.request.party_role
 
