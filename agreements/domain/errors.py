@@ -89,6 +89,36 @@ class SignaturesWouldLapse(Conflict):
         )
 
 
+class PartiesDiffer(Conflict):
+    """The document's signature lines and the parties that would be asked differ: `missing`
+    are in the document but would not be asked, `extra` would be asked but are not in it;
+    each (role, party). Make a new version from the case as it is now."""
+
+    def __init__(self, missing: list[tuple[str, str]], extra: list[tuple[str, str]]) -> None:
+        self.missing, self.extra = missing, extra
+        said = "; ".join(
+            f"{what}: {', '.join(f'{name} ({role})' for role, name in who)}"
+            for what, who in (("not asked", missing), ("not in the document", extra))
+            if who
+        )
+        super().__init__(f"the document's parties and the signature requests differ ({said})")
+
+    @property
+    def message_nl(self) -> str:
+        parts = []
+        if self.missing:
+            names = ", ".join(name for _, name in self.missing)
+            parts.append(f"In het document, maar niet gevraagd te tekenen: {names}.")
+        if self.extra:
+            names = ", ".join(name for _, name in self.extra)
+            parts.append(f"Gevraagd te tekenen, maar niet in het document: {names}.")
+        return (
+            "Het document kan niet worden verstuurd: de partijen in het document en de partijen "
+            "die tekenen zijn niet dezelfde. " + " ".join(parts) + " Maak een nieuwe versie "
+            "met de gegevens van de zaak zoals ze nu zijn."
+        )
+
+
 class SumsDisagree(ValidationFailed):
     """A payment schedule's numbers do not agree (its total, the arrears or its stored end);
     `message_nl` says both figures in Dutch, and the API gives the same text as the reason."""

@@ -127,7 +127,8 @@ def seed_demo(*, deps: Deps, now: datetime) -> int:
         coordinator,
         orgs,
         now,
-        tenant="Ünal & Zoë Yılmaz",
+        tenant="Ünal Yılmaz",
+        co_tenant="Zoë Yılmaz",
         corporation="Mitros",
         street="Kanaalstraat",
         number="12",
@@ -145,6 +146,7 @@ def _demo_case(
     corporation: str,
     street: str,
     number: str,
+    co_tenant: str | None = None,
 ) -> int:
     address = i.AddressIn(street=street, house_number=number, postcode="3551 CA", city="Utrecht")
     person = directory.create_person(
@@ -164,6 +166,21 @@ def _demo_case(
         actor=actor,
         now=now,
     )
+    # A co-tenant (medehuurder) is a person of her own: she gets her own link and signs herself.
+    co_tenants = [
+        directory.create_person(
+            i.PersonIn(
+                name=co_tenant,
+                address=address,
+                email="medehuurder@demo.example",
+                date_of_birth=date(1987, 9, 2),
+            ),
+            deps=deps,
+            actor=actor,
+            now=now,
+        ).id
+        for co_tenant in ([co_tenant] if co_tenant else [])
+    ]
     start = date(2026, 1, 31)
     case = cases.create_case(
         i.CaseIn(
@@ -184,6 +201,7 @@ def _demo_case(
             representatives=[
                 i.RepresentativeIn(person_id=guardian.id, kind=RepresentativeKind.BEWINDVOERDER)
             ],
+            co_tenant_ids=co_tenants,
         ),
         deps=deps,
         actor=actor,
@@ -339,7 +357,8 @@ def sign_everything(
     actor: Actor,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
-    """The demo's parties each sign through their own link, as they would from a phone."""
+    """The demo's parties each sign through their own link, as they would from a phone:
+    every party the document names, the buurtteam and each co-tenant too."""
     version, _ = get_version(version_id, deps=deps, actor=actor)
     roles = sign.signing_roles(version, engine)
     sign.send_for_signature(version_id, roles, deps=deps, actor=actor, now=clock())

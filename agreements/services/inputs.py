@@ -230,6 +230,12 @@ class CaseIn(Input):
     status: CaseStatus = CaseStatus.INTAKE
     parties: list[PartyIn] = Field(default_factory=list, max_length=20)
     representatives: list[RepresentativeIn] = Field(default_factory=list, max_length=5)
+    co_tenant_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Co-tenants (medehuurders): people who rent the home with the tenant; "
+        "each is asked to sign separately.",
+    )
 
 
 class CasePatch(Patch):
@@ -240,6 +246,7 @@ class CasePatch(Patch):
     status: CaseStatus | None = None
     parties: list[PartyIn] | None = Field(None, max_length=20)
     representatives: list[RepresentativeIn] | None = Field(None, max_length=5)
+    co_tenant_ids: list[Id] | None = Field(None, max_length=3)
 
 
 class CareNotesIn(Input):

@@ -19,6 +19,7 @@ from agreements.domain.errors import (
     LinkUnusable,
     NotAuthenticated,
     NotFound,
+    PartiesDiffer,
     SignaturesWouldLapse,
     ValidationFailed,
 )
@@ -84,6 +85,28 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "(/problems/signatures-would-lapse)",
                 "items": {"$ref": f"{_SCHEMA}LapsingSignature"},
             },
+            "missing": {
+                "type": "array",
+                "description": "Parties the document names that would not be asked to sign "
+                "(/problems/parties-differ)",
+                "items": {"$ref": f"{_SCHEMA}Party"},
+            },
+            "extra": {
+                "type": "array",
+                "description": "Parties that would be asked to sign but are not in the document "
+                "(/problems/parties-differ)",
+                "items": {"$ref": f"{_SCHEMA}Party"},
+            },
+        },
+    },
+    "Party": {
+        "title": "Party",
+        "type": "object",
+        "required": ["party_role", "party_name"],
+        "additionalProperties": False,
+        "properties": {
+            "party_role": {"type": "string", "description": "tenant, corporation, ..."},
+            "party_name": {"type": "string"},
         },
     },
     "LapsingSignature": {
@@ -279,6 +302,20 @@ def install(app: FastAPI) -> None:
             instance=request.url.path,
             errors=[{"field": "confirm_void", "reason": "must be true: someone has signed"}],
             extra={"signers": signers},
+        )
+
+    @app.exception_handler(PartiesDiffer)
+    async def _parties(request: Request, exc: PartiesDiffer) -> JSONResponse:
+        def listed(who: list[tuple[str, str]]) -> list[dict[str, str]]:
+            return [{"party_role": role, "party_name": name} for role, name in who]
+
+        return problem(
+            409,
+            "Parties and signature requests differ",
+            str(exc),
+            kind="/problems/parties-differ",
+            instance=request.url.path,
+            extra={"missing": listed(exc.missing), "extra": listed(exc.extra)},
         )
 
     @app.exception_handler(LinkUnusable)

@@ -128,6 +128,7 @@ class CaseOut(Out):
     planned_end_date: date
     parties: list[PartyOut]
     representatives: list[RepresentativeOut]
+    co_tenant_ids: list[int]
     has_care_notes: bool
     created_at: datetime
     updated_at: datetime
@@ -147,6 +148,7 @@ class CaseOut(Out):
             planned_end_date=row.planned_end_date,
             parties=[PartyOut.model_validate(p) for p in row.parties],
             representatives=[RepresentativeOut.model_validate(r) for r in row.representatives],
+            co_tenant_ids=[c.person_id for c in row.co_tenants],
             has_care_notes=row.care_notes_encrypted is not None,
             created_at=row.created_at,
             updated_at=row.updated_at,

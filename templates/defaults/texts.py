@@ -38,7 +38,14 @@ def agreement() -> DocumentObject:
 
     doc.add_heading("1. Wie maken deze afspraken?", level=1)
     parties = table(doc, ["Rol", "Partij"], [4.5, 11.5])
-    row(parties, "Huurder", "{{ tenant.name }}, geboren op {{ tenant.birth_date|datum }}")
+    row(parties, "{%tr for person in tenants %}")
+    row(
+        parties,
+        "Huurder",
+        "{{ person.name }}{% if person.birth_date %}, geboren op "
+        "{{ person.birth_date|datum }}{% endif %}",
+    )
+    row(parties, "{%tr endfor %}")
     row(parties, "{%tr if representative %}")
     row(parties, "Vertegenwoordiger", REPRESENTATIVE)
     row(parties, "{%tr endif %}")
@@ -49,7 +56,8 @@ def agreement() -> DocumentObject:
     row(parties, "{{ party.role }}", "{{ party.name }}")
     row(parties, "{%tr endfor %}")
     doc.add_paragraph(
-        "In deze overeenkomst heet {{ tenant.name }} ‘de huurder’. De andere partijen noemen we "
+        "In deze overeenkomst {% if tenants|length > 1 %}heten {{ tenant.name }} samen"
+        "{% else %}heet {{ tenant.name }}{% endif %} ‘de huurder’. De andere partijen noemen we "
         "bij hun naam. Samen zijn zij ‘de partijen’."
     )
 
@@ -139,25 +147,18 @@ def agreement() -> DocumentObject:
         "De partijen hebben deze overeenkomst gelezen en zijn het ermee eens. Elke partij "
         "krijgt een eigen exemplaar."
     )
-    signature_block(
-        doc,
-        [
-            ("Huurder", "{{ tenant.name }}"),
-            ("{%tr if representative %}", ""),
-            ("{{ representative.role|capitalize }}", "{{ representative.name }}"),
-            ("{%tr endif %}", ""),
-            ("Woningcorporatie", SIGNATORY.format(party="corporation")),
-            ("Coördinator", SIGNATORY.format(party="coordinator")),
-            ("Gemeente", SIGNATORY.format(party="municipality")),
-            ("{%tr for party in other_parties %}", ""),
-            ("{{ party.role }}", SIGNATORY.format(party="party")),
-            ("{%tr endfor %}", ""),
-        ],
-    )
+    signature_block(doc, SIGNERS)
     return doc
 
 
-SIGNATORY = "{{{{ {party}.signatory }}}}, {{{{ {party}.signatory_role }}}}, {{{{ {party}.name }}}}"
+# One signature line per person or organisation that signs (the data's `signers`: each
+# tenant and co-tenant, the representative, every organisation with obligations); the
+# service asks exactly these parties to sign.
+SIGNERS = [
+    ("{%tr for signer in signers %}", ""),
+    ("{{ signer.label }}", "{{ signer.signatory }}"),
+    ("{%tr endfor %}", ""),
+]
 
 
 def payment_arrangement() -> DocumentObject:
@@ -219,16 +220,7 @@ def payment_arrangement() -> DocumentObject:
     )
 
     doc.add_heading("5. Ondertekening", level=1)
-    signature_block(
-        doc,
-        [
-            ("Huurder", "{{ tenant.name }}"),
-            ("{%tr if representative %}", ""),
-            ("{{ representative.role|capitalize }}", "{{ representative.name }}"),
-            ("{%tr endif %}", ""),
-            ("Woningcorporatie", SIGNATORY.format(party="corporation")),
-        ],
-    )
+    signature_block(doc, SIGNERS)
     return doc
 
 
@@ -277,6 +269,10 @@ def review_minutes() -> DocumentObject:
     doc.add_paragraph(
         "Klopt er iets niet in dit verslag? Laat het {{ review.chair }} binnen twee weken weten."
     )
+
+    doc.add_heading("6. Ondertekening", level=1)
+    doc.add_paragraph("Met hun handtekening zeggen de partijen dat dit verslag klopt.")
+    signature_block(doc, SIGNERS)
     return doc
 
 

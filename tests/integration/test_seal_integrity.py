@@ -89,7 +89,14 @@ def _verified_roles(client, world, pdf: bytes) -> set[str]:
     return {p["role"] for p in result["summary"]["parties"]}
 
 
-ROLES = {"tenant", "representative", "corporation", "coordinator", "municipality"}
+ROLES = {
+    "tenant",
+    "representative",
+    "corporation",
+    "coordinator",
+    "municipality",
+    "neighbourhood_team",
+}
 
 
 def test_a_new_render_while_fully_signed_is_refused_until_sealed(flow, world):
@@ -110,13 +117,13 @@ def test_a_new_render_while_fully_signed_is_refused_until_sealed(flow, world):
     assert again.status_code == 409, again.text
     assert again.headers["content-type"].startswith("application/problem+json")
     assert "signed by every party and waits for its seal" in again.json()["detail"]
-    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
+    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 7
     assert _versions(deps, version["id"]) == before  # no version was made
 
     inbox.clear()
     assert tasks.finish_document.call_local(version["id"]) == "done"  # the worker starts
     pdf, evidence = _sealed_evidence(client, world, version["id"])
-    assert {e["party_role"] for e in evidence} == ROLES and len(evidence) == 5
+    assert {e["party_role"] for e in evidence} == ROLES and len(evidence) == 7
     assert _verified_roles(client, world, pdf) == ROLES
     copies = [m for m in inbox.messages if m["Subject"].startswith("Ondertekend:")]
     assert sorted(m["To"] for m in copies) == sorted(r["email"] for r in requests)
@@ -128,7 +135,7 @@ def test_a_new_render_while_fully_signed_is_refused_until_sealed(flow, world):
     )
     assert later.status_code == 202 and later.json()["status"] == "ready", later.text
     send_requests(client, world, later.json()["id"])
-    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
+    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 7
 
 
 class HeldConverter:
@@ -184,9 +191,9 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
         held.release.set()
         worker.join(120)
     assert result == [FinishStatus.DONE]
-    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
+    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 7
     pdf, evidence = _sealed_evidence(client, world, version["id"])
-    assert len(evidence) == 5 and _verified_roles(client, world, pdf) == ROLES
+    assert len(evidence) == 7 and _verified_roles(client, world, pdf) == ROLES
 
     # A new version now, sent for signature: the sealed version is left as it was signed.
     later = client.post(
@@ -195,7 +202,7 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
     )
     assert later.status_code == 202, later.text
     send_requests(client, world, later.json()["id"])
-    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 5
+    assert _statuses(deps, version["id"]) == [RequestStatus.SIGNED] * 7
     states = {sign.open_link(t, deps=deps, now=_now()).state for t in tokens}
     assert states == {LinkState.USED}  # not "there is a new version"
     digest = hashlib.sha256(pdf).hexdigest()
@@ -240,7 +247,7 @@ def test_finishing_checks_the_signatures_itself(flow, world):
     assert _sign(deps, requests[-1]).complete
     assert tasks.finish_document.call_local(version["id"]) == "done"
     _pdf, evidence = _sealed_evidence(client, world, version["id"])
-    assert len(evidence) == 5
+    assert len(evidence) == 7
 
 
 def test_voided_signatures_are_never_sealed(flow, world):
@@ -312,7 +319,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
         finish = session.get(DocumentVersion, version["id"]).finish_status
     if isinstance(results["sign"], sign.Outcome):
         assert results["sign"].complete and isinstance(results["new"], Conflict)
-        assert statuses == [RequestStatus.SIGNED] * 5 and finish is FinishStatus.PENDING
+        assert statuses == [RequestStatus.SIGNED] * 7 and finish is FinishStatus.PENDING
         assert tasks.finish_document.call_local(version["id"]) == "done"
     else:
         assert results["sign"] is LinkState.VOIDED and isinstance(results["new"], int)

@@ -35,7 +35,7 @@ def _seal_one(client, deps, inbox, world) -> tuple[int, dict[str, str]]:
         token = link_in(message)
         view = signature_flow.open_link(token, deps=deps, now=datetime.now(UTC))
         assert view is not None
-        tokens[view.request.party_role] = token
+        tokens[f"{view.request.party_role} {view.request.id}"] = token  # two tenants
     assert len(tokens) == len(requests)
     for role, token in tokens.items():
         sign_by_link(deps, token, f"Ondertekenaar {role}")

@@ -30,7 +30,17 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
     version = render_agreement(client, world, world.case_mitros)
     requests = send_requests(client, world, version["id"])
     roles = [r["party_role"] for r in requests]
-    assert roles == ["tenant", "representative", "corporation", "coordinator", "municipality"]
+    # Issue 13: each co-tenant on her own, and the buurtteam, which promises something too.
+    assert roles == [
+        "tenant",
+        "tenant",
+        "representative",
+        "corporation",
+        "coordinator",
+        "municipality",
+        "neighbourhood_team",
+    ]
+    assert [r["party_name"] for r in requests[:2]] == ["Ünal Yılmaz", "Zoë Yılmaz"]
     assert all(r["status"] == "pending" and r["sends"] == 1 for r in requests)
     # Every party got a Dutch invitation with its own link, and no token is stored plainly.
     tokens = {}
@@ -39,15 +49,19 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
         mails = [m for m in inbox.to(r["email"]) if not m["Subject"].startswith("Document ver")]
         assert len(mails) == 1, r["email"]
         assert mails[0]["Subject"] == "Ondertekenen: Woonbegeleidingsovereenkomst"
-        tokens[r["party_role"]] = link_in(mails[0])
-    assert len(set(tokens.values())) == 5
+        tokens[r["party_name"] if r["party_role"] == "tenant" else r["party_role"]] = link_in(
+            mails[0]
+        )
+    assert len(set(tokens.values())) == 7
     with deps.db() as session:
         from sqlalchemy import text
 
         stored = session.execute(text("SELECT token_digest FROM signature_requests")).scalars()
         assert not set(tokens.values()) & set(stored)
 
-    sign_by_link(deps, tokens["tenant"], "Ünal & Zoë Yılmaz")
+    sign_by_link(deps, tokens["Ünal Yılmaz"], "Ünal Yılmaz")
+    sign_by_link(deps, tokens["Zoë Yılmaz"], "Zoë Yılmaz")
+    sign_by_link(deps, tokens["neighbourhood_team"], "L. de Graaf")
     sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
     by_role = {r["party_role"]: r for r in requests}
     # The corporation signs as staff from its session; the coordinator too.
@@ -89,7 +103,8 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
     assert "ondertekening.json" in reader.attachments
     assert reader.outline[-1].title == "Ondertekeningsbewijs"
     # The evidence pages (issue 13: one block per signature) follow the signed pages.
-    assert "Ünal & Zoë Yılmaz" in "".join(p.extract_text() for p in reader.pages[-4:])
+    evidence_text = "".join(p.extract_text() for p in reader.pages[-5:])
+    assert "Ünal Yılmaz" in evidence_text and "Zoë Yılmaz" in evidence_text
     # Each party got its copy, once.
     copies = [m for m in inbox.messages if m["Subject"].startswith("Ondertekend:")]
     assert sorted(m["To"] for m in copies) == sorted(r["email"] for r in requests)
@@ -357,14 +372,14 @@ def test_ordered_signing_invites_in_turn(flow, world):
     client, deps, inbox = flow
     version = render_agreement(client, world, world.case_portaal)
     requests = send_requests(client, world, version["id"], ordered=True)
-    assert [r["position"] for r in requests] == [1, 2, 3, 4, 5]
-    assert [r["sends"] for r in requests] == [1, 0, 0, 0, 0]
+    assert [r["position"] for r in requests] == [1, 2, 3, 4, 5, 6]  # the buurtteam too
+    assert [r["sends"] for r in requests] == [1, 0, 0, 0, 0, 0]
     sign_by_link(deps, link_in(inbox.invitation(requests[0]["email"])), "Zoë van 't Hek")
     listed = client.get(
         f"/api/v1/document-versions/{version['id']}/signature-requests",
         headers=world.headers("coordinator"),
     ).json()
-    assert [r["sends"] for r in listed] == [1, 1, 0, 0, 0]
+    assert [r["sends"] for r in listed] == [1, 1, 0, 0, 0, 0]
 
 
 def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, world):

@@ -12,6 +12,7 @@ from agreements.db.models.audit import AuditEntry, AuditHead, AuditStaged
 from agreements.db.models.base import NAMING, AddressMixin, Base, UTCDateTime, enum_column
 from agreements.db.models.cases import (
     Case,
+    CaseCoTenant,
     CaseParty,
     CaseRepresentative,
     EvictionJudgment,
@@ -34,6 +35,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "Case",
+    "CaseCoTenant",
     "CaseParty",
     "CaseRepresentative",
     "Document",

@@ -35,6 +35,14 @@ class Case(AddressMixin, Base):
     representatives: Mapped[list[CaseRepresentative]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseRepresentative.id"
     )
+    co_tenants: Mapped[list[CaseCoTenant]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CaseCoTenant.id"
+    )
+
+    @property
+    def tenant_ids(self) -> list[int]:
+        """The tenant and each co-tenant (medehuurder): each signs for themself."""
+        return [self.tenant_id, *(c.person_id for c in self.co_tenants)]
 
 
 class CaseParty(Base):
@@ -58,6 +66,17 @@ class CaseRepresentative(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     kind: Mapped[RepresentativeKind] = mapped_column(enum_column(RepresentativeKind))
+
+
+class CaseCoTenant(Base):
+    """A co-tenant (medehuurder): a person who rents the home together with the tenant, is
+    a party in their own right and signs separately."""
+
+    __tablename__ = "case_co_tenants"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
 
 
 class TenancyContract(AddressMixin, Base):

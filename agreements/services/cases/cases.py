@@ -7,7 +7,15 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from agreements.db.models import Case, CaseParty, CaseRepresentative, Organisation, Person, User
+from agreements.db.models import (
+    Case,
+    CaseCoTenant,
+    CaseParty,
+    CaseRepresentative,
+    Organisation,
+    Person,
+    User,
+)
 from agreements.db.sessions import read_only
 from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, RepresentativeKind, Role
 from agreements.domain.errors import ValidationFailed
@@ -42,15 +50,18 @@ def register_case(
     actor: Actor,
     now: datetime,
     representative: tuple[PersonIn, RepresentativeKind] | None = None,
+    co_tenants: tuple[PersonIn, ...] = (),
 ) -> Case:
-    """A new tenant (and representative) with their case, all or nothing."""
+    """A new tenant (with co-tenants and a representative) with their case, all or nothing."""
     with unit_of_work(deps, actor, now) as uow:
         person = directory.add_person(uow, tenant, actor)
         reps = []
         if representative is not None:
             guardian = directory.add_person(uow, representative[0], actor)
             reps = [RepresentativeIn(person_id=guardian.id, kind=representative[1])]
-        data = data.model_copy(update={"tenant_id": person.id, "representatives": reps})
+        others = [directory.add_person(uow, co, actor).id for co in co_tenants]
+        update = {"tenant_id": person.id, "representatives": reps, "co_tenant_ids": others}
+        data = data.model_copy(update=update)
         case = _add_case(uow, data, actor)
     return get_case(case.id, deps=deps, actor=actor, now=now, log=False)
 
@@ -78,6 +89,7 @@ def _add_case(uow: UnitOfWork, data: CaseIn, actor: Actor) -> Case:
     case.reference = f"LK-{data.start_date.year}-{case.id:05d}"
     _set_parties(session, case, data.parties)
     _set_representatives(session, case, data.representatives)
+    _set_co_tenants(session, case, data.co_tenant_ids)
     uow.audit("case.create", "case", case.id)
     return case
 
@@ -138,6 +150,21 @@ def _set_representatives(session: Session, case: Case, reps: list[Representative
         case.representatives.append(CaseRepresentative(person_id=rep.person_id, kind=rep.kind))
 
 
+def _set_co_tenants(session: Session, case: Case, person_ids: list[int]) -> None:
+    case.co_tenants.clear()
+    session.flush()
+    reps = {r.person_id for r in case.representatives}
+    for i, person_id in enumerate(person_ids):
+        field = f"co_tenant_ids.{i}"
+        if session.get(Person, person_id) is None:
+            raise ValidationFailed.one(field, "no such person")
+        if person_id == case.tenant_id or person_id in reps:
+            raise ValidationFailed.one(field, "already the tenant or a representative")
+        if any(c.person_id == person_id for c in case.co_tenants):
+            raise ValidationFailed.one(field, "listed twice")
+        case.co_tenants.append(CaseCoTenant(person_id=person_id))
+
+
 def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor, now: datetime) -> Case:
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
@@ -158,6 +185,8 @@ def update_case(case_id: int, data: CasePatch, *, deps: Deps, actor: Actor, now:
             _set_parties(session, case, data.parties)
         if data.representatives is not None:
             _set_representatives(session, case, data.representatives)
+        if data.co_tenant_ids is not None:
+            _set_co_tenants(session, case, data.co_tenant_ids)
         case.updated_at = now
         uow.audit("case.update", "case", case.id, {"fields": sorted(changes)})
     return get_case(case_id, deps=deps, actor=actor, now=now, log=False)

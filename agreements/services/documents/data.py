@@ -24,6 +24,7 @@ from agreements.domain.errors import ValidationFailed
 from agreements.domain.schedule import instalment_date
 from agreements.domain.sums import check_schedule, instalment_sum
 from agreements.domain.values import from_cents
+from agreements.services.signatures.parties import LABELS, case_parties, organisation_party
 from agreements.settings import Settings
 
 DEFAULT_REASON = (
@@ -50,6 +51,23 @@ def _heading(settings: Settings, case: Case, today: date) -> dict[str, Any]:
         "case": {"reference": case.reference or str(case.id)},
         "document": {"date": today.isoformat()},
     }
+
+
+def _tenants(session: Session, case: Case) -> list[Person]:
+    """The tenant and each co-tenant, in order."""
+    people = [session.get(Person, person_id) for person_id in case.tenant_ids]
+    return [p for p in people if p is not None]
+
+
+def _together(names: list[str]) -> str:
+    """ "A", "A en B", "A, B en C": how the text names the tenants together."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+
+
+def _signers(session: Session, case: Case, roles: tuple[str, ...]) -> list[dict[str, str]]:
+    """The document's signature lines: each person or organisation that signs, from the
+    same list the signature requests are made from."""
+    return [spec.line() for spec in case_parties(session, case, roles)]
 
 
 def _money(cents: int) -> str:
@@ -124,6 +142,7 @@ def agreement_data(
         for p in case.parties
         if p.role in {PartyRole.CARE_PROVIDER, PartyRole.NEIGHBOURHOOD_TEAM}
     ]
+    tenants = _tenants(session, case)
     first_review = session.scalar(
         select(Review.due_date)
         .where(Review.agreement_id == agreement.id)
@@ -133,13 +152,20 @@ def agreement_data(
     return {
         **_heading(settings, case, today),
         "tenant": {
-            "name": case.tenant.name,
+            "name": _together([t.name for t in tenants]),
             "birth_date": case.tenant.date_of_birth.isoformat(),
             "obligations": said(PartyRole.TENANT),
         },
+        "tenants": [
+            {"name": t.name, "birth_date": t.date_of_birth.isoformat() if t.date_of_birth else None}
+            for t in tenants
+        ],
         "representative": _representative(session, case),
         **named,
         "other_parties": others,
+        "signers": _signers(
+            session, case, ("tenant", "corporation", "coordinator", "municipality", "others")
+        ),
         "reason": agreement.reason or DEFAULT_REASON,
         "term": {"start": agreement.start_date.isoformat(), "end": agreement.end_date.isoformat()},
         "reviews": {"first": (first_review or agreement.start_date).isoformat()},
@@ -200,6 +226,16 @@ def payment_arrangement_data(
             "signatory_role": "gemachtigde",
         }
     )
+    creditor_line = (
+        organisation_party(session, corporation).line()
+        if corporation
+        else {
+            "role": "corporation",
+            "label": LABELS["corporation"],
+            "party": creditor.name,
+            "signatory": f"namens {creditor.name}, gemachtigde",
+        }
+    )
     rows = instalments(arrangement)
     # The printed total is the sum of the printed rows, never a stored figure; the arrears
     # and the stored last date (which drives the arrangement-end reminder) must agree with it.
@@ -209,7 +245,7 @@ def payment_arrangement_data(
     return {
         **_heading(settings, case, today),
         "tenant": {
-            "name": case.tenant.name,
+            "name": _together([t.name for t in _tenants(session, case)]),
             "address": f"{case.street} {case.house_number}",
             "postal_code": case.postcode,
             "city": case.city,
@@ -230,6 +266,7 @@ def payment_arrangement_data(
         },
         "grace_days": settings.grace_days,
         "judgment": _judgment(judgment),
+        "signers": [*_signers(session, case, ("tenant",)), creditor_line],
     }
 
 
@@ -268,7 +305,8 @@ def review_minutes_data(
     )
     return {
         **_heading(settings, case, today),
-        "tenant": {"name": case.tenant.name},
+        "tenant": {"name": _together([t.name for t in _tenants(session, case)])},
+        "signers": _signers(session, case, ("tenant", "coordinator")),
         "review": {
             "number": review.number,
             "date": review.held_date.isoformat(),

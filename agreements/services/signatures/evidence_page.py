@@ -32,6 +32,8 @@ ROLE_NL = {
     "corporation": "Woningcorporatie",
     "coordinator": "Coördinator",
     "municipality": "Gemeente",
+    "neighbourhood_team": "Buurtteam",
+    "care_provider": "Zorgaanbieder",
 }
 _METHOD_NL = {
     "link": "via persoonlijke link",

@@ -33,6 +33,7 @@ from agreements.services.signatures.evidence_page import (
     stamp,
 )
 from agreements.services.signatures.mails import signed_copies
+from agreements.services.signatures.parties import signed_by
 from agreements.services.signatures.state import (
     FINISH_STALE,
     MAX_FINISH_ATTEMPTS,
@@ -205,7 +206,7 @@ def _seal(
         attach_evidence(combined, bundle, signed_document=signed),
         pkcs12_path=deps.settings.effective_seal_pkcs12,
         password=deps.settings.effective_seal_password,
-        reason=f"{document.title} {case.reference}: door alle partijen ondertekend",
+        reason=f"{document.title} {case.reference}: {signed_by(rows, orgs)}",
         location=deps.settings.letterhead_city,
         contact=deps.settings.letterhead_email,
         timestamp_url=deps.settings.timestamp_url or None,

@@ -3,7 +3,6 @@ version, managed by coordinators (revoke, extend, new contact)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,8 +14,6 @@ from agreements.db.models import (
     Case,
     Document,
     DocumentVersion,
-    Organisation,
-    Person,
     SignatureRequest,
     User,
 )
@@ -24,7 +21,6 @@ from agreements.domain import rules
 from agreements.domain.enums import (
     AgreementStatus,
     DocumentStatus,
-    PartyRole,
     RequestStatus,
 )
 from agreements.domain.errors import (
@@ -40,69 +36,9 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.jobs import Job
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
+from agreements.services.signatures.parties import case_parties, check_lines, document_lines
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
 from agreements.services.uow import UnitOfWork, reading, unit_of_work
-
-# Party roles of the templates (kinds.json) and where the service finds each party.
-_ROLE_FOR_PARTY = {
-    "corporation": PartyRole.HOUSING_CORPORATION,
-    "coordinator": PartyRole.COORDINATOR,
-    "municipality": PartyRole.MUNICIPALITY,
-}
-
-
-@dataclass(frozen=True)
-class PartySpec:
-    role: str
-    name: str
-    email: str | None
-    organisation_id: int | None = None
-    user_id: int | None = None
-    capacity: str | None = None
-
-
-def _parties(session: Session, case: Case, roles: tuple[str, ...]) -> list[PartySpec]:
-    specs: list[PartySpec] = []
-    for role in roles:
-        if role == "tenant":
-            specs.append(PartySpec("tenant", case.tenant.name, case.tenant.email))
-            for rep in case.representatives:
-                person = session.get(Person, rep.person_id)
-                assert person is not None
-                specs.append(
-                    PartySpec("representative", person.name, person.email, capacity=rep.kind.value)
-                )
-        elif role == "coordinator":
-            user = session.get(User, case.coordinator_id)
-            assert user is not None
-            specs.append(
-                PartySpec(
-                    role,
-                    user.name,
-                    user.email,
-                    user_id=user.id,
-                    organisation_id=user.organisation_id,
-                )
-            )
-        else:
-            specs.append(_organisation_party(session, case, role))
-    return specs
-
-
-def _organisation_party(session: Session, case: Case, role: str) -> PartySpec:
-    party_role = _ROLE_FOR_PARTY.get(role)
-    party = next((p for p in case.parties if p.role is party_role), None) if party_role else None
-    if party is None:
-        raise ValidationFailed.one("parties", f"the case has no party for the role {role!r}")
-    org = session.get(Organisation, party.organisation_id)
-    assert org is not None
-    contact = session.get(Person, party.contact_person_id) if party.contact_person_id else None
-    return PartySpec(
-        role,
-        contact.name if contact else org.name,
-        (contact.email if contact else None) or org.email,
-        organisation_id=org.id,
-    )
 
 
 def signing_roles(version: DocumentVersion, engine: DocumentEngine) -> tuple[str, ...]:
@@ -146,8 +82,10 @@ def send_for_signature(
         refuse_while_sealing(session, document.id, now, "another version can be sent for signature")
         _void_other_versions(uow, document.id, version_id, confirmed=confirm_void)
         expires = now + timedelta(days=deps.settings.signature_days)
+        specs = case_parties(session, case, roles)
+        check_lines(document_lines(version.data, roles), specs)
         requests = []
-        for position, spec in enumerate(_parties(session, case, roles), start=1):
+        for position, spec in enumerate(specs, start=1):
             requests.append(
                 SignatureRequest(
                     version_id=version_id,

@@ -37,8 +37,8 @@ from agreements.services.signatures.links import (  # re-exported: one way in fo
     readable_until,
     view_for_token,
 )
+from agreements.services.signatures.parties import PartySpec
 from agreements.services.signatures.requests import (  # re-exported: one way in for callers
-    PartySpec,
     coordinator_email,
     manage_request,
     next_in_turn,

@@ -43,6 +43,8 @@ _SIGNS_AS = {
     "corporation": "woningcorporatie",
     "coordinator": "coördinator",
     "municipality": "gemeente",
+    "neighbourhood_team": "buurtteam",
+    "care_provider": "zorgaanbieder",
 }
 # The service's field errors are in English for the API; parties read them in Dutch.
 _ERRORS_NL = {

@@ -8,6 +8,7 @@ from typing import Any
 
 from agreements.domain import consent
 from agreements.domain.legal import datum
+from agreements.services.signatures.parties import obligations_of
 from agreements.services.signatures.sign import LinkView
 
 
@@ -20,9 +21,8 @@ def promises(view: LinkView) -> tuple[str, list[str]]:
     """The party's own obligations from the exact data the document was rendered from."""
     data, role = view.version.data, view.request.party_role
 
-    def obligations(key: str) -> list[str]:
-        items = _part(data, key).get("obligations")
-        return [str(i) for i in items] if isinstance(items, list) else []
+    def obligations(key: str) -> list[str]:  # a buurtteam's are in other_parties
+        return obligations_of(data, key)
 
     if role == "representative":
         tenant = data.get("tenant", {}).get("name", "de huurder")

@@ -104,7 +104,9 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
     actor = staff.actor
     case = cases.get_case(case_id, deps=deps, actor=actor, now=now)
     orgs = names.organisations(deps)
-    persons = names.people(deps, [r.person_id for r in case.representatives])
+    persons = names.people(
+        deps, [r.person_id for r in case.representatives] + [c.person_id for c in case.co_tenants]
+    )
     judgments = case_file.judgments.list(deps=deps, actor=actor, case_id=case_id).items
     docs = []
     for document, versions in list_documents(case_id, deps=deps, actor=actor):
@@ -116,6 +118,7 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
         "representatives": [
             (persons.get(r.person_id, "?"), r.kind.label) for r in case.representatives
         ],
+        "co_tenants": [persons.get(c.person_id, "?") for c in case.co_tenants],
         "contracts": case_file.tenancy_contracts.list(
             deps=deps, actor=actor, case_id=case_id
         ).items,
@@ -185,6 +188,27 @@ _NEW_CASE = [
         required=False,
         options={"": "Geen"} | {k.value: k.label for k in RepresentativeKind},
     ),
+    Field(
+        "representative.email",
+        "E-mailadres van de vertegenwoordiger",
+        "email",
+        required=False,
+        hint="Hier komt de link om te tekenen en het ondertekende document.",
+    ),
+    Field(
+        "co_tenant.name",
+        "Naam van de medehuurder",
+        required=False,
+        autocomplete="off",
+        hint="Alleen als iemand de woning samen met de huurder huurt. Hij of zij tekent zelf.",
+    ),
+    Field(
+        "co_tenant.email",
+        "E-mailadres van de medehuurder",
+        "email",
+        required=False,
+        hint="Hier komt de eigen link om te tekenen.",
+    ),
 ]
 
 
@@ -230,14 +254,31 @@ def create_case(staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep) -> R
         field = "representative.kind" if rep.get("name") else "representative.name"
         errors[field] = "Vul de naam én de soort vertegenwoordiger in, of laat beide leeg."
     elif rep.get("name"):
-        guardian_in, rep_errors = validate(i.PersonIn, {"name": rep["name"]})
+        guardian_in, rep_errors = validate(
+            i.PersonIn, {"name": rep["name"], "email": rep.get("email") or None}
+        )
         errors |= {f"representative.{k}": v for k, v in rep_errors.items()}
+    if rep.get("email") and not rep.get("name"):
+        errors["representative.name"] = "Vul de naam van de vertegenwoordiger in."
+    co = values.get("co_tenant", {})
+    co_tenant_in = None
+    if co.get("name") or co.get("email"):
+        co_in = {"name": co.get("name"), "email": co.get("email") or None}
+        co_in["address"] = values.get("address")
+        co_tenant_in, co_errors = validate(i.PersonIn, {k: v for k, v in co_in.items() if v})
+        errors |= {f"co_tenant.{k}": v for k, v in co_errors.items() if not k.startswith("address")}
     if errors or person is None or case_in is None:
         return _new_case_page(staff, deps, form, errors, chosen)
     try:
         guardian = (guardian_in, rep["kind"]) if guardian_in is not None else None
         case = cases.register_case(
-            person, case_in, deps=deps, actor=staff.actor, now=now, representative=guardian
+            person,
+            case_in,
+            deps=deps,
+            actor=staff.actor,
+            now=now,
+            representative=guardian,
+            co_tenants=(co_tenant_in,) if co_tenant_in is not None else (),
         )
     except ValidationFailed as exc:
         names = [f.name for f in _NEW_CASE] + ["parties"]

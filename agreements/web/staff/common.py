@@ -18,6 +18,7 @@ from agreements.domain.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
+    PartiesDiffer,
     ValidationFailed,
 )
 from agreements.domain.policy import Action, Actor, Resource, allowed
@@ -79,7 +80,8 @@ class StaffRoute(CheckedRoute):
                 return _problem(request, 422, "Dit kan nog niet", said or " ".join(
                     missing_nl(e.field) for e in exc.errors))  # fmt: skip
             except Conflict as exc:
-                return _problem(request, 409, "Dat kan nu niet", _conflict_nl(str(exc)))
+                said = exc.message_nl if isinstance(exc, PartiesDiffer) else None
+                return _problem(request, 409, "Dat kan nu niet", said or _conflict_nl(str(exc)))
 
         return handle
 

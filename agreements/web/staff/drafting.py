@@ -273,6 +273,8 @@ SIGNS_AS = {
     "corporation": "woningcorporatie",
     "coordinator": "coördinator",
     "municipality": "gemeente",
+    "neighbourhood_team": "buurtteam",
+    "care_provider": "zorgaanbieder",
 }
 
 
