@@ -78,3 +78,51 @@ def test_upgrade_keeps_data_through_every_revision(empty_database_url):
             assert conn.execute(text("SELECT count(*) FROM auth_tokens")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_joined_tenant_names_become_a_tenant_and_a_co_tenant(empty_database_url):
+    """0015: "Ünal & Zoë Yılmaz" was one person; now each signs for herself."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_database_url)
+    at = "'2026-01-01 00:00:00+00:00'"
+    try:
+        migrate.upgrade(engine, "0014")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, role, password_hash, active, created_at) "
+                    f"VALUES (1, 'c@example.org', 'C', 'coordinator', 'x', true, {at})"
+                )
+            )
+            ids = {}  # by the database's own sequence, as the migration's new person is
+            for n, name in enumerate(["Ünal & Zoë Yılmaz", "Zoë van 't Hek", "Jan en Piet"], 1):
+                ids[n] = conn.execute(
+                    text(
+                        "INSERT INTO people (name, email, street, house_number, postcode, "
+                        f"city, created_at) VALUES (:name, 'h{n}@example.org', "
+                        f"'Kanaalstraat', '12', '3531 CJ', 'Utrecht', {at}) RETURNING id"
+                    ),
+                    {"name": name},
+                ).scalar_one()
+                conn.execute(
+                    text(
+                        "INSERT INTO cases (id, status, coordinator_id, tenant_id, start_date, "
+                        "planned_end_date, street, house_number, postcode, city, created_at, "
+                        f"updated_at) VALUES ({n}, 'active', 1, {ids[n]}, '2026-01-31', "
+                        f"'2029-01-31', 'Kanaalstraat', '12', '3531 CJ', 'Utrecht', {at}, {at})"
+                    )
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            names = dict(conn.execute(text("SELECT id, name FROM people")).tuples().all())
+            co = conn.execute(text("SELECT case_id, person_id FROM case_co_tenants")).all()
+            second = conn.execute(
+                text("SELECT email, street, city FROM people WHERE name = 'Zoë Yılmaz'")
+            ).one()
+        assert names[ids[1]] == "Ünal Yılmaz" and names[ids[2]] == "Zoë van 't Hek"
+        assert names[ids[3]] == "Jan en Piet"  # no family name to share: left as it was
+        assert [(case_id, names[person]) for case_id, person in co] == [(1, "Zoë Yılmaz")]
+        assert tuple(second) == (None, "Kanaalstraat", "Utrecht")
+    finally:
+        engine.dispose()

@@ -79,14 +79,16 @@ def _split_joined_tenants() -> None:
         "case_co_tenants", sa.column("case_id", sa.Integer), sa.column("person_id", sa.Integer)
     )
     rows = bind.execute(
-        sa.select(cases.c.id, people).join(people, people.c.id == cases.c.tenant_id)
+        sa.select(cases.c.id.label("case_id"), people).join(
+            people, people.c.id == cases.c.tenant_id
+        )
     ).all()
     now = datetime.now(UTC)
     for row in rows:
         names = split_name(row.name)
         if names is None:
             continue
-        bind.execute(sa.update(people).where(people.c.id == row.tenant_id).values(name=names[0]))
+        bind.execute(sa.update(people).where(people.c.id == row.id).values(name=names[0]))
         second = bind.execute(
             sa.insert(people)
             .values(
@@ -99,7 +101,7 @@ def _split_joined_tenants() -> None:
             )
             .returning(people.c.id)
         ).scalar_one()
-        bind.execute(sa.insert(co_tenants).values(case_id=row.id, person_id=second))
+        bind.execute(sa.insert(co_tenants).values(case_id=row.case_id, person_id=second))
 
 
 def downgrade() -> None:
