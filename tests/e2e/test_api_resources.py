@@ -226,7 +226,7 @@ def test_search_treats_percent_and_underscore_literally(api: Api, path: str) -> 
 
 @pytest.mark.parametrize(
     ("needle", "case"),
-    [("Ünal", "mitros"), ("ünal", "mitros"), ("ÜNAL & ZOË", "mitros"), ("ZOË VAN", "portaal")],
+    [("Ünal", "mitros"), ("ünal", "mitros"), ("ÜNAL Y", "mitros"), ("ZOË VAN", "portaal")],
 )
 def test_search_is_case_insensitive_beyond_ascii(
     api: Api, world: Any, needle: str, case: str

@@ -60,6 +60,7 @@ def test_every_error_is_a_problem_in_problem_json(document: dict[str, Any]) -> N
     assert set(problem["properties"]) == {
         *("type", "title", "status", "detail", "instance", "errors"),
         "signers",  # /problems/signatures-would-lapse (issue 13)
+        *("missing", "extra"),  # /problems/parties-differ (issue 13)
     }
     field = document["components"]["schemas"]["FieldProblem"]
     assert set(field["required"]) == {"field", "reason"}

@@ -59,6 +59,9 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
                        json={"typed_name": "M. Jansen", "consent_version": consent},
                        ).status_code == 200  # fmt: skip
     sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    # The other co-tenant and the buurtteam sign on their own too (issue 13).
+    sign_by_link(deps, link_in(inbox.invitation(requests[0]["email"])), "Ünal Yılmaz")
+    sign_by_link(deps, tokens["neighbourhood_team"], "L. de Graaf")
     last = sign_by_link(deps, tokens["municipality"], "R. Öztürk")
     assert last.complete
 
@@ -73,7 +76,10 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
                 .where(SignatureRequest.version_id == version["id"])
             )
         )
-    assert names == {"Zo kooH", "Coo", "M. Jansen", "Mr. J. de Bewindvoerder", "R. Öztürk"}
+    assert names == {
+        *("Zo kooH", "Coo", "M. Jansen", "Mr. J. de Bewindvoerder", "R. Öztürk"),
+        *("Ünal Yılmaz", "L. de Graaf"),
+    }
     sealed = client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf", headers=h)
     assert sealed.status_code == 200 and sealed.content.startswith(b"%PDF")
     upload = {"file": ("s.pdf", sealed.content, "application/pdf")}
@@ -81,6 +87,6 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
     assert verified.status_code == 200 and verified.json()["outcome"] == "authentic"
     reader = PdfReader(io.BytesIO(sealed.content))
     bundle = json.loads(reader.attachments["ondertekening.json"][0])
-    assert len(bundle["signatures"]) == 5
+    assert len(bundle["signatures"]) == 7
     evidence = "".join(page.extract_text() for page in reader.pages[-3:])  # the evidence pages
     assert "Zo kooH" in evidence
