@@ -81,13 +81,13 @@ def test_upgrade_keeps_data_through_every_revision(empty_database_url):
 
 
 def test_joined_tenant_names_become_a_tenant_and_a_co_tenant(empty_database_url):
-    """0015: "Ünal & Zoë Yılmaz" was one person; now each signs for herself."""
+    """0016: "Ünal & Zoë Yılmaz" was one person; now each signs for herself."""
     from sqlalchemy import text
 
     engine = make_engine(empty_database_url)
     at = "'2026-01-01 00:00:00+00:00'"
     try:
-        migrate.upgrade(engine, "0014")
+        migrate.upgrade(engine, "0015")
         with engine.begin() as conn:
             conn.execute(
                 text(

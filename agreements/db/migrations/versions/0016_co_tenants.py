@@ -5,8 +5,8 @@ Yılmaz") is split: the tenant keeps the first name with the family name, the se
 a co-tenant with the same address (no e-mail or date of birth: staff fill those in). A name
 that does not split cleanly is left as it is.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 23:50:00
 """
 
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
