@@ -12,7 +12,7 @@ from pydantic import AfterValidator
 from agreements.domain.errors import NotAuthenticated
 from agreements.domain.policy import Actor
 from agreements.domain.values import refuse_unsafe_text
-from agreements.services.access import accounts
+from agreements.services.access import accounts, kiosk
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.inputs import MAX_ID
@@ -76,7 +76,10 @@ def current_actor(
     token = credential(request, bearer)
     if not token:
         raise NotAuthenticated("log in first (session cookie or bearer token)")
-    return accounts.authenticate(token, deps=deps, now=now)
+    actor = accounts.authenticate(token, deps=deps, now=now)
+    if bearer is None and kiosk.kiosk_of(token, deps=deps) is not None:
+        raise NotAuthenticated("this session is in kiosk mode (a tenant holds the tablet)")
+    return actor
 
 
 def current_credential(

@@ -68,3 +68,9 @@ class AuthToken(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("auth_tokens.id"), index=True)
     # Who made it: the owner, or the admin who made an integration token for the owner.
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Kiosk mode (a tenant holds the tablet): only the kiosk pages answer this session.
+    kiosk_since: Mapped[datetime | None]
+    kiosk_request_id: Mapped[int | None]
+    kiosk_witness: Mapped[str | None] = mapped_column(String(200))
+    kiosk_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    kiosk_failed_at: Mapped[datetime | None]

@@ -189,9 +189,12 @@ def sign_as_staff(
     now: datetime,
     witness: bool | None = False,
     decline_reason: str | None = None,
+    witness_name: str | None = None,
+    engine: DocumentEngine | None = None,
 ) -> Outcome:
     """Staff sign for their organisation from their session, or witness an in-person signing
-    (`witness` None: a coordinator witnesses when the request is not their own)."""
+    (`witness` None: a coordinator witnesses when the request is not their own; the evidence
+    names `witness_name`, the witness's full name, or else the account's name)."""
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
         _, document, _ = _staff_request(uow, request_id)
@@ -210,6 +213,8 @@ def sign_as_staff(
             how,
             witness=actor if witness else None,
             decline_reason=decline_reason,
+            witness_name=witness_name,
+            engine=engine,
         )
 
 
@@ -222,6 +227,7 @@ def _record(
     witness: Actor | None = None,
     decline_reason: str | None = None,
     engine: DocumentEngine | None = None,
+    witness_name: str | None = None,
 ) -> Outcome:
     session, deps, now = uow.session, uow.deps, uow.now
     declined = decline_reason is not None
@@ -253,7 +259,7 @@ def _record(
             user_agent=(data.user_agent or "")[:300],
             representative_capacity=_CAPACITY.get(request.capacity or ""),
             drawn_signature_sha256=drawn,
-            witness_name=witness.name if witness else None,
+            witness_name=(witness_name or witness.name) if witness else None,
             declined=declined,
             decline_reason=decline_reason.strip() if decline_reason else None,
         )

@@ -14,6 +14,7 @@ from agreements.web.staff import (
     codes,
     drafting,
     home,
+    kiosk,
     legal,
     reviews,
     versions,
@@ -27,5 +28,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     codes.router,
     drafting.router,
     home.router,
+    kiosk.router,
     legal.router,
 )

@@ -22,7 +22,7 @@ from agreements.domain.errors import (
     ValidationFailed,
 )
 from agreements.domain.policy import Action, Actor, Resource, allowed
-from agreements.services.access import accounts
+from agreements.services.access import accounts, kiosk
 from agreements.services.context import Deps
 from agreements.services.documents.read import list_documents
 from agreements.services.records import DocumentVersion
@@ -35,6 +35,10 @@ from agreements.web.staff.forms import missing_nl
 
 class BadCsrf(Exception):
     """A POST without the session's CSRF token: perhaps another site's form."""
+
+
+class InKiosk(Exception):
+    """A staff page asked by a session in kiosk mode: the tenant holds the tablet."""
 
 
 class StaffRoute(CheckedRoute):
@@ -66,6 +70,8 @@ class StaffRoute(CheckedRoute):
                 return _problem(
                     request, 403, "Dit mag u niet", "Uw rol geeft geen toegang tot deze handeling."
                 )
+            except InKiosk:  # only the kiosk pages; the way back asks for the password
+                return RedirectResponse("/kiosk", status_code=303, headers=HEADERS)
             except BadCsrf:
                 return _problem(
                     request,
@@ -150,7 +156,16 @@ class Staff:
 
 
 def staff_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
-    """The session cookie's actor; without one the route class sends the browser to /login."""
+    """The session cookie's actor; without one the route class sends the browser to /login;
+    in kiosk mode to the kiosk (`kiosk_session` is the kiosk pages' own)."""
+    staff = kiosk_session(request, deps, now)
+    if kiosk.kiosk_of(staff.token, deps=deps) is not None:
+        raise InKiosk
+    return staff
+
+
+def kiosk_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
+    """The session cookie's actor, in kiosk mode or not."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > 200:
         raise NotAuthenticated("no session")
