@@ -20,6 +20,7 @@ from agreements.services.signatures import sign
 from agreements.services.signatures.links import LinkView
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.party import pages as party
+from agreements.web.party import summary
 from agreements.web.shared import views
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
@@ -116,7 +117,7 @@ def _page(staff: Staff, here: kiosk.Kiosk, deps: Any, form: Any, errors: Errors)
     except Conflict:  # signed (or no longer open): the tenant is done
         return html("staff/kiosk_klaar.html", 200, deps, staff=staff, errors={})
     view = cast(LinkView, SimpleNamespace(request=request, version=version))
-    intro, promises = party._promises(view)
+    intro, promises = summary.promises(view)
     return html(
         "staff/kiosk.html",
         422 if errors else 200,

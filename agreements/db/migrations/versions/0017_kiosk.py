@@ -1,16 +1,16 @@
 """Kiosk mode on a staff session (issue 13): while set, only the kiosk pages answer, and the
 way back asks for the coordinator's password; failed tries are counted (rate limit).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04 00:55:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
