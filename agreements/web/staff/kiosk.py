@@ -50,7 +50,9 @@ def _kiosk(request: Request, deps: Any, now: Any) -> tuple[Staff, kiosk.Kiosk | 
 def start_form(request_id: PathId, staff: StaffDep, deps: DepsDep) -> Response:
     """Who witnesses: the coordinator's full name, filled in from the account."""
     request, version, document = _witnessed(request_id, staff, deps)
-    form = {"witness_name": staff.actor.name}
+    # A full name has a first and a last name; a login name ("Coordinator") is typed over.
+    name = staff.actor.name.strip()
+    form = {"witness_name": name if " " in name else ""}
     return _start_page(staff, deps, request, version, document, form, {})
 
 
