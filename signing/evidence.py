@@ -24,7 +24,20 @@ SIGNED_DOCUMENT_FILENAME = "ondertekend-document.pdf"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Shown on the evidence page of the sealed PDF: text the renderer would refuse would make the
 # document unsealable for ever, so it is refused here, when the party signs.
-_ONE_LINE = ("party_role", "party_name", "typed_name", "consent_version", "witness_name")
+_ONE_LINE = (
+    "party_role",
+    "party_name",
+    "typed_name",
+    "consent_version",
+    "witness_name",
+    "organisation",
+    "signatory_function",
+    "signatory_mandate",
+    "signed_in_as",
+)
+# Fields added after evidence was first written: left out of the JSON when empty, so that the
+# canonical JSON (and so the hash) of every older record stays exactly what it was.
+_LATER_FIELDS = ("organisation", "signatory_function", "signatory_mandate", "signed_in_as")
 _MULTI_LINE = ("consent_text", "decline_reason")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -93,6 +106,13 @@ class SignatureEvidence:
     witness_name: str | None = None
     declined: bool = False
     decline_reason: str | None = None
+    # For an organisation: the organisation signed for, and the natural person's function and
+    # mandate (on what authority they sign); `typed_name` is that person's name.
+    organisation: str | None = None
+    signatory_function: str | None = None
+    signatory_mandate: str | None = None
+    # For a staff session: the account that was logged in (name and e-mail address).
+    signed_in_as: str | None = None
 
     def __post_init__(self) -> None:
         # Evidence is written once and shown to a court later: refuse incoherent records now.
@@ -118,10 +138,18 @@ class SignatureEvidence:
             raise ValueError("a decline reason belongs only to a declined signature")
         if not self.declined and not self.typed_name.strip():
             raise ValueError("a signature needs the typed name")
+        if self.organisation is not None and not self.declined:
+            if not (self.signatory_function or "").strip():
+                raise ValueError("a signature for an organisation needs the signer's function")
+            if not (self.signatory_mandate or "").strip():
+                raise ValueError("a signature for an organisation needs the signer's mandate")
 
     def as_dict(self) -> dict[str, Any]:
         """The evidence as JSON-ready values: enums as their values, times in UTC."""
         data = asdict(self)
+        for name in _LATER_FIELDS:
+            if data[name] is None:
+                del data[name]
         data["signed_at"] = format_time(self.signed_at)
         data["identified_by"] = self.identified_by.value
         if self.representative_capacity is not None:

@@ -104,6 +104,15 @@ def send_requests(client, world, version_id: int, **body) -> list[dict]:
     return r.json()
 
 
+# Who signs for an organisation gives a function and a mandate (issue 13); harmless for the
+# tenant and the representative, whose signatures ignore them.
+MANDATE = {
+    "function": "Teamleider Wonen",
+    "mandate_basis": "power_of_attorney",
+    "mandate_detail": "volmacht van de directie van 1 september 2026",
+}
+
+
 def link_in(message: Message) -> str:
     body = message.get_body(preferencelist=("plain",)) if hasattr(message, "get_body") else None
     text = (body or message).get_payload(decode=True).decode()
@@ -116,6 +125,7 @@ def sign_by_link(deps, token: str, name: str) -> sign.Outcome:
     outcome = sign.sign_with_link(
         token,
         sign.SignInput(
+            **MANDATE,
             typed_name=name,
             consent_version=deps.settings.consent_version,
             ip="127.0.0.1",
@@ -137,7 +147,7 @@ def fully_signed(client, world, deps) -> tuple[int, list[dict]]:
         sign.sign_with_link(
             token,
             sign.SignInput(
-                typed_name=r["party_name"], consent_version=deps.settings.consent_version
+                **MANDATE, typed_name=r["party_name"], consent_version=deps.settings.consent_version
             ),
             deps=deps,
             now=datetime.now(UTC),

@@ -173,7 +173,7 @@ def verify(
         )
         for party in summary["parties"]:
             out.print(
-                f"  signed by {party['role']}: {party['name']} at {party['signed_at']}",
+                f"  signed by {party['role']}: {party['described']} at {party['signed_at']}",
                 highlight=False,
             )
 
@@ -288,6 +288,7 @@ USERS_ADD_OPTIONS = {
     "password": "--password",
     "organisation_id": "--organisation",
     "team_lead_id": "--team-lead",
+    "function": "--function",
 }
 
 
@@ -301,6 +302,10 @@ def users_add(
     ] = None,
     team_lead: Annotated[
         str | None, typer.Option(help="E-mail of the team lead overdue reviews escalate to.")
+    ] = None,
+    function: Annotated[
+        str | None,
+        typer.Option(help="Function (functie) the person signs under; prefills signing."),
     ] = None,
     password: Annotated[
         str,
@@ -332,6 +337,7 @@ def users_add(
             now=_now(),
             organisation_id=org_id,
             team_lead_id=lead_id,
+            function=function,
         )
     except ValidationFailed as exc:
         refused(exc, USERS_ADD_OPTIONS)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.read import get_version
 from agreements.services.documents.render import render_version
 from agreements.services.documents.request import request_document
-from agreements.services.signatures import finish, sign
+from agreements.services.signatures import finish, sign, signers
 
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - development mode only; `init --demo` refuses otherwise
 
@@ -43,15 +44,40 @@ class DemoLogin:
     email: str
     role: Role
     organisation: str
+    name: str = ""
+    function: str = ""
 
 
 LOGINS = [
-    DemoLogin("coordinator@demo.example", Role.COORDINATOR, "Het Vierde Huis"),
-    DemoLogin("portaal@demo.example", Role.PARTNER, "Portaal"),
-    DemoLogin("mitros@demo.example", Role.PARTNER, "Mitros"),
-    DemoLogin("gemeente@demo.example", Role.PARTNER, "Gemeente Utrecht"),
-    DemoLogin("jurist@demo.example", Role.LEGAL, "Het Vierde Huis"),
+    DemoLogin(
+        "coordinator@demo.example",
+        Role.COORDINATOR,
+        "Het Vierde Huis",
+        "Anna Bakker",
+        "Coördinator woonbegeleiding",
+    ),
+    DemoLogin(
+        "portaal@demo.example", Role.PARTNER, "Portaal", "Marieke Jansen", "Teamleider Wonen"
+    ),
+    DemoLogin("mitros@demo.example", Role.PARTNER, "Mitros", "Ruud de Boer", "Consulent Wonen"),
+    DemoLogin(
+        "gemeente@demo.example",
+        Role.PARTNER,
+        "Gemeente Utrecht",
+        "Fatima Haddou",
+        "Teamleider Schuldhulpverlening",
+    ),
+    DemoLogin("jurist@demo.example", Role.LEGAL, "Het Vierde Huis", "Laura de Graaf", "Jurist"),
 ]
+# Who signs for each organisation in the demo, and on what authority (the mandate).
+SIGNATORIES = {
+    "Het Vierde Huis": ("procuration", "procuratie volgens het Handelsregister, KvK 12345678"),
+    "Portaal": ("power_of_attorney", "volmacht van de directie van Portaal, 1 september 2026"),
+    "Mitros": ("power_of_attorney", "volmacht van de directie van Mitros, 1 juni 2026"),
+    "Gemeente Utrecht": ("public_mandate", "Mandaatbesluit gemeente Utrecht 2026"),
+    "Buurtteam Utrecht Oost": ("director", "directeur-bestuurder volgens de statuten"),
+}
+_OTHER_SIGNER = ("Sander Visser", "Teamleider Buurtteam Oost")
 
 STANDARD_OBLIGATIONS = [
     (P.TENANT, "Ik betaal mijn huur elke maand op tijd."),
@@ -96,13 +122,14 @@ def seed_demo(*, deps: Deps, now: datetime) -> int:
     users = {
         login.email: auth.create_user(
             login.email,
-            login.email.split("@")[0].title(),
+            login.name or login.email.split("@")[0].title(),
             login.role,
             DEMO_PASSWORD,
             deps=deps,
             actor=actor,
             now=now,
             organisation_id=orgs[login.organisation],
+            function=login.function or None,
         ).id
         for login in LOGINS
     }
@@ -364,10 +391,26 @@ def sign_everything(
     sign.send_for_signature(version_id, roles, deps=deps, actor=actor, now=clock())
     for request in sign.requests_for(version_id, deps=deps, actor=actor):
         _, token = sign.issue_link(request.id, deps=deps, now=clock())
+        name, function, basis, detail = _signer(deps, request)
         data = sign.SignInput(
-            typed_name=request.party_name,
+            typed_name=name,
             consent_version=deps.settings.consent_version,
             ip="127.0.0.1",
             user_agent="agreements demo",
+            function=function,
+            mandate_basis=basis,
+            mandate_detail=detail,
         )
         sign.sign_with_link(token, data, deps=deps, now=clock())
+
+
+def _signer(deps: Deps, request: Any) -> tuple[str, str, str, str]:
+    """Who signs a demo request: the tenant or representative by name; for an organisation
+    a person (its demo account's name and function) with a mandate."""
+    organisation = signers.form_for(request.id, deps=deps).organisation
+    if organisation is None:
+        return request.party_name, "", "", ""
+    login = next((lg for lg in LOGINS if lg.organisation == organisation and lg.function), None)
+    name, function = (login.name, login.function) if login else _OTHER_SIGNER
+    basis, detail = SIGNATORIES.get(organisation, ("director", "bestuurder volgens de statuten"))
+    return name, function, basis, detail

@@ -72,6 +72,7 @@ class UserOut(Out):
     id: int
     email: str
     name: str
+    function: str | None
     role: Role
     organisation_id: int | None
     active: bool

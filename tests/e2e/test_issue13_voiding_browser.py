@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, ViewportSize
 
 from agreements.services.demo import DEMO_PASSWORD
 from agreements.services.signatures import sign as signing
+from tests.flows import MANDATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 ONE_DATABASE = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
@@ -60,7 +61,9 @@ def _sign_by_link(deps: Any, request_id: int, name: str, reason: str | None = No
     _, token = signing.issue_link(request_id, deps=deps, now=datetime.now(UTC))
     signing.sign_with_link(
         token,
-        signing.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
+        signing.SignInput(
+            **MANDATE, typed_name=name, consent_version=deps.settings.consent_version
+        ),
         deps=deps,
         now=datetime.now(UTC),
         decline_reason=reason,

@@ -26,7 +26,7 @@ from agreements import tasks
 from agreements.services.signatures import sign as signing
 from signing.seal import seal_pdf
 from signing.verify import Outcome, verify_pdf
-from tests.flows import render_agreement, send_requests
+from tests.flows import MANDATE, render_agreement, send_requests
 from tests.support import run_cli
 
 SIGNED = "ondertekend-document.pdf"
@@ -94,6 +94,7 @@ def sealed(flow, world) -> dict[str, Any]:
         signing.sign_with_link(
             token,
             signing.SignInput(
+                **MANDATE,
                 typed_name=r["party_name"],
                 consent_version=deps.settings.consent_version,
                 ip=f"203.0.113.{10 + r['id'] % 200}",

@@ -24,7 +24,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.request import request_document
 from agreements.services.signatures import finish, sign
 from signing.tokens import LinkState
-from tests.flows import render_agreement, send_requests
+from tests.flows import MANDATE, render_agreement, send_requests
 
 
 def _now() -> datetime:
@@ -44,7 +44,9 @@ def _sign(deps, request: dict) -> sign.Outcome:
     return sign.sign_with_link(
         token,
         sign.SignInput(
-            typed_name=request["party_name"], consent_version=deps.settings.consent_version
+            **MANDATE,
+            typed_name=request["party_name"],
+            consent_version=deps.settings.consent_version,
         ),
         deps=deps,
         now=_now(),
@@ -165,7 +167,7 @@ def test_a_new_version_while_the_seal_is_made_voids_nothing(flow, world, pool):
         sign.sign_with_link(
             token,
             sign.SignInput(
-                typed_name=r["party_name"], consent_version=deps.settings.consent_version
+                **MANDATE, typed_name=r["party_name"], consent_version=deps.settings.consent_version
             ),
             deps=deps,
             now=_now(),
@@ -329,7 +331,7 @@ def test_the_last_signature_and_a_new_version_take_turns(flow, world):
 def _sign_with(deps, token: str, name: str) -> sign.Outcome:
     return sign.sign_with_link(
         token,
-        sign.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
+        sign.SignInput(typed_name=name, consent_version=deps.settings.consent_version, **MANDATE),
         deps=deps,
         now=_now(),
     )

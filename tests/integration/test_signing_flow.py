@@ -22,7 +22,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.jobs import Job
 from agreements.services.signatures import sign
 from signing.tokens import LinkState
-from tests.flows import link_in, render_agreement, send_requests, sign_by_link
+from tests.flows import MANDATE, link_in, render_agreement, send_requests, sign_by_link
 
 
 def test_everyone_signs_then_seal_copies_and_verify(flow, world):
@@ -65,7 +65,7 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
     sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
     by_role = {r["party_role"]: r for r in requests}
     # The corporation signs as staff from its session; the coordinator too.
-    staff = {"consent_version": deps.settings.consent_version}
+    staff = {"consent_version": deps.settings.consent_version, **MANDATE}
     r = client.post(
         f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign",
         headers=world.headers("portaal"),
@@ -166,7 +166,9 @@ def test_sixteen_racing_signatures_count_once(flow, world):
             results.append(
                 sign.sign_with_link(
                     token,
-                    sign.SignInput(typed_name="Zoë", consent_version=deps.settings.consent_version),
+                    sign.SignInput(
+                        typed_name="Zoë", consent_version=deps.settings.consent_version, **MANDATE
+                    ),
                     deps=deps,
                     now=datetime.now(UTC),
                 )
@@ -226,7 +228,7 @@ def test_the_use_case_stores_the_drawn_signature(flow, world):
     token = link_in(inbox.invitation(requests[0]["email"]))
     engine = DocumentEngine(deps.settings, converter=None)
     png = b"\x89PNG\r\n\x1a\n" + b"a drawn signature"
-    data = sign.SignInput("Zoë", deps.settings.consent_version, drawn_png=png)
+    data = sign.SignInput("Zoë", deps.settings.consent_version, drawn_png=png, **MANDATE)
     outcome = sign.sign_with_link(token, data, deps=deps, now=datetime.now(UTC), engine=engine)
     with deps.db() as session:
         sig = session.scalar(select(Signature).where(Signature.request_id == outcome.request_id))
@@ -263,7 +265,7 @@ def test_the_use_cases_queue_what_follows_once_committed(flow, world):
     sign.manage_request(first["id"], "resend", deps=queued, actor=coordinator, now=now)
     assert recorder.jobs == [(Job.INVITE, first["id"])]
     token = link_in(inbox.to(first["email"])[-1])
-    declined = sign.SignInput("", deps.settings.consent_version)
+    declined = sign.SignInput("", deps.settings.consent_version, **MANDATE)
     outcome = sign.sign_with_link(
         token, declined, deps=queued, now=datetime.now(UTC), decline_reason="Nee, nog niet."
     )
@@ -283,14 +285,14 @@ def test_decline_notifies_the_coordinator(flow, world):
     with pytest.raises(Exception, match="reason"):
         sign.sign_with_link(
             token,
-            sign.SignInput("", deps.settings.consent_version),
+            sign.SignInput("", deps.settings.consent_version, **MANDATE),
             deps=deps,
             now=datetime.now(UTC),
             decline_reason="  ",
         )
     outcome = sign.sign_with_link(
         token,
-        sign.SignInput("", deps.settings.consent_version),
+        sign.SignInput("", deps.settings.consent_version, **MANDATE),
         deps=deps,
         now=datetime.now(UTC),
         decline_reason="Ik wil eerst met mijn bewindvoerder praten",
@@ -441,7 +443,7 @@ def test_a_lost_seal_task_is_recovered_from_the_database(flow, world):
         sign.sign_with_link(
             token,
             sign.SignInput(
-                typed_name=r["party_name"], consent_version=deps.settings.consent_version
+                typed_name=r["party_name"], consent_version=deps.settings.consent_version, **MANDATE
             ),
             deps=deps,
             now=datetime.now(UTC),
@@ -471,7 +473,9 @@ def test_two_last_parties_signing_at_once_finish_exactly_once(flow, world):
         outcomes.append(
             sign.sign_with_link(
                 token,
-                sign.SignInput(typed_name=name, consent_version=deps.settings.consent_version),
+                sign.SignInput(
+                    typed_name=name, consent_version=deps.settings.consent_version, **MANDATE
+                ),
                 deps=deps,
                 now=datetime.now(UTC),
             )
@@ -507,7 +511,7 @@ def test_staff_cannot_skip_the_order_nor_witness_for_organisations(flow, world):
     version = render_agreement(client, world, world.case_portaal)
     requests = send_requests(client, world, version["id"], ordered=True)
     by_role = {r["party_role"]: r for r in requests}
-    body = {"typed_name": "Portaal", "consent_version": deps.settings.consent_version}
+    body = {"typed_name": "M. Jansen", "consent_version": deps.settings.consent_version, **MANDATE}
     early = client.post(
         f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign",
         headers=world.headers("portaal"),

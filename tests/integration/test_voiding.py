@@ -16,7 +16,14 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.request import request_document
 from agreements.services.signatures import sign as signing
 from agreements.services.work import work_for
-from tests.flows import assert_problem, link_in, render_agreement, send_requests, sign_by_link
+from tests.flows import (
+    MANDATE,
+    assert_problem,
+    link_in,
+    render_agreement,
+    send_requests,
+    sign_by_link,
+)
 
 LAPSED = "Document veranderd: Woonbegeleidingsovereenkomst"
 
@@ -172,7 +179,7 @@ def test_a_decline_pauses_the_others_and_is_a_signal_until_a_new_version(flow, w
     tokens = {r["id"]: link_in(inbox.invitation(r["email"])) for r in requests}
     signing.sign_with_link(
         tokens[tenant["id"]],
-        signing.SignInput("", deps.settings.consent_version),
+        signing.SignInput("", deps.settings.consent_version, **MANDATE),
         deps=deps,
         now=_now(),
         decline_reason="Ik wil eerst met mijn bewindvoerder praten.",
@@ -189,7 +196,7 @@ def test_a_decline_pauses_the_others_and_is_a_signal_until_a_new_version(flow, w
         sign_by_link(deps, paused, "Mr. J. de Bewindvoerder")
     assert not isinstance(refused.value, signing.LinkUnusable)
     coordinator = next(r for r in others if r["party_role"] == "coordinator")
-    staff = {"typed_name": "Coo", "consent_version": deps.settings.consent_version}
+    staff = {"typed_name": "Coo", "consent_version": deps.settings.consent_version, **MANDATE}
     h = world.headers("coordinator")
     r = client.post(f"/api/v1/signature-requests/{coordinator['id']}/sign", headers=h, json=staff)
     assert assert_problem(r, 409)["type"] == "/problems/conflict"

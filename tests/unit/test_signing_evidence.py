@@ -73,7 +73,12 @@ CHANGES: dict[str, Any] = {
     "drawn_signature_sha256": None,
     "witness_name": "Coördinator",
     "declined": True,
+    "organisation": "Portaal",
+    "signatory_function": "Teamleider Wonen",
+    "signatory_mandate": "volmacht: volmacht van de directie",
+    "signed_in_as": "M. Jansen (m.jansen@portaal.example)",
 }
+PERSON = {"signatory_function": "Teamleider Wonen", "signatory_mandate": "volmacht: directie"}
 
 
 def test_every_field_is_covered_by_the_change_table() -> None:
@@ -84,6 +89,8 @@ def test_every_field_is_covered_by_the_change_table() -> None:
 @pytest.mark.parametrize("name", sorted(CHANGES))
 def test_hash_changes_with_any_field(name: str) -> None:
     extra = {"decline_reason": "Ik ben het niet eens."} if name == "declined" else {}
+    if name == "organisation":
+        extra = PERSON
     assert evidence(**{name: CHANGES[name]}, **extra).sha256() != evidence().sha256()
 
 
@@ -143,3 +150,32 @@ def test_bundle_refuses_evidence_about_another_version() -> None:
     stranger = evidence(document_sha256=hashlib.sha256(b"v0").hexdigest())
     with pytest.raises(ValueError, match="another document version"):
         evidence_bundle(doc, [evidence(), stranger], generated_at=datetime.now(UTC))
+
+
+# The hash of `evidence()` as the code wrote it before the organisation's signer was named
+# (issue 13): records without the new fields must keep their hash for ever.
+OLD_HASH = "af1c92c49219e410900a125dfaaed3fd2d2eba6d53a231cd0b4495a58da851e7"
+
+
+def test_evidence_without_the_later_fields_keeps_its_old_hash_and_json() -> None:
+    record = evidence()
+    assert record.sha256() == OLD_HASH
+    data = json.loads(record.canonical_json())
+    for name in ("organisation", "signatory_function", "signatory_mandate", "signed_in_as"):
+        assert name not in data
+    assert SignatureEvidence.from_dict(data).sha256() == OLD_HASH
+
+
+def test_an_organisation_signer_names_function_and_mandate() -> None:
+    signed = evidence(party_role="corporation", organisation="Portaal", **PERSON)
+    data = json.loads(signed.canonical_json())
+    assert data["organisation"] == "Portaal"
+    assert data["signatory_function"] == "Teamleider Wonen"
+    assert SignatureEvidence.from_dict(data).sha256() == signed.sha256()
+    for missing in ("signatory_function", "signatory_mandate"):
+        with pytest.raises(ValueError, match="organisation"):
+            evidence(organisation="Portaal", **{**PERSON, missing: None})
+    with pytest.raises(ValueError, match="signatory_function"):
+        evidence(organisation="Portaal", **{**PERSON, "signatory_function": "a\u202eb"})
+    # A refusal by an organisation names no person's authority.
+    evidence(organisation="Portaal", declined=True, decline_reason="Nee.", typed_name="")

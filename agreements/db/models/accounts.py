@@ -42,6 +42,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The function (functie) the person signs under for their organisation: the signing
+    # form's prefill; confirmed or changed each time they sign.
+    function: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     password_hash: Mapped[str] = mapped_column(String(200))

@@ -63,12 +63,15 @@ def create_user(
     now: datetime,
     organisation_id: int | None = None,
     team_lead_id: int | None = None,
+    function: str | None = None,
 ) -> User:
     """Add a staff user; partners must belong to an organisation (their scope)."""
     authorize(actor, Action.WRITE, Resource.USER)
     # The text policy here, not only in the API's model: the CLI calls this directly.
     email = one_line("email", email, max_length=254).lower()
     name = one_line("name", name, max_length=200)
+    if function is not None:
+        function = one_line("function", function, max_length=100, required=False) or None
     if not _EMAIL.fullmatch(email):
         raise ValidationFailed.one("email", "not an e-mail address")
     if len(password) < MIN_PASSWORD:
@@ -90,6 +93,7 @@ def create_user(
         user = User(
             email=email,
             name=name,
+            function=function,
             role=role,
             organisation_id=organisation_id,
             password_hash=_hasher.hash(password),

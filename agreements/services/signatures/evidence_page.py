@@ -18,6 +18,7 @@ from agreements.domain.consent import consents_shown
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures.signers import identified_nl
 from signing.certs import load_pkcs12_certificate
 from signing.evidence import EVIDENCE_FILENAME, SIGNED_DOCUMENT_FILENAME, SignatureEvidence
 from signing.seal import SealStamp
@@ -77,15 +78,14 @@ def evidence_page(
                     request.capacity or ROLE_NL.get(request.party_role, request.party_role)
                 ).capitalize(),
                 "name": record["typed_name"],
-                "organisation": orgs.get(request.organisation_id or 0, ""),
+                "organisation": record.get("organisation")
+                or orgs.get(request.organisation_id or 0, ""),
+                "function": record.get("signatory_function") or "",
+                "mandate": record.get("signatory_mandate") or "",
                 "signed_at": record["signed_at"],
                 "utc": record["signed_at"],
                 "method": _METHOD_NL.get(record["identified_by"], record["identified_by"]),
-                "identified_by": (
-                    f"getuige: {record['witness_name']}"
-                    if record.get("witness_name")
-                    else request.party_name
-                ),
+                "identified_by": _shown(identified_nl(record, request.email), limit=300),
                 "ip": _shown(record.get("ip")) or "niet vastgelegd",
                 "user_agent": _shown(record.get("user_agent"), limit=300) or "niet vastgelegd",
                 "signature": f"Naam getypt: {record['typed_name']}",

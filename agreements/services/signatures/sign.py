@@ -9,7 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from agreements.db.models import Document, DocumentVersion, Signature, SignatureRequest
+from agreements.db.models import (
+    Document,
+    DocumentVersion,
+    Signature,
+    SignatureRequest,
+    User,
+)
 from agreements.domain import consent, text
 from agreements.domain.enums import FinishStatus, RequestStatus, Role
 from agreements.domain.errors import (
@@ -24,7 +30,7 @@ from agreements.domain.policy import Action, Actor
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.jobs import Job
-from agreements.services.signatures import codes
+from agreements.services.signatures import codes, signers
 from agreements.services.signatures.links import (  # re-exported: one way in for callers
     LinkView,
     issue_link,
@@ -68,6 +74,11 @@ class SignInput:
     ip: str | None = None
     user_agent: str | None = None
     drawn_png: bytes | None = None  # the drawn signature; the use case stores it
+    # Who signs for an organisation: their function and on what authority (a MandateBasis
+    # value and the detail that shows it); required when the party is an organisation.
+    function: str = ""
+    mandate_basis: str = ""
+    mandate_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +223,7 @@ def sign_as_staff(
             data,
             how,
             witness=actor if witness else None,
+            signer=None if witness else actor,
             decline_reason=decline_reason,
             witness_name=witness_name,
             engine=engine,
@@ -225,6 +237,7 @@ def _record(
     how: Identification,
     *,
     witness: Actor | None = None,
+    signer: Actor | None = None,
     decline_reason: str | None = None,
     engine: DocumentEngine | None = None,
     witness_name: str | None = None,
@@ -245,6 +258,10 @@ def _record(
     if data.consent_version != deps.settings.consent_version:
         raise ValidationFailed.one("consent_version", "the consent text has changed: reload")
     drawn = hashlib.sha256(data.drawn_png).hexdigest() if data.drawn_png else None
+    organisation, person = signers.for_organisation(
+        session, request, (data.function, data.mandate_basis, data.mandate_detail), declined
+    )
+    account = session.get(User, signer.user_id) if signer and signer.user_id else None
     try:
         evidence = SignatureEvidence(
             party_role=request.party_role,
@@ -262,6 +279,10 @@ def _record(
             witness_name=(witness_name or witness.name) if witness else None,
             declined=declined,
             decline_reason=decline_reason.strip() if decline_reason else None,
+            organisation=organisation,
+            signatory_function=person.function if person else None,
+            signatory_mandate=person.mandate if person else None,
+            signed_in_as=f"{account.name} ({account.email})" if account else None,
         )
     except ValueError as exc:
         raise ValidationFailed.one("signature", str(exc)) from None

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from agreements.db.models import Case, Document, DocumentVersion, SignatureRequest
 from agreements.domain.enums import RequestStatus
 from agreements.services.context import Deps
+from agreements.services.signatures.signers import described
 from signing.certs import load_pem_certificates, load_pkcs12_certificate
 from signing.evidence import SIGNED_DOCUMENT_FILENAME
 from signing.verify import VerificationReport, verify_pdf
@@ -69,6 +70,32 @@ def signed_copy_line(report: VerificationReport) -> str:
     )
 
 
+def _named(parties: Any, evidence: Any) -> list[dict[str, Any]]:
+    """Each signed party with the person the file's own evidence names for it: their name,
+    and for an organisation their function and mandate."""
+    records = {
+        (str(e.get("party_role")), str(e.get("party_name"))): e
+        for e in (evidence or {}).get("signatures") or []
+        if isinstance(e, dict) and not e.get("declined")
+    }
+    named = []
+    for role, name, at in parties:
+        record = records.get((role, name), {})
+        named.append(
+            {
+                "role": role,
+                "name": name,
+                "signed_at": at.isoformat() if at else None,
+                "signer": record.get("typed_name"),
+                "function": record.get("signatory_function"),
+                "mandate": record.get("signatory_mandate"),
+                "organisation": record.get("organisation"),
+                "described": described(record) if record else name,
+            }
+        )
+    return named
+
+
 @dataclass(frozen=True)
 class Verification:
     report: VerificationReport
@@ -122,10 +149,7 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
                     "case": case.reference if case else "",
                     "version": version.number,
                     "sealed_at": version.sealed_at.isoformat() if version.sealed_at else None,
-                    "parties": [
-                        {"role": r, "name": n, "signed_at": t.isoformat() if t else None}
-                        for r, n, t in parties
-                    ],
+                    "parties": _named(parties, report.evidence),
                 }
     if report.ok:
         summary["signed_document"] = {

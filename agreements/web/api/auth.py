@@ -90,6 +90,7 @@ class UserIn(Input):
     password: Annotated[str, Field(min_length=10, max_length=200)]
     organisation_id: Id | None = None
     team_lead_id: Id | None = None
+    function: Short | None = None
 
 
 class MeOut(BaseModel):
@@ -226,4 +227,5 @@ def create_user(body: UserIn, actor: ActorDep, deps: DepsDep, now: NowDep) -> Us
         now=now,
         organisation_id=body.organisation_id,
         team_lead_id=body.team_lead_id,
+        function=body.function,
     )

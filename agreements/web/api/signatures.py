@@ -56,6 +56,18 @@ class StaffSignIn(Input):
     consent_version: Annotated[str, Field(max_length=20)]
     witness: StrictBool = Field(False, description="In person: a coordinator witnesses the signing")
     decline_reason: LongText | None = None
+    # For an organisation's party: the signer's function and on what authority they sign.
+    function: Annotated[str, Field(max_length=1000)] = Field(
+        "", description="The signer's function (functie); required for an organisation"
+    )
+    mandate_basis: Annotated[str, Field(max_length=40)] = Field(
+        "",
+        description="director, procuration, power_of_attorney or public_mandate; "
+        "required for an organisation",
+    )
+    mandate_detail: Annotated[str, Field(max_length=1000)] = Field(
+        "", description="What shows the authority (registration, power of attorney, decision)"
+    )
 
 
 class SignedOut(BaseModel):
@@ -140,6 +152,9 @@ def staff_sign(
         consent_version=body.consent_version,
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
+        function=body.function,
+        mandate_basis=body.mandate_basis,
+        mandate_detail=body.mandate_detail,
     )
     outcome = sign.sign_as_staff(
         request_id,

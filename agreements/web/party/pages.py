@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
@@ -19,6 +17,8 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import codes, sign
 from agreements.web.deps import DepsDep, EngineDep, NowDep
 from agreements.web.party import summary
+from agreements.web.shared import signatory
+from agreements.web.shared.drawing import drawing
 from agreements.web.shared.ratelimit import client_address, limiter_for
 from agreements.web.shared.textguard import CheckedRoute, own_text_checks
 from agreements.web.shared.views import BIG_DPI, HEADERS, WEB, html, page_png, pdf, pdf_download
@@ -27,9 +27,6 @@ from signing.tokens import LinkState
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 _ASSETS = {"signing.css": "text/css", "signing.js": "text/javascript"}
-MAX_DRAWING = 200_000
-_PNG = b"\x89PNG\r\n\x1a\n"
-_DATA_URL = "data:image/png;base64,"
 _GONE = {
     LinkState.EXPIRED: (410, "Deze link werkt niet meer"),
     LinkState.USED: (410, "Deze link is al gebruikt"),
@@ -104,6 +101,9 @@ class FormState:
     consent: bool = False
     drawn: str = ""
     reason: str = ""
+    function: str = ""  # for an organisation: the signer's function and mandate
+    mandate_basis: str = ""
+    mandate_detail: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -124,6 +124,7 @@ def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> 
         consent_text=consent.consent_text(deps.settings.consent_version, view.request.party_role),
         consent_version=deps.settings.consent_version,
         expires=view.request.expires_at.astimezone(deps.settings.zone).date(),
+        **signatory.context(view.request.id, deps),
     )
 
 
@@ -135,22 +136,6 @@ def _too_many(request: Request, deps: Deps, route: str) -> HTMLResponse | None:
     page = html("too_many.html", 429, deps, wait=wait)
     page.headers["Retry-After"] = str(wait)
     return page
-
-
-def _drawing(value: str) -> tuple[bytes | None, str | None]:
-    """The drawn signature as PNG bytes, or the Dutch reason it cannot be used."""
-    if not value:
-        return None, None
-    problem = "Deze tekening kunnen wij niet gebruiken. Wis hem en teken opnieuw, of laat hem leeg."
-    if not value.startswith(_DATA_URL) or len(value) > MAX_DRAWING * 4 // 3 + 100:
-        return None, problem
-    try:
-        png = base64.b64decode(value.removeprefix(_DATA_URL), validate=True)
-    except (binascii.Error, ValueError):
-        return None, problem
-    if not png.startswith(_PNG) or len(png) >= MAX_DRAWING:
-        return None, problem
-    return png, None
 
 
 def _errors_nl(exc: ValidationFailed) -> dict[str, str]:
@@ -218,11 +203,14 @@ Text = Annotated[str, Form()]
 def signing_page(token: str, deps: DepsDep, now: NowDep) -> Response:
     """The signing page; opening it changes nothing, because mail scanners open links too."""
     view = _usable(token, deps, now, waiting=200)
-    return view if isinstance(view, Response) else _form_page(token, view, deps, FormState())
+    if isinstance(view, Response):
+        return view
+    start = signatory.prefill(view.request.id, deps)  # the contact person, not the organisation
+    return _form_page(token, view, deps, FormState(typed_name=start.get("typed_name", "")))
 
 
 @router.post("/s/{token}/sign", response_class=HTMLResponse)
-@own_text_checks("typed_name", "consent", "consent_version", "drawn")
+@own_text_checks("typed_name", "consent", "consent_version", "drawn", *signatory.FIELDS)
 def sign_post(
     token: str,
     request: Request,
@@ -233,11 +221,16 @@ def sign_post(
     consent: Text = "",
     consent_version: Text = "",
     drawn: Text = "",
+    function: Text = "",
+    mandate_basis: Text = "",
+    mandate_detail: Text = "",
 ) -> Response:
-    """Sign: the typed name, the consent box and an optional drawn signature."""
+    """Sign: the typed name, the consent box and an optional drawn signature (for an
+    organisation also the signer's function and mandate)."""
     if limited := _too_many(request, deps, "sign"):
         return limited
-    form = FormState(typed_name=typed_name[:300], consent=consent == "ja", drawn=drawn)
+    person = (function[:300], mandate_basis[:40], mandate_detail[:300])
+    form = FormState(typed_name[:300], consent == "ja", drawn, "", *person)
     typed_name = text.normalise_line_ends(typed_name)
     if not typed_name.strip():
         form.errors["typed_name"] = _ERRORS_NL["typed_name"]
@@ -247,9 +240,11 @@ def sign_post(
         form.errors["typed_name"] = refusal.dutch()
     if not form.consent:
         form.errors["consent"] = "Zet een vinkje als u akkoord gaat. Anders kunt u niet tekenen."
-    png, problem = _drawing(drawn)
+    png, problem = drawing(drawn)
     if problem:
         form.errors["drawn"], form.drawn = problem, ""
+    if view := _open(token, deps, now):
+        form.errors.update(signatory.errors(view.request.party_role, *person))
     if form.errors:
         return _refused(token, deps, now, form)
     data = sign.SignInput(
@@ -258,6 +253,9 @@ def sign_post(
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
         drawn_png=png,
+        function=function,
+        mandate_basis=mandate_basis,
+        mandate_detail=mandate_detail,
     )
     return _submit(token, deps, engine, now, data, form, None)
 

@@ -11,8 +11,9 @@ from agreements.domain import consent, text
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.services.documents.read import FileRead, get_version, read_file
-from agreements.services.signatures import sign
+from agreements.services.signatures import sign, signers
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
+from agreements.web.shared import signatory
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
 from agreements.web.shared.views import HEADERS, page_png
@@ -62,6 +63,7 @@ def version_page(
         sealed=version.is_sealed,
         pending=any(r.status is RequestStatus.PENDING for r in requests),
         gelukt=gelukt[:20],
+        signed_by=signers.signers_for(version_id, deps=deps, actor=staff.actor),
         signable={r.id for r in requests if sign.may_sign(staff.actor, r, staff.now)},
         code_roles=deps.settings.otp_required_roles if staff.may_send else set(),
     )
@@ -142,7 +144,13 @@ def sign_form(request_id: PathId, staff: StaffDep, deps: DepsDep) -> Response:
     request, version, document = sign.request_to_sign(
         request_id, deps=deps, actor=staff.actor, now=staff.now
     )
-    return _sign_page(staff, deps, request, version, document, {}, {})
+    start = signers.form_for(request_id, deps=deps, actor=_own(staff, request))
+    return _sign_page(staff, deps, request, version, document, start.prefill, {})
+
+
+def _own(staff: Staff, request: Any) -> Any:
+    """The actor when they sign their own party (their account fills the form), else None."""
+    return None if sign.witnessing(staff.actor, request) else staff.actor
 
 
 def _sign_page(
@@ -167,17 +175,18 @@ def _sign_page(
         consent_text=consent.consent_text(deps.settings.consent_version, request.party_role),
         consent_version=deps.settings.consent_version,
         pages=range(1, (version.pages or 0) + 1),
+        **signatory.context(request.id, deps),
     )
 
 
 @router.post("/verzoeken/{request_id}/tekenen")
-@own_text_checks("typed_name", "consent", "consent_version")
+@own_text_checks("typed_name", "consent", "consent_version", *signatory.FIELDS)
 def sign_here(
     request_id: PathId, http: Request, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Record the signature with the typed name, the consent and (in person) the witness."""
     check_csrf(staff, str(data.get("csrf", "")), deps)
-    form = typed(data, ["typed_name", "consent"])
+    form = typed(data, ["typed_name", "consent", *signatory.FIELDS])
     errors: Errors = {}
     name = form["typed_name"].strip()
     if not name:
@@ -188,6 +197,9 @@ def sign_here(
         errors["typed_name"] = refusal.dutch()
     if form["consent"] != "ja":
         errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
+    request, _, _ = sign.request_to_sign(request_id, deps=deps, actor=staff.actor, now=now)
+    person = [form[name] for name in signatory.FIELDS]
+    errors.update(signatory.errors(request.party_role, *person))
     if errors:
         return _refused(request_id, staff, deps, form, errors)
     sign_input = sign.SignInput(
@@ -195,6 +207,9 @@ def sign_here(
         consent_version=str(data.get("consent_version", ""))[:20],
         ip=client_address(http),
         user_agent=http.headers.get("user-agent"),
+        function=form["function"],
+        mandate_basis=form["mandate_basis"],
+        mandate_detail=form["mandate_detail"],
     )
     try:
         outcome = sign.sign_as_staff(
