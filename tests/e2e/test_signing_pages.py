@@ -19,7 +19,7 @@ from agreements.db.models import AuditEntry, DocumentVersion, Signature, Signatu
 from agreements.domain import consent
 from agreements.domain.enums import FinishStatus, RequestStatus
 from agreements.services.audit import log as audit
-from tests.flows import Site, render_and_read
+from tests.flows import MANDATE, Site, render_and_read
 
 pytestmark = pytest.mark.libreoffice
 
@@ -191,7 +191,7 @@ def _sealed_reads(site: Site) -> list[str]:
 def test_sixteen_concurrent_posts_make_one_signature(site: Site) -> None:
     token = site.link("corporation")
     form = {"typed_name": "J. de Vries", "consent": "ja",
-            "consent_version": site.deps.settings.consent_version}  # fmt: skip
+            "consent_version": site.deps.settings.consent_version, **MANDATE}  # fmt: skip
     app, gate, codes = site.app(), threading.Barrier(16), []
     lock = threading.Lock()
 

@@ -12,14 +12,14 @@ from sqlalchemy import select
 
 from agreements.db.models import DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus, RequestStatus
-from tests.flows import Site, logged_in
+from tests.flows import MANDATE, Site, logged_in
 
 pytestmark = pytest.mark.libreoffice
 
 
 def _form(site: Site, name: str) -> dict[str, str]:
     return {"typed_name": name, "consent": "ja",
-            "consent_version": site.deps.settings.consent_version}  # fmt: skip
+            "consent_version": site.deps.settings.consent_version, **MANDATE}  # fmt: skip
 
 
 def _set(site: Site, role: str, **changes: Any) -> None:

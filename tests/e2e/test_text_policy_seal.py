@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from agreements.db.models import DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import FinishStatus
-from tests.flows import link_in, render_agreement, send_requests, sign_by_link
+from tests.flows import MANDATE, link_in, render_agreement, send_requests, sign_by_link
 
 pytestmark = pytest.mark.libreoffice
 
@@ -51,12 +51,12 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
     with pytest.raises(Exception, match="typed_name"):
         sign_by_link(deps, tokens["representative"], "Bewind\ufeff")
     signed = client.post(
-        coordinator, headers=h, json={"typed_name": "Coo", "consent_version": consent}
+        coordinator, headers=h, json={"typed_name": "Coo", "consent_version": consent, **MANDATE}
     )
     assert signed.status_code == 200, signed.text
     corporation = f"/api/v1/signature-requests/{by_role['corporation']['id']}/sign"
     assert client.post(corporation, headers=world.headers("mitros"),
-                       json={"typed_name": "M. Jansen", "consent_version": consent},
+                       json={"typed_name": "M. Jansen", "consent_version": consent, **MANDATE},
                        ).status_code == 200  # fmt: skip
     sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
     # The other co-tenant and the buurtteam sign on their own too (issue 13).
