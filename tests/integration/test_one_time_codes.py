@@ -17,7 +17,7 @@ from agreements.services.mail import send as mail
 from agreements.services.signatures import codes
 from agreements.services.signatures import sign as signing
 from agreements.settings import Settings
-from tests.flows import link_in, logged_in, render_agreement, send_requests, sign_by_link
+from tests.flows import MANDATE, link_in, logged_in, render_agreement, send_requests, sign_by_link
 from tests.support import signing_app
 
 pytestmark = pytest.mark.libreoffice
@@ -57,7 +57,7 @@ def _sign_page(client, deps, token: str):
     return client.post(
         f"/s/{token}/sign",
         data={"typed_name": "Iemand Echt", "consent": "ja",
-              "consent_version": deps.settings.consent_version},
+              "consent_version": deps.settings.consent_version, **MANDATE},
         follow_redirects=False,
     )  # fmt: skip
 
