@@ -19,9 +19,9 @@ from agreements.services.access import kiosk
 from agreements.services.signatures import sign
 from agreements.services.signatures.links import LinkView
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
-from agreements.web.party import pages as party
 from agreements.web.party import summary
 from agreements.web.shared import views
+from agreements.web.shared.drawing import drawing
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
 from agreements.web.shared.views import HEADERS, html, page_png
@@ -174,7 +174,7 @@ def sign_here(
         errors["typed_name"] = "Uw naam is te lang: hoogstens 200 tekens."
     elif refusal := text.find_refusal(text.normalise_line_ends(name), multiline=False):
         errors["typed_name"] = refusal.dutch()
-    png, problem = party._drawing(form["drawn"])
+    png, problem = drawing(form["drawn"])
     if problem:
         errors["drawn"] = problem
         form["drawn"] = ""
