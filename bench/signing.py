@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 # Run as a script, this file's folder comes first on sys.path, and this file is called
 # `signing` like the package it measures: put the repository root in front of it.
@@ -81,6 +81,7 @@ from agreements.services.documents import read as reading
 from agreements.services.documents import render as rendering
 from agreements.services.documents import request as requesting
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.signatures import evidence_page as evidence_pages
 from agreements.services.signatures import finish as finishing
 from agreements.services.signatures import sign, verification
 from agreements.settings import Settings
@@ -367,6 +368,14 @@ def extra_requests(world: World, version_id: int, count: int) -> list[str]:
     return tokens
 
 
+# Who signs for an organisation names a function and a mandate; a tenant's signature ignores them.
+MANDATE = {
+    "function": "Teamleider Wonen",
+    "mandate_basis": "power_of_attorney",
+    "mandate_detail": "volmacht van de directie van 1 september 2026",
+}
+
+
 def sign_all(world: World, version_id: int) -> None:
     """Every real party signs through its own link (the last one completes the version)."""
     for request in sign.requests_for(version_id, deps=world.deps, actor=COORDINATOR):
@@ -376,6 +385,7 @@ def sign_all(world: World, version_id: int) -> None:
             consent_version=world.settings.consent_version,
             ip="127.0.0.1",
             user_agent=USER_AGENT,
+            **MANDATE,  # an organisation's signer names function and mandate (issue 13)
         )
         sign.sign_with_link(token, data, deps=world.deps, now=now())
 
@@ -388,6 +398,7 @@ def form(world: World) -> dict[str, str]:
         "typed_name": "Sanne de Vries",
         "consent": "ja",
         "consent_version": world.settings.consent_version,
+        **MANDATE,
     }
 
 
@@ -455,6 +466,7 @@ def service_calls(world: World, tokens: list[str], threads: int, page: bool = Fa
         consent_version=world.settings.consent_version,
         ip="127.0.0.1",
         user_agent=USER_AGENT,
+        **MANDATE,
     )
     latencies: list[float] = []
 
@@ -561,7 +573,9 @@ def measure_http(world: World, plan: Plan) -> list[Latency]:
 class StageClock:
     """Wraps the finishing module's own calls, so each stage is timed where the service calls it."""
 
-    NAMES = ("_evidence_page", "render_docx", "_append", "attach_evidence", "seal_pdf")
+    NAMES = ("evidence_page", "render_docx", "append_page", "attach_evidence", "seal_pdf")
+    # Where the service looks each one up: the evidence page renders its own DOCX.
+    HOMES: ClassVar[dict[str, Any]] = {"render_docx": evidence_pages}
 
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = {name: [] for name in self.NAMES}
@@ -571,14 +585,15 @@ class StageClock:
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         for name in self.NAMES:
-            original = getattr(finishing, name)
+            home = self.HOMES.get(name, finishing)
+            original = getattr(home, name)
             self._saved[name] = original
-            setattr(finishing, name, self._timed(name, original))
+            setattr(home, name, self._timed(name, original))
         try:
             yield
         finally:
             for name, original in self._saved.items():
-                setattr(finishing, name, original)
+                setattr(self.HOMES.get(name, finishing), name, original)
 
     def _timed(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -764,7 +779,7 @@ def report_http(results: list[Latency]) -> None:
 def report_finish(f: Finish) -> None:
     s = f.stages
     total, bare, bare_input = med(f.service), med(f.bare), med(f.bare_input)
-    page = s.median("_evidence_page")
+    page = s.median("evidence_page")
     docx = s.median("render_docx")
     print(f"2. Finish and seal (agreement of {f.pages} pages -> {f.sealed_pages} sealed; "
           f"median of {len(f.service)}; ms)")  # fmt: skip
@@ -773,10 +788,12 @@ def report_finish(f: Finish) -> None:
           f"({100 * page / total:.0f}% of finish)")  # fmt: skip
     print(f"      of which render_docx                       {docx:8.1f}")
     print(f"      of which LibreOffice conversion (rest)     {page - docx:8.1f}")
-    print(f"    append the page (pypdf)                      {s.median('_append'):8.1f}")
+    print(f"    append the page (pypdf)                      {s.median('append_page'):8.1f}")
     print(f"    embed the evidence JSON (pypdf)              {s.median('attach_evidence'):8.1f}")
     print(f"    seal_pdf (pyHanko)                           {s.median('seal_pdf'):8.1f}")
-    rest = total - page - s.median("_append") - s.median("attach_evidence") - s.median("seal_pdf")
+    rest = (
+        total - page - s.median("append_page") - s.median("attach_evidence") - s.median("seal_pdf")
+    )
     print(f"    the rest (database, store, audit)            {rest:8.1f}")
     print(f"  bare pyHanko sealing the {f.pages}-page PDF             {bare:8.1f}")
     print(f"  bare pyHanko sealing seal_pdf's own input       {bare_input:8.1f}")
