@@ -15,7 +15,7 @@ from agreements.services.context import Deps
 from agreements.services.signatures import sign
 from agreements.web.app import create_app
 from agreements.web.server import uvicorn_config
-from tests.flows import Site
+from tests.flows import MANDATE, Site
 from tests.support import free_port, uvicorn_thread
 
 pytestmark = pytest.mark.libreoffice
@@ -58,7 +58,7 @@ def wrong_logins(base: str, count: int) -> list[int]:
 def sign_from(base: str, site: Site, role: str) -> dict[str, Any]:
     _, token = sign.issue_link(site.requests[role], deps=site.deps, now=datetime.now(UTC))
     form = {"typed_name": "Jan Jansen", "consent": "ja",
-            "consent_version": site.deps.settings.consent_version}  # fmt: skip
+            "consent_version": site.deps.settings.consent_version, **MANDATE}  # fmt: skip
     # This checks whose address is kept, not how fast: a busy machine may take longer than
     # httpx's 5 s default to sign (the signature's after-commit work runs in the request).
     r = httpx.post(

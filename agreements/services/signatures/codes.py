@@ -196,13 +196,13 @@ def read_out_code(
     request_id: int, *, deps: Deps, actor: Actor, now: datetime
 ) -> tuple[str, SignatureRequest]:
     """A code the coordinator reads out to the party (by phone or in person), and its request."""
-    if actor.role is not Role.COORDINATOR:
-        raise Forbidden("only a coordinator reads out a code")
     with unit_of_work(deps, actor, now) as uow:
         request = uow.session.get(SignatureRequest, request_id)
         if request is None:
             raise NotFound("signature request", request_id)
         uow.version(request.version_id, Action.READ, reported_as=("signature request", request_id))
+        if actor.role is not Role.COORDINATOR:  # after the lookup: not found beats forbidden
+            raise Forbidden("only a coordinator reads out a code")
         if request.status is not RequestStatus.PENDING:
             raise CodeRefused("missing")
         code = _new_code(uow.session, deps, request.id, "read_out", now)
