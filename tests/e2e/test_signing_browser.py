@@ -139,7 +139,12 @@ def test_without_javascript_errors_are_shown_and_signing_still_works(
     assert page.locator("[role=alert]").is_visible()
     assert page.input_value("#typed_name") == "J. de Vries"
     assert page.get_attribute("#consent", "aria-invalid") == "true"
+    # The corporation signs through a person: function and mandate are asked (issue 13).
+    assert page.get_attribute("#function", "aria-invalid") == "true"
     page.check("#consent")
+    page.fill("#function", "Teamleider Wonen")
+    page.select_option("#mandate_basis", "power_of_attorney")
+    page.fill("#mandate_detail", "volmacht van de directie van 1 september 2026")
     with page.expect_navigation():
         page.get_by_role("button", name="Ondertekenen", exact=True).click()
     assert page.locator("h1").inner_text() == "Bedankt! U heeft ondertekend"

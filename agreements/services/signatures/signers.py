@@ -53,9 +53,9 @@ class SigningForm:
 def signing_form(session: Session, request: SignatureRequest, actor: Actor | None) -> SigningForm:
     """A staff member signing their own party: their account's name and function; a link
     for an organisation: the request's contact person (never the organisation's name, which
-    is no person); everyone else: the party's own name."""
+    is no person); everyone else nothing: typing one's own name is the act of signing."""
     if not is_organisation(request.party_role):
-        return SigningForm({"typed_name": request.party_name})
+        return SigningForm({})
     org = session.get(Organisation, request.organisation_id or 0)
     organisation = org.name if org else request.party_name
     if actor is not None and actor.user_id is not None:
