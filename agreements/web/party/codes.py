@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from agreements.services.context import Deps
 from agreements.services.signatures import codes
 from agreements.web.deps import DepsDep, NowDep
-from agreements.web.shared.ratelimit import client_address, limiter_for
+from agreements.web.shared.ratelimit import too_many
 from agreements.web.shared.textguard import CheckedRoute, own_text_checks
 from agreements.web.shared.views import HEADERS, html
 from signing.tokens import LinkState
@@ -65,21 +65,11 @@ def code_page(token: str, deps: DepsDep, now: NowDep, verstuurd: str = "") -> Re
     return _page(token, deps, now, form)
 
 
-def _limited(request: Request, deps: Deps, route: str) -> Response | None:
-    limiter = limiter_for(request, deps.settings.sign_attempts_per_minute)
-    wait = limiter.retry_after(route, client_address(request))
-    if wait is None:
-        return None
-    page = html("too_many.html", 429, deps, wait=wait)
-    page.headers["Retry-After"] = str(wait)
-    return page
-
-
 @router.post("/s/{token}/code/send", response_class=HTMLResponse)
 @own_text_checks("channel")
 def send(token: str, request: Request, deps: DepsDep, now: NowDep, channel: Text = "") -> Response:
     """Send a fresh code by e-mail or SMS (at most one a minute, a few per request)."""
-    if limited := _limited(request, deps, "code-send"):
+    if limited := too_many(request, deps, "code-send"):
         return limited
     try:
         codes.send_code(token, channel, deps=deps, now=now)
@@ -94,7 +84,7 @@ def send(token: str, request: Request, deps: DepsDep, now: NowDep, channel: Text
 @own_text_checks("code")
 def check(token: str, request: Request, deps: DepsDep, now: NowDep, code: Text = "") -> Response:
     """Check the typed code; right: on to the signing page, wrong: counted, typed kept."""
-    if limited := _limited(request, deps, "code"):
+    if limited := too_many(request, deps, "code"):
         return limited
     form = CodeForm(code=code[:20])
     if not code.strip():

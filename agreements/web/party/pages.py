@@ -19,7 +19,7 @@ from agreements.web.deps import DepsDep, EngineDep, NowDep
 from agreements.web.party import summary
 from agreements.web.shared import signatory
 from agreements.web.shared.drawing import drawing
-from agreements.web.shared.ratelimit import client_address, limiter_for
+from agreements.web.shared.ratelimit import client_address, too_many
 from agreements.web.shared.textguard import CheckedRoute, own_text_checks
 from agreements.web.shared.views import BIG_DPI, HEADERS, WEB, html, page_png, pdf, pdf_download
 from signing.tokens import LinkState
@@ -128,16 +128,6 @@ def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> 
     )
 
 
-def _too_many(request: Request, deps: Deps, route: str) -> HTMLResponse | None:
-    limiter = limiter_for(request, deps.settings.sign_attempts_per_minute)
-    wait = limiter.retry_after(route, client_address(request))
-    if wait is None:
-        return None
-    page = html("too_many.html", 429, deps, wait=wait)
-    page.headers["Retry-After"] = str(wait)
-    return page
-
-
 def _errors_nl(exc: ValidationFailed) -> dict[str, str]:
     return {
         e.field: _ERRORS_NL.get(e.field, "Dit kunnen wij niet verwerken. Probeer het opnieuw.")
@@ -227,7 +217,7 @@ def sign_post(
 ) -> Response:
     """Sign: the typed name, the consent box and an optional drawn signature (for an
     organisation also the signer's function and mandate)."""
-    if limited := _too_many(request, deps, "sign"):
+    if limited := too_many(request, deps, "sign"):
         return limited
     person = (function[:300], mandate_basis[:40], mandate_detail[:300])
     form = FormState(typed_name[:300], consent == "ja", drawn, "", *person)
@@ -271,7 +261,7 @@ def decline(
     consent_version: Text = "",
 ) -> Response:
     """Decline with a reason; the coordinator hears of it at once."""
-    if limited := _too_many(request, deps, "decline"):
+    if limited := too_many(request, deps, "decline"):
         return limited
     reason = text.normalise_line_ends(reason)
     form = FormState(reason=reason[:2000])

@@ -7,11 +7,14 @@ import threading
 import time
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from agreements.services.context import Deps
 from agreements.web.deps import client_address
+from agreements.web.shared.views import html
 
 __all__ = ["PostLimiter", "client_address", "limiter_for"]
 
@@ -47,3 +50,15 @@ def limiter_for(request: Request, per_minute: int) -> PostLimiter:
             limiter = PostLimiter(per_minute)
             state.signing_post_limiter = limiter
         return limiter
+
+
+def too_many(request: Request, deps: Deps, route: str) -> HTMLResponse | None:
+    """The party pages' answer to one post too many on `route`: 429 with the Dutch page and
+    Retry-After; None while the client is within its limit."""
+    limiter = limiter_for(request, deps.settings.sign_attempts_per_minute)
+    wait = limiter.retry_after(route, client_address(request))
+    if wait is None:
+        return None
+    page = html("too_many.html", 429, deps, wait=wait)
+    page.headers["Retry-After"] = str(wait)
+    return page
