@@ -123,7 +123,7 @@ def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> 
         pages=range(1, (view.version.pages or 0) + 1),
         consent_text=consent.consent_text(deps.settings.consent_version, view.request.party_role),
         consent_version=deps.settings.consent_version,
-        expires=view.request.expires_at.astimezone(deps.settings.zone).date(),
+        expires=deps.settings.day_of(view.request.expires_at),
         **signatory.context(view.request.id, deps),
     )
 
