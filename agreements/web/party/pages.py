@@ -222,12 +222,8 @@ def sign_post(
     person = (function[:300], mandate_basis[:40], mandate_detail[:300])
     form = FormState(typed_name[:300], consent == "ja", drawn, "", *person)
     typed_name = text.normalise_line_ends(typed_name)
-    if not typed_name.strip():
-        form.errors["typed_name"] = _ERRORS_NL["typed_name"]
-    elif len(typed_name) > 200:
-        form.errors["typed_name"] = "Uw naam is te lang. Gebruik hoogstens 200 tekens."
-    elif refusal := text.find_refusal(typed_name, multiline=False):
-        form.errors["typed_name"] = refusal.dutch()
+    if problem := signatory.name_error(typed_name, empty=_ERRORS_NL["typed_name"]):
+        form.errors["typed_name"] = problem
     if not form.consent:
         form.errors["consent"] = "Zet een vinkje als u akkoord gaat. Anders kunt u niet tekenen."
     png, problem = drawing(drawn)

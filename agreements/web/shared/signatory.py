@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agreements.domain import signatory
+from agreements.domain import signatory, text
 from agreements.services.context import Deps
 from agreements.services.signatures import signers
 
@@ -34,3 +34,15 @@ def errors(party_role: str, function: str, basis: str, detail: str) -> dict[str,
 def prefill(request_id: int, deps: Deps) -> dict[str, str]:
     """What a link's form starts with: the person's name, never the organisation's."""
     return signers.form_for(request_id, deps=deps).prefill
+
+
+def name_error(typed: str, *, empty: str) -> str | None:
+    """Why a typed name cannot stand as a signature, in Dutch (`empty` when nothing was
+    typed); None when it can. The party's link, the kiosk and the staff page share it."""
+    name = text.normalise_line_ends(typed).strip()
+    if not name:
+        return empty
+    if len(name) > 200:
+        return "De naam is te lang. Gebruik hoogstens 200 tekens."
+    refusal = text.find_refusal(name, multiline=False)
+    return refusal.dutch() if refusal else None

@@ -21,7 +21,6 @@ from agreements.web.staff.common import (
     Staff,
     StaffDep,
     StaffRoute,
-    check_csrf,
     form_page,
     require_write,
     see_other,
@@ -169,7 +168,6 @@ def save_record(
     _, model, use_case, resource = _RECORDS[kind]
     cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
     require_write(staff, resource)  # after the lookup: not found beats forbidden
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     fields = _record_fields(kind, deps)
     form = typed(data, [f.name for f in fields])
     parsed, errors = validate(model, {**nested(form), "case_id": case_id})

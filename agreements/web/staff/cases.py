@@ -30,7 +30,6 @@ from agreements.web.staff.common import (
     Staff,
     StaffDep,
     StaffRoute,
-    check_csrf,
     form_page,
     months_between,
     page,
@@ -232,7 +231,6 @@ def _new_case_page(
 def create_case(staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep) -> Response:
     """Create the tenant and the case in one go; nothing is made unless both are valid."""
     require_write(staff, Resource.CASE)
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     form = typed(data, [f.name for f in _NEW_CASE])
     chosen = [int(str(v)) for v in data.getlist("parties") if str(v).isdigit()][:20]
     values = nested(form)
@@ -301,7 +299,6 @@ def save_care_notes(
     case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Care notes: special-category data, written and read only by coordinators."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     typed_text = str(data.get("text", ""))
     notes, errors = validate(i.CareNotesIn, {"text": typed_text})
     if notes is None:  # the case page again, the error at the notes and the text kept

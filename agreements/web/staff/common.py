@@ -180,6 +180,7 @@ def kiosk_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
 
 
 StaffDep = Annotated[Staff, Depends(staff_session)]
+KioskStaffDep = Annotated[Staff, Depends(kiosk_session)]
 
 
 def check_csrf(staff: Staff, submitted: str, deps: Deps) -> None:
@@ -222,12 +223,23 @@ def months_between(start: date, end: date) -> int:
     return months - 1 if end.day < start.day else months
 
 
-async def form_data(request: Request) -> FormData:
-    # Read in the event loop; the sync handlers then run in the thread pool.
-    return await request.form()
+async def posted_form(request: Request, staff: StaffDep, deps: DepsDep) -> FormData:
+    """A staff page's POSTed form, its CSRF token checked before the handler runs (the form
+    is read in the event loop; the sync handlers then run in the thread pool)."""
+    form = await request.form()
+    check_csrf(staff, str(form.get("csrf", "")), deps)
+    return form
 
 
-FormDep = Annotated[FormData, Depends(form_data)]
+async def kiosk_form(request: Request, staff: KioskStaffDep, deps: DepsDep) -> FormData:
+    """The kiosk's POSTed form: the same check, for the session in kiosk mode."""
+    form = await request.form()
+    check_csrf(staff, str(form.get("csrf", "")), deps)
+    return form
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
+KioskFormDep = Annotated[FormData, Depends(kiosk_form)]
 
 
 def require_write(staff: Staff, resource: Resource) -> None:

@@ -21,7 +21,6 @@ from agreements.web.staff.common import (
     Staff,
     StaffDep,
     StaffRoute,
-    check_csrf,
     form_page,
     page,
     require_write,
@@ -156,7 +155,6 @@ def new_agreement(case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep) 
 def _save_agreement(
     case: Any, agreement: Agreement | None, staff: Staff, deps: Any, now: Any, data: Any
 ) -> Response:
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     fields, roles = _agreement_fields(case, staff, deps), _roles(case)
     form = typed(data, [f.name for f in fields])
     values, origin = _agreement_data(form, roles)
@@ -340,7 +338,6 @@ def preview(
 ) -> Response:
     """Ask for a new version (a render in the worker); its page shows the progress. When
     someone signed the current one, a page first asks to confirm that their signatures lapse."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     template = str(data.get("template", ""))[:120]
     if template and template not in _templates(engine, "agreement"):
         raise NotFound("template", template)

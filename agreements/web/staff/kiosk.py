@@ -20,17 +20,17 @@ from agreements.services.signatures import sign
 from agreements.services.signatures.links import LinkView
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.party import summary
-from agreements.web.shared import views
+from agreements.web.shared import signatory, views
 from agreements.web.shared.drawing import drawing
 from agreements.web.shared.ratelimit import client_address
 from agreements.web.shared.textguard import own_text_checks
 from agreements.web.shared.views import HEADERS, html, page_png
 from agreements.web.staff.common import (
     FormDep,
+    KioskFormDep,
     Staff,
     StaffDep,
     StaffRoute,
-    check_csrf,
     form_page,
     kiosk_session,
     see_other,
@@ -92,7 +92,6 @@ def start(
     request_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Into kiosk mode for this request, with the witness's full name."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     form = typed(data, ["witness_name"])
     request, version, document = _witnessed(request_id, staff, deps)
     name = " ".join(form["witness_name"].split())
@@ -158,22 +157,17 @@ def page_image(
 @router.post("/kiosk/tekenen")
 @own_text_checks("typed_name", "consent", "consent_version", "drawn")
 def sign_here(
-    http: Request, deps: DepsDep, engine: EngineDep, now: NowDep, data: FormDep
+    http: Request, deps: DepsDep, engine: EngineDep, now: NowDep, data: KioskFormDep
 ) -> Response:
     """The tenant signs; the evidence names the witness the coordinator gave."""
     staff, here = _kiosk(http, deps, now)
     if here is None:
         return see_other("/werk")
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     form = typed(data, ["typed_name", "consent", "drawn"])
     errors: Errors = {}
     name = form["typed_name"].strip()
-    if not name:
-        errors["typed_name"] = "Typ uw voornaam en achternaam."
-    elif len(name) > 200:
-        errors["typed_name"] = "Uw naam is te lang: hoogstens 200 tekens."
-    elif refusal := text.find_refusal(text.normalise_line_ends(name), multiline=False):
-        errors["typed_name"] = refusal.dutch()
+    if problem := signatory.name_error(name, empty="Typ uw voornaam en achternaam."):
+        errors["typed_name"] = problem
     png, problem = drawing(form["drawn"])
     if problem:
         errors["drawn"] = problem
@@ -210,12 +204,11 @@ def leave_form(http: Request, deps: DepsDep, now: NowDep) -> Response:
 
 
 @router.post("/kiosk/verlaten")
-def leave(http: Request, deps: DepsDep, now: NowDep, data: FormDep) -> Response:
+def leave(http: Request, deps: DepsDep, now: NowDep, data: KioskFormDep) -> Response:
     """Back to the staff pages with the coordinator's password; a wrong one stays here."""
     staff, here = _kiosk(http, deps, now)
     if here is None:
         return see_other("/werk")
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     try:
         kiosk.leave(staff.token, str(data.get("password", ""))[:1000], deps=deps, now=now)
     except kiosk.WrongPassword as exc:

@@ -19,7 +19,6 @@ from agreements.web.staff.common import (
     Staff,
     StaffDep,
     StaffRoute,
-    check_csrf,
     form_page,
     require_write,
     see_other,
@@ -135,7 +134,6 @@ def record_review(
     review_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Record the review with the API's ReviewPatch; keep what was typed on errors."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     review = agreements.get_review(review_id, deps=deps, actor=staff.actor)
     require_write(staff, Resource.REVIEW)  # after the lookup: not found beats forbidden
     agreement = agreements.get_agreement(review.agreement_id, deps=deps, actor=staff.actor, now=now)
@@ -166,7 +164,6 @@ def make_minutes(
 ) -> Response:
     """Render the minutes of a held review; the version page shows the progress (first the
     confirmation page, when someone signed the current minutes)."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     try:
         version = request_document(
             "review", review_id, deps=deps, engine=engine, actor=staff.actor, now=now,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from agreements.domain import consent, text
+from agreements.domain import consent
 from agreements.domain.enums import DocumentStatus, RequestStatus
 from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.services.documents.read import FileRead, get_version, read_file
@@ -22,7 +22,6 @@ from agreements.web.staff.common import (
     Staff,
     StaffDep,
     StaffRoute,
-    check_csrf,
     form_page,
     page,
     see_other,
@@ -122,7 +121,6 @@ def send(
     data: FormDep,
 ) -> Response:
     """Ask every party the template names to sign this exact version; invitations follow."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     version, _ = get_version(version_id, deps=deps, actor=staff.actor)
     if not staff.may_send:  # after the lookup: not found beats forbidden
         raise Forbidden("only coordinators send documents for signature")
@@ -185,16 +183,11 @@ def sign_here(
     request_id: PathId, http: Request, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
     """Record the signature with the typed name, the consent and (in person) the witness."""
-    check_csrf(staff, str(data.get("csrf", "")), deps)
     form = typed(data, ["typed_name", "consent", *signatory.FIELDS])
     errors: Errors = {}
     name = form["typed_name"].strip()
-    if not name:
-        errors["typed_name"] = "Typ de volledige naam van wie tekent."
-    elif len(name) > 200:
-        errors["typed_name"] = "De naam is te lang: hoogstens 200 tekens."
-    elif refusal := text.find_refusal(text.normalise_line_ends(name), multiline=False):
-        errors["typed_name"] = refusal.dutch()
+    if problem := signatory.name_error(name, empty="Typ de volledige naam van wie tekent."):
+        errors["typed_name"] = problem
     if form["consent"] != "ja":
         errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
     request, _, _ = sign.request_to_sign(request_id, deps=deps, actor=staff.actor, now=now)
