@@ -215,9 +215,12 @@ def stamp(
 
 
 def _find_label(pdf: bytes, label: str) -> tuple[int, float, float] | None:
-    """The last place (page, x, y of the baseline) where a text run is exactly `label`."""
-    found: list[tuple[int, float, float]] = []
-    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
+    """The last place (page, x, y of the baseline) where a text run is exactly `label`.
+    Pages are read from the last one back, and reading stops at the first page that has it:
+    extracting a page's text is most of the cost of finishing outside LibreOffice."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    for index in reversed(range(len(pages))):
+        found: list[tuple[int, float, float]] = []
 
         def visit(text: str, cm: list[float], tm: list[float], *_: Any, i: int = index) -> None:
             if text.strip() == label:
@@ -225,8 +228,10 @@ def _find_label(pdf: bytes, label: str) -> tuple[int, float, float] | None:
                 y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
                 found.append((i, x, y))
 
-        page.extract_text(visitor_text=visit)
-    return found[-1] if found else None
+        pages[index].extract_text(visitor_text=visit)
+        if found:
+            return found[-1]
+    return None
 
 
 def append_page(original: bytes, page: bytes) -> bytes:
