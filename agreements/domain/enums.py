@@ -61,6 +61,30 @@ class PartyRole(Labelled):
     NEIGHBOURHOOD_TEAM = "neighbourhood_team", "buurtteam"
 
 
+class SigningRole(Labelled):
+    """What a party signs as: the templates' party names (kinds.json) and the signature
+    requests' `party_role`; the label is how people read it ("U tekent als ...")."""
+
+    TENANT = "tenant", "huurder"
+    REPRESENTATIVE = "representative", "vertegenwoordiger van de huurder"
+    CORPORATION = "corporation", "woningcorporatie"
+    COORDINATOR = "coordinator", "coördinator"
+    MUNICIPALITY = "municipality", "gemeente"
+    NEIGHBOURHOOD_TEAM = "neighbourhood_team", "buurtteam"
+    CARE_PROVIDER = "care_provider", "zorgaanbieder"
+
+    @classmethod
+    def label_of(cls, role: str) -> str:
+        """The label of a stored role; an unknown one as it is."""
+        return cls(role).label if role in cls._value2member_map_ else role
+
+    @classmethod
+    def heading_of(cls, role: str) -> str:
+        """The label with a capital, for a table's cell or a signature line."""
+        label = cls.label_of(role)
+        return label[:1].upper() + label[1:]
+
+
 class RepresentativeKind(Labelled):
     BEWINDVOERDER = "bewindvoerder", "bewindvoerder"
     MENTOR = "mentor", "mentor"

@@ -19,12 +19,12 @@ from agreements.db.models import (
     Review,
     TenancyContract,
 )
-from agreements.domain.enums import PartyRole
+from agreements.domain.enums import PartyRole, SigningRole
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.schedule import instalment_date
 from agreements.domain.sums import check_schedule, instalment_sum
 from agreements.domain.values import from_cents
-from agreements.services.signatures.parties import LABELS, case_parties, organisation_party
+from agreements.services.signatures.parties import case_parties, organisation_party
 from agreements.settings import Settings
 
 DEFAULT_REASON = (
@@ -231,7 +231,7 @@ def payment_arrangement_data(
         if corporation
         else {
             "role": "corporation",
-            "label": LABELS["corporation"],
+            "label": SigningRole.CORPORATION.label.capitalize(),
             "party": creditor.name,
             "signatory": f"namens {creditor.name}, gemachtigde",
         }

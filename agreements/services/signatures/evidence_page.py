@@ -15,6 +15,7 @@ from pypdf import PdfReader, PdfWriter
 
 from agreements.db.models import Document, DocumentVersion
 from agreements.domain.consent import consents_shown
+from agreements.domain.enums import SigningRole
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
@@ -27,15 +28,6 @@ from templates.render import render_docx
 from templates.text import SEQUENCES, refused_char
 
 log = logging.getLogger("agreements.finishing")
-ROLE_NL = {
-    "tenant": "Huurder",
-    "representative": "Vertegenwoordiger",
-    "corporation": "Woningcorporatie",
-    "coordinator": "Coördinator",
-    "municipality": "Gemeente",
-    "neighbourhood_team": "Buurtteam",
-    "care_provider": "Zorgaanbieder",
-}
 _METHOD_NL = {
     "link": "via persoonlijke link",
     "staff_session": "ingelogd als medewerker",
@@ -75,7 +67,7 @@ def evidence_page(
         signatures.append(
             {
                 "role": (
-                    request.capacity or ROLE_NL.get(request.party_role, request.party_role)
+                    request.capacity or SigningRole.heading_of(request.party_role)
                 ).capitalize(),
                 "name": record["typed_name"],
                 "organisation": record.get("organisation")
@@ -219,8 +211,8 @@ def _find_label(pdf: bytes, label: str) -> tuple[int, float, float] | None:
     Pages are read from the last one back, and reading stops at the first page that has it:
     extracting a page's text is most of the cost of finishing outside LibreOffice."""
     pages = PdfReader(io.BytesIO(pdf)).pages
+    found: list[tuple[int, float, float]] = []  # only the page being read: the later had none
     for index in reversed(range(len(pages))):
-        found: list[tuple[int, float, float]] = []
 
         def visit(text: str, cm: list[float], tm: list[float], *_: Any, i: int = index) -> None:
             if text.strip() == label:

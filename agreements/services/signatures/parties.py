@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from agreements.db.models import Case, CaseParty, Organisation, Person, Signature, User
 from agreements.db.models import SignatureRequest as Request
-from agreements.domain.enums import PartyRole
+from agreements.domain.enums import PartyRole, SigningRole
 from agreements.domain.errors import PartiesDiffer, ValidationFailed
 
 # Party roles of the templates (kinds.json) and where the service finds each party.
@@ -26,15 +26,6 @@ ORGANISATION_ROLES = {
     "municipality": PartyRole.MUNICIPALITY,
 }
 OTHER_ROLES = (PartyRole.NEIGHBOURHOOD_TEAM, PartyRole.CARE_PROVIDER)
-LABELS = {
-    "tenant": "Huurder",
-    "representative": "Vertegenwoordiger",
-    "corporation": "Woningcorporatie",
-    "coordinator": "Coördinator",
-    "municipality": "Gemeente",
-    PartyRole.NEIGHBOURHOOD_TEAM.value: "Buurtteam",
-    PartyRole.CARE_PROVIDER.value: "Zorgaanbieder",
-}
 
 
 @dataclass(frozen=True)
@@ -50,7 +41,7 @@ class PartySpec:
 
     def line(self) -> dict[str, str]:
         """The signature line in the document's data (`signers`)."""
-        label = self.capacity.capitalize() if self.capacity else LABELS.get(self.role, self.role)
+        label = self.capacity.capitalize() if self.capacity else SigningRole.heading_of(self.role)
         return {
             "role": self.role,
             "label": label,
@@ -194,7 +185,7 @@ def signed_by(rows: list[tuple[Request, Signature]], orgs: Mapping[int, str]) ->
     for request, signature in rows:
         typed = str(signature.evidence.get("typed_name") or request.party_name)
         org = orgs.get(request.organisation_id or 0)
-        role = request.capacity or LABELS.get(request.party_role, request.party_role).lower()
+        role = request.capacity or SigningRole.label_of(request.party_role)
         personal = request.party_role in {"tenant", "representative"}
         names.append(f"{typed} ({role})" if personal or not org else f"{typed} namens {org}")
     return "ondertekend door: " + "; ".join(names)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from agreements.domain import consent, text
-from agreements.domain.enums import RequestStatus
+from agreements.domain.enums import RequestStatus, SigningRole
 from agreements.domain.errors import Conflict, LinkUnusable, ValidationFailed
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
@@ -33,15 +33,6 @@ _GONE = {
     LinkState.REVOKED: (410, "Deze link is ingetrokken"),
     LinkState.VOIDED: (410, "Er is een nieuwe versie van het document"),
     LinkState.UNKNOWN: (404, "Deze link kennen wij niet"),
-}
-_SIGNS_AS = {
-    "tenant": "huurder",
-    "representative": "vertegenwoordiger van de huurder",
-    "corporation": "woningcorporatie",
-    "coordinator": "coördinator",
-    "municipality": "gemeente",
-    "neighbourhood_team": "buurtteam",
-    "care_provider": "zorgaanbieder",
 }
 # The service's field errors are in English for the API; parties read them in Dutch.
 _ERRORS_NL = {
@@ -116,7 +107,7 @@ def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> 
         token=token,
         view=view,
         form=form,
-        signs_as=_SIGNS_AS.get(view.request.party_role, view.request.party_role),
+        signs_as=SigningRole.label_of(view.request.party_role),
         promises_intro=intro,
         promises=promises,
         breach=summary.breach(view.version.data, view.request.party_role),

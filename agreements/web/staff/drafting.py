@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from agreements.domain import text
-from agreements.domain.enums import PartyRole
+from agreements.domain.enums import PartyRole, SigningRole
 from agreements.domain.errors import NotFound, SignaturesWouldLapse, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
@@ -264,18 +264,6 @@ def agreement_page(
     )
 
 
-# How a party signs, for the people who see who signed (party_role of a signature request).
-SIGNS_AS = {
-    "tenant": "huurder",
-    "representative": "vertegenwoordiger van de huurder",
-    "corporation": "woningcorporatie",
-    "coordinator": "coördinator",
-    "municipality": "gemeente",
-    "neighbourhood_team": "buurtteam",
-    "care_provider": "zorgaanbieder",
-}
-
-
 def confirm_new_version(
     exc: SignaturesWouldLapse,
     staff: Staff,
@@ -294,7 +282,7 @@ def confirm_new_version(
         staff,
         case=case,
         signers=exc.signers,
-        roles=SIGNS_AS,
+        roles={r.value: r.label for r in SigningRole},
         action=action,
         back_url=back[0],
         back_label=back[1],
