@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agreements.domain import consent
 from agreements.domain.enums import PartyRole
-from agreements.domain.legal import JUDGMENT_AGE_MONTHS
+from agreements.domain.legal import JUDGMENT_AGE_MONTHS, JUDGMENT_DECISION_MONTHS, JudgmentAge
 
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
@@ -256,6 +256,14 @@ class Settings(BaseSettings):
         "the corporation (executing a judgment about a year "
         "old is in principle an abuse of right).",
     )
+    judgment_decision_months: int = Field(
+        JUDGMENT_DECISION_MONTHS,
+        ge=1,
+        le=60,
+        description="Months after the judgment date from which a judgment held in reserve "
+        "needs a recorded decision (continue, new judgment, convert to a lease): without one "
+        "it is a problem in the report and on the dashboard, and documents are not made.",
+    )
     escalation_email: str = Field(
         "", description="Where overdue reviews go when the coordinator has no team lead."
     )
@@ -361,6 +369,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def judgment_age(self) -> JudgmentAge:
+        """The judgment-age thresholds of these settings, as the domain's rules take them."""
+        return JudgmentAge.of(self.judgment_age_months, self.judgment_decision_months)
 
     def day_of(self, moment: datetime) -> date:
         """The calendar day of `moment` where the service works (not the UTC day)."""

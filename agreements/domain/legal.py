@@ -26,6 +26,8 @@ def datum(day: date) -> str:
 # Months after the judgment date to warn, and to alarm: executing a judgment about a year old
 # is in principle an abuse of right. The setting `judgment_age_months` may change them.
 JUDGMENT_AGE_MONTHS = (9, 11)
+# From this age on a judgment in reserve needs a recorded decision (`judgment_decision_months`).
+JUDGMENT_DECISION_MONTHS = 12
 
 
 class Level(Labelled):
@@ -62,15 +64,18 @@ def rank(member: Labelled) -> int:
 
 @dataclass(frozen=True)
 class JudgmentAge:
-    """The warn and alarm thresholds in months, from the setting (empty: the defaults)."""
+    """The warn and alarm thresholds and the age that needs a decision, in months, from the
+    settings (empty: the defaults)."""
 
     warn: int = JUDGMENT_AGE_MONTHS[0]
     alarm: int = JUDGMENT_AGE_MONTHS[-1]
+    decision: int = JUDGMENT_DECISION_MONTHS
 
     @classmethod
-    def of(cls, months: Sequence[int]) -> JudgmentAge:
+    def of(cls, months: Sequence[int], decision: int = JUDGMENT_DECISION_MONTHS) -> JudgmentAge:
         ordered = sorted(months)
-        return cls(ordered[0], ordered[-1]) if ordered else cls()
+        warn, alarm = (ordered[0], ordered[-1]) if ordered else JUDGMENT_AGE_MONTHS
+        return cls(warn, alarm, decision)
 
 
 def judgment_age_reminders(months: Sequence[int]) -> list[tuple[int, ReminderKind]]:
@@ -119,6 +124,8 @@ class Row:
     judgment_age_days: int | None = None
     judgment_age_months: int | None = None
     judgment_level: str = JudgmentLevel.NONE  # a JudgmentLevel; plain text in the API
+    legal_route: str | None = None  # a route.LegalRoute; None: not chosen
+    decision: str | None = None  # a route.JudgmentChoice recorded for the judgment
     address_match: bool | None = None
     name_match: bool | None = None
     comparisons: list[Comparison] = field(default_factory=list)
@@ -171,9 +178,12 @@ def check_links(
     judgment_case_id: int | None,
     today: date,
     age: JudgmentAge,
+    in_reserve: bool = True,
+    decided: bool = False,
 ) -> None:
     """Is the agreement final, are a tenancy contract and a judgment of this case linked, and
-    how old is the judgment? `row` carries what is linked; the ids say whose case it is."""
+    how old is the judgment? `row` carries what is linked; the ids say whose case it is. The
+    age of a judgment not held in reserve does not matter; a decided one is no alarm."""
     if draft:
         row.flag(Level.WARNING, "De overeenkomst is nog een concept.")
     if not row.contract_linked:
@@ -185,21 +195,35 @@ def check_links(
         return
     if judgment_case_id != row.case_id:
         row.flag(Level.PROBLEM, "Het gekoppelde vonnis hoort bij een ander traject.")
-    check_judgment_age(row, row.judgment_date, today, age)
+    check_judgment_age(row, row.judgment_date, today, age, in_reserve=in_reserve, decided=decided)
 
 
-def check_judgment_age(row: Row, given: date, today: date, age: JudgmentAge) -> None:
+def check_judgment_age(
+    row: Row,
+    given: date,
+    today: date,
+    age: JudgmentAge,
+    *,
+    in_reserve: bool = True,
+    decided: bool = False,
+) -> None:
     elapsed = relativedelta(today, given)
     months = elapsed.years * 12 + elapsed.months
     row.judgment_age_days, row.judgment_age_months = (today - given).days, months
     when = f"Het vonnis van {datum(given)} is {months} maanden oud"
-    if months >= age.alarm:
+    if not in_reserve:
+        row.judgment_level = JudgmentLevel.OK
+    elif months >= age.alarm:
         row.judgment_level = JudgmentLevel.ALARM
-        row.flag(
-            Level.PROBLEM,
-            f"{when}: ongeveer een jaar na het vonnis is uitvoeren in beginsel misbruik van "
-            "recht. Overleg met de corporatie over een nieuw vonnis.",
-        )
+        risk = f"{when}: een jaar na het vonnis is uitvoeren in beginsel misbruik van recht."
+        if decided:  # the decision's own finding says what was chosen
+            row.flag(Level.WARNING, risk)
+        else:
+            row.flag(
+                Level.PROBLEM,
+                f"{risk} Leg vóór {age.decision} maanden vast wat er gebeurt: doorgaan, een "
+                "nieuw vonnis of een huurovereenkomst.",
+            )
     elif months >= age.warn:
         row.judgment_level = JudgmentLevel.WARNING
         row.flag(Level.WARNING, f"{when}: let op, na ongeveer een jaar is het niet meer bruikbaar.")

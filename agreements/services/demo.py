@@ -26,6 +26,7 @@ from agreements.domain.enums import OrganisationKind as K
 from agreements.domain.enums import PartyRole as P
 from agreements.domain.errors import DomainError
 from agreements.domain.policy import SYSTEM, Actor
+from agreements.domain.route import LegalRoute
 from agreements.services import inputs as i
 from agreements.services.access import accounts as auth
 from agreements.services.cases import agreements, case_file, cases, directory
@@ -290,6 +291,7 @@ def _demo_case(
             start_date=start,
             end_date=date(2029, 1, 31),
             obligations=obligations,
+            legal_route=LegalRoute.LEASE_DISSOLVED,  # the judgment dissolves the lease
             reason="De huurder had een huurachterstand van meer dan vier maanden en er waren "
             "klachten over overlast. De rechter heeft daarom de ontruiming toegestaan. De huurder "
             "wil in de woning blijven en wil daarvoor hulp aannemen.",

@@ -31,6 +31,7 @@ from agreements.domain.enums import (
     ReviewOutcome,
 )
 from agreements.domain.errors import ValidationFailed
+from agreements.domain.route import JudgmentChoice, LegalRoute
 
 
 def policy_text(value: Any, *, multiline: bool = True) -> Any:
@@ -325,6 +326,9 @@ class ObligationIn(Input):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
+ROUTE_HELP = "The legal route; the template's text follows it (none: the report warns)."
+
+
 class AgreementIn(Input):
     case_id: Id
     tenancy_contract_id: Id
@@ -333,6 +337,7 @@ class AgreementIn(Input):
     end_date: Day
     obligations: list[ObligationIn] = Field(min_length=1, max_length=100)
     reason: LongText = Field("", description="Why this agreement exists, in plain Dutch.")
+    legal_route: LegalRoute | None = Field(None, description=ROUTE_HELP)
 
 
 class AgreementPatch(Patch):
@@ -343,6 +348,7 @@ class AgreementPatch(Patch):
     obligations: list[ObligationIn] | None = Field(None, min_length=1, max_length=100)
     reason: LongText | None = None
     status: AgreementStatus | None = None
+    legal_route: LegalRoute | None = Field(None, description=ROUTE_HELP)
 
 
 class AttendeeIn(Input):
@@ -378,3 +384,12 @@ class ReviewPatch(Patch):
 class ReviewIn(Input):
     agreement_id: Id
     due_date: Day
+
+
+class JudgmentDecisionIn(Input):
+    """The decision on an agreement's judgment before it is a year old."""
+
+    choice: JudgmentChoice
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5000)
+    ] = Field(description="Why, in a few sentences (required).")

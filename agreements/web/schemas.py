@@ -18,6 +18,7 @@ from agreements.domain.enums import (
     ReviewOutcome,
     Role,
 )
+from agreements.domain.route import LegalRoute
 from agreements.domain.values import from_cents
 from agreements.services import records as m
 from agreements.services.scope import Page
@@ -241,6 +242,7 @@ class AgreementOut(Out):
     end_date: date
     status: AgreementStatus
     reason: str
+    legal_route: LegalRoute | None
     obligations: list[ObligationOut]
     created_at: datetime
     updated_at: datetime

@@ -102,6 +102,7 @@ def test_coordinator_from_a_new_case_to_sent_for_signature(
     page.fill("#veld-obligations-tenant", "Ik betaal de huur op tijd.\nIk kom naar de afspraken.")
     page.fill("#veld-obligations-housing-corporation", "Portaal voert het vonnis niet uit.")
     page.fill("#veld-reason", "De huurder wil de woning houden.")
+    page.select_option("#veld-legal-route", "lease_continues")  # "Ontruiming": no dissolution
     submit(page, "Opslaan")
     checked(page, "Woonbegeleidingsovereenkomst", "agreement")
 

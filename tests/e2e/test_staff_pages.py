@@ -223,7 +223,8 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     draft = client.get(f"/zaken/{case_id}/overeenkomst")
     assert draft.status_code == 200 and 'value="2026-03-01"' in draft.text
     fields = {"csrf": token, "start_date": "2026-03-01", "end_date": "2026-09-01",
-              "obligations.tenant": "", "reason": "Waarom"}  # fmt: skip
+              "obligations.tenant": "", "reason": "Waarom",
+              "legal_route": "lease_continues"}  # fmt: skip
     for select in ("tenancy_contract_id", "eviction_judgment_id"):
         fields[select] = re.search(rf'name="{select}".*?<option value="(\d+)"', draft.text,
                                    re.S).group(1)  # fmt: skip
@@ -234,6 +235,18 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     assert short.status_code == 422
     assert "Een overeenkomst loopt minstens twee jaar." in short.text
     assert "Ik betaal de huur." in short.text and "Waarom" in short.text
+    no_route = client.post(
+        f"/zaken/{case_id}/overeenkomst",
+        data={
+            **fields,
+            "end_date": "2029-03-01",
+            "obligations.tenant": "Ik betaal de huur.",
+            "legal_route": "",
+        },
+    )
+    assert no_route.status_code == 422 and "Kies de route." in no_route.text
+    assert 'value="2029-03-01"' in no_route.text and "Ik betaal de huur." in no_route.text
+    assert "huurovereenkomst ontbonden; bewoning onder deze overeenkomst" in no_route.text
     made = client.post(f"/zaken/{case_id}/overeenkomst", data={
         **fields, "end_date": "2029-03-01",
         "obligations.tenant": "Ik betaal de huur.\n\nIk kom naar de afspraken.",
@@ -241,6 +254,7 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     assert made.status_code == 303, made.text
     agreement = client.get(made.headers["location"])
     assert "Ik kom naar de afspraken." in agreement.text and "Voorbeeld maken" in agreement.text
+    assert "huurovereenkomst loopt door" in agreement.text
     token_field = {"csrf": token, "template": ""}
     refused = client.post(made.headers["location"].split("?")[0] + "/voorbeeld", data=token_field)
     assert refused.status_code == 422  # the template needs the tenant's date of birth

@@ -7,7 +7,7 @@ One module per part of the domain. Importing this package defines every table on
 from __future__ import annotations
 
 from agreements.db.models.accounts import AuthToken, Organisation, Person, User
-from agreements.db.models.agreements import Agreement, Obligation, Review
+from agreements.db.models.agreements import Agreement, JudgmentDecision, Obligation, Review
 from agreements.db.models.audit import AuditEntry, AuditHead, AuditStaged
 from agreements.db.models.base import NAMING, AddressMixin, Base, UTCDateTime, enum_column
 from agreements.db.models.cases import (
@@ -41,6 +41,7 @@ __all__ = [
     "Document",
     "DocumentVersion",
     "EvictionJudgment",
+    "JudgmentDecision",
     "MissedInstalment",
     "Obligation",
     "Organisation",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agreements.db.models.base import Base, enum_column
 from agreements.domain.enums import AgreementStatus, PartyRole, ReviewOutcome
+from agreements.domain.route import JudgmentChoice, LegalRoute
 
 
 class Agreement(Base):
@@ -24,6 +25,8 @@ class Agreement(Base):
     end_date: Mapped[date]
     status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # How the occupant lives in the home meanwhile; None for agreements made before routes.
+    legal_route: Mapped[LegalRoute | None] = mapped_column(enum_column(LegalRoute))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -59,3 +62,19 @@ class Review(Base):
     attendees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class JudgmentDecision(Base):
+    """What legal staff or the corporation decided before the agreement's judgment is a year
+    old: who, when and why. Never changed: a later decision is a new row, the latest counts."""
+
+    __tablename__ = "judgment_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    eviction_judgment_id: Mapped[int] = mapped_column(ForeignKey("eviction_judgments.id"))
+    choice: Mapped[JudgmentChoice] = mapped_column(enum_column(JudgmentChoice))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by_name: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime]

@@ -72,6 +72,7 @@ def create_agreement(data: AgreementIn, *, deps: Deps, actor: Actor, now: dateti
             end_date=data.end_date,
             status=AgreementStatus.DRAFT,
             reason=data.reason,
+            legal_route=data.legal_route,
             created_at=now,
             updated_at=now,
         )
@@ -115,6 +116,8 @@ def update_agreement(
             _set_obligations(agreement, data.obligations)
         if data.reason is not None:
             agreement.reason = data.reason
+        if data.legal_route is not None:
+            agreement.legal_route = data.legal_route
         if {"start_date", "end_date"} & content:
             _schedule_reviews(session, agreement)
         agreement.updated_at = now

@@ -167,6 +167,9 @@ def agreement_data(
             session, case, ("tenant", "corporation", "coordinator", "municipality", "others")
         ),
         "reason": agreement.reason or DEFAULT_REASON,
+        # The template's clauses on the lease and the judgment branch on the route.
+        "legal_route": agreement.legal_route.value if agreement.legal_route else None,
+        "legal_route_label": agreement.legal_route.label if agreement.legal_route else None,
         "term": {"start": agreement.start_date.isoformat(), "end": agreement.end_date.isoformat()},
         "reviews": {"first": (first_review or agreement.start_date).isoformat()},
         "tenancy": {

@@ -109,7 +109,7 @@ def integrity_report(
         authorize(actor, Action.READ, resource)
     authorize(actor, Action.READ, Resource.REVIEW)
     today = deps.today(now)
-    age = rules.JudgmentAge.of(deps.settings.judgment_age_months)
+    age = deps.settings.judgment_age
     seals = _Seals(deps, store or BlobStore(deps.settings.effective_storage_dir), seal_check)
     with deps.db() as session:
         base = _base_query(actor, filters)

@@ -13,7 +13,6 @@ from agreements.domain.enums import (
     RepresentativeKind,
 )
 from agreements.domain.errors import Forbidden, ValidationFailed
-from agreements.domain.legal import JudgmentAge
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.audit import trail
@@ -122,7 +121,7 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
             deps=deps, actor=actor, case_id=case_id
         ).items,
         "judgments": [(j, months_between(j.judgment_date, staff.today)) for j in judgments],
-        "age": JudgmentAge.of(deps.settings.judgment_age_months),
+        "age": deps.settings.judgment_age,
         "arrangements": case_file.payment_arrangements.list(
             deps=deps, actor=actor, case_id=case_id
         ).items,

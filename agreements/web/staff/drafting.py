@@ -10,6 +10,7 @@ from agreements.domain import text
 from agreements.domain.enums import PartyRole, SigningRole
 from agreements.domain.errors import NotFound, SignaturesWouldLapse, ValidationFailed
 from agreements.domain.policy import Resource
+from agreements.domain.route import LegalRoute
 from agreements.services import inputs as i
 from agreements.services.cases import agreements, case_file, cases
 from agreements.services.documents.request import request_document
@@ -65,6 +66,14 @@ def _agreement_fields(case: Any, staff: Staff, deps: Any) -> list[Field]:
             "Ontruimingsvonnis",
             "select",
             options={str(j.id): f"{j.case_number}, {j.court}" for j in judgments},
+        ),
+        Field(
+            "legal_route",
+            "Juridische route",
+            "select",
+            options={"": "Kies de route"} | {r.value: r.label for r in LegalRoute},
+            hint="Ontbindt het vonnis de huurovereenkomst, dan loopt die niet door. De tekst "
+            "van de overeenkomst volgt de route.",
         ),
         Field("start_date", "Begindatum", "date"),
         Field("end_date", "Einddatum", "date", hint="Twee tot vier jaar na de begindatum."),
@@ -158,23 +167,26 @@ def _save_agreement(
     fields, roles = _agreement_fields(case, staff, deps), _roles(case)
     form = typed(data, [f.name for f in fields])
     values, origin = _agreement_data(form, roles)
+    # Optional in the API for older clients; on this page the route is always chosen.
+    chosen: Errors = {} if form.get("legal_route") else {"legal_route": "Kies de route."}
     errors: Errors = {}
     try:
         if agreement is None:
             parsed, errors = validate(i.AgreementIn, {**values, "case_id": case.id})
-            if parsed is not None:
+            if parsed is not None and not chosen:
                 agreement = agreements.create_agreement(
                     parsed, deps=deps, actor=staff.actor, now=now
                 )
         else:
             values.setdefault("reason", "")
             patch, errors = validate(i.AgreementPatch, values)
-            if patch is not None:
+            if patch is not None and not chosen:
                 agreements.update_agreement(
                     agreement.id, patch, deps=deps, actor=staff.actor, now=now
                 )
     except ValidationFailed as exc:
         errors = service_errors(exc, [f.name for f in fields] + ["obligations"])
+    errors = {**chosen, **errors}
     if errors or agreement is None:
         errors = _obligation_errors(errors, origin, roles)
         return _agreement_form(case, agreement, staff, deps, form, errors)
@@ -209,6 +221,7 @@ def edit_agreement(agreement_id: PathId, staff: StaffDep, deps: DepsDep, now: No
         "start_date": agreement.start_date.isoformat(),
         "end_date": agreement.end_date.isoformat(),
         "reason": agreement.reason,
+        "legal_route": agreement.legal_route.value if agreement.legal_route else "",
     }
     for role in _roles(case):
         lines = [o.text for o in agreement.obligations if o.party is role]
