@@ -117,12 +117,22 @@ def test_the_version_page_offers_staff_what_the_service_lets_them_sign(site: Sit
     for role in roles:
         _set(site, role, status=RequestStatus.PENDING, expires_at=later)
     try:
-        client, _ = logged_in(site.app(), "coordinator")
+        client, csrf = logged_in(site.app(), "coordinator")
         page = client.get(f"/versies/{site.version['id']}")
         assert page.status_code == 200, page.text
-        assert f"/verzoeken/{site.requests['tenant']}/tekenen" in page.text
-        assert f"/verzoeken/{site.requests['corporation']}/tekenen" not in page.text
-        assert client.get(f"/verzoeken/{site.requests['tenant']}/tekenen").status_code == 200
+        tenant = site.requests["tenant"]
+        # In person only through the kiosk: the old page sends its GET and POST there.
+        assert f"/verzoeken/{tenant}/kiosk" in page.text
+        assert f"/verzoeken/{tenant}/tekenen" not in page.text
+        assert f"/verzoeken/{site.requests['corporation']}/" not in page.text
+        form = {**_form(site, "Zoë Yılmaz"), "csrf": csrf}
+        for moved in (
+            client.get(f"/verzoeken/{tenant}/tekenen", follow_redirects=False),
+            client.post(f"/verzoeken/{tenant}/tekenen", data=form, follow_redirects=False),
+        ):
+            assert moved.status_code == 303, moved.text
+            assert moved.headers["location"] == f"/verzoeken/{tenant}/kiosk"
+        assert site.signatures("tenant") == 0
         refused = client.get(f"/verzoeken/{site.requests['corporation']}/tekenen")
         assert refused.status_code == 403
     finally:

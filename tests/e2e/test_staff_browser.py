@@ -125,13 +125,23 @@ def test_coordinator_from_a_new_case_to_sent_for_signature(
     assert {statuses.nth(n).get_attribute("data-status") for n in range(4)} == {"pending"}
     checked(page, page.locator("h1").inner_text(), "sent")
 
-    # In person: the coordinator hands the tablet to the tenant and witnesses.
-    page.get_by_role("link", name="Op deze tablet tekenen voor Zoë Browser & Co").click()
-    checked(page, page.locator("h1").inner_text(), "sign-in-person")
+    # In person, through the kiosk: the coordinator types her name as the witness and hands
+    # the tablet to the tenant; the way back asks for her password.
+    version_url = page.url
+    page.get_by_role("link", name="Laten tekenen op dit apparaat door Zoë Browser & Co").click()
+    checked(page, "Laten tekenen op dit apparaat", "kiosk-start")
+    page.fill("#witness_name", "Annemarie de Getuige")
+    submit(page, "Start: geef het apparaat aan Zoë Browser & Co")
+    checked(page, "Lezen en ondertekenen", "sign-in-person")
+    assert page.get_by_role("navigation").count() == 0
     page.fill("#typed_name", "Zoë Browser")
     page.check("#consent")
     submit(page, "Ondertekenen")
-    assert "De handtekening is vastgelegd." in page.content()
+    checked(page, "Bedankt, u heeft getekend")
+    page.get_by_role("link", name="Terug naar de coördinator").click()
+    page.fill("#password", DEMO_PASSWORD)
+    submit(page, "Terug naar het werk")
+    page.goto(version_url)
     assert page.locator("tr[data-status=signed]").count() == 1
 
     page.goto(case_url)

@@ -318,6 +318,7 @@ def test_in_person_signing_with_witness_and_request_management(flow, world):
         "typed_name": "Zoë van 't Hek",
         "consent_version": deps.settings.consent_version,
         "witness": True,
+        "witness_name": "Annemarie de Getuige",
     }
     assert (
         client.post(
@@ -327,6 +328,14 @@ def test_in_person_signing_with_witness_and_request_management(flow, world):
         ).status_code
         == 403
     )
+    # The witness is a named person: the full name typed, never the account's name.
+    unnamed = client.post(
+        f"/api/v1/signature-requests/{tenant['id']}/sign",
+        json={**body, "witness_name": None},
+        headers=h,
+    )
+    assert unnamed.status_code == 422, unnamed.text
+    assert "witness_name" in unnamed.text
     r = client.post(f"/api/v1/signature-requests/{tenant['id']}/sign", json=body, headers=h)
     assert r.status_code == 200, r.text
     with deps.db() as session:
@@ -337,7 +346,8 @@ def test_in_person_signing_with_witness_and_request_management(flow, world):
         evidence = session.scalar(
             select(Signature.evidence).where(Signature.request_id == tenant["id"])
         )
-    assert evidence["identified_by"] == "in_person" and evidence["witness_name"]
+    assert evidence["identified_by"] == "in_person"
+    assert evidence["witness_name"] == "Annemarie de Getuige"
     rep = requests[1]
     r = client.post(
         f"/api/v1/signature-requests/{rep['id']}/manage",
@@ -521,7 +531,7 @@ def test_staff_cannot_skip_the_order_nor_witness_for_organisations(flow, world):
     witnessed = client.post(
         f"/api/v1/signature-requests/{by_role['municipality']['id']}/sign",
         headers=world.headers("coordinator"),
-        json={**body, "witness": True},
+        json={**body, "witness": True, "witness_name": "Annemarie de Getuige"},
     )
     assert witnessed.status_code == 403  # organisations sign for themselves
 

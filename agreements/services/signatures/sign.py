@@ -198,23 +198,23 @@ def sign_as_staff(
     deps: Deps,
     actor: Actor,
     now: datetime,
-    witness: bool | None = False,
+    witness: bool = False,
     decline_reason: str | None = None,
-    witness_name: str | None = None,
+    witness_name: str = "",
     engine: DocumentEngine | None = None,
 ) -> Outcome:
-    """Staff sign for their organisation from their session, or witness an in-person signing
-    (`witness` None: a coordinator witnesses when the request is not their own; the evidence
-    names `witness_name`, the witness's full name, or else the account's name)."""
+    """Staff sign for their organisation from their session, or (`witness`) a coordinator
+    witnesses an in-person signing; the evidence names `witness_name`, the full name the
+    witness typed (an account's name, "Coordinator", names nobody)."""
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
         _, document, _ = _staff_request(uow, request_id)
         request = lock_request(
             session, document.id, select(SignatureRequest).where(SignatureRequest.id == request_id)
         )
-        if witness is None:
-            witness = witnessing(actor, request)
         how = staff_signing(actor, request, now, witness=witness)
+        if witness and not witness_name.strip():
+            raise ValidationFailed.one("witness_name", "name the witness: their full name")
         if not_yet_their_turn(session, request):
             raise Conflict("it is not this party's turn yet: earlier parties sign first")
         return _record(
@@ -240,7 +240,7 @@ def _record(
     signer: Actor | None = None,
     decline_reason: str | None = None,
     engine: DocumentEngine | None = None,
-    witness_name: str | None = None,
+    witness_name: str = "",
 ) -> Outcome:
     session, deps, now = uow.session, uow.deps, uow.now
     declined = decline_reason is not None
@@ -276,7 +276,7 @@ def _record(
             user_agent=(data.user_agent or "")[:300],
             representative_capacity=_CAPACITY.get(request.capacity or ""),
             drawn_signature_sha256=drawn,
-            witness_name=(witness_name or witness.name) if witness else None,
+            witness_name=witness_name.strip() if witness else None,
             declined=declined,
             decline_reason=decline_reason.strip() if decline_reason else None,
             organisation=organisation,

@@ -55,6 +55,9 @@ class StaffSignIn(Input):
     typed_name: Name
     consent_version: Annotated[str, Field(max_length=20)]
     witness: StrictBool = Field(False, description="In person: a coordinator witnesses the signing")
+    witness_name: Name | None = Field(
+        None, description="In person: the witness's full name, named in the evidence (required)"
+    )
     decline_reason: LongText | None = None
     # For an organisation's party: the signer's function and on what authority they sign.
     function: Annotated[str, Field(max_length=1000)] = Field(
@@ -163,6 +166,7 @@ def staff_sign(
         actor=actor,
         now=now,
         witness=body.witness,
+        witness_name=body.witness_name or "",
         decline_reason=body.decline_reason,
     )
     return SignedOut(**outcome.__dict__)

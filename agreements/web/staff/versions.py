@@ -1,4 +1,4 @@
-"""Staff pages for a document version: render progress, PDF, sending, signing here."""
+"""Staff pages for a document version: render progress, PDF, sending, signing one's own party."""
 
 from __future__ import annotations
 
@@ -138,17 +138,20 @@ def send(
 
 @router.get("/verzoeken/{request_id}/tekenen")
 def sign_form(request_id: PathId, staff: StaffDep, deps: DepsDep) -> Response:
-    """Signing on this device: the coordinator hands the tablet over, or a partner signs."""
+    """A staff member signs their own party here; in person, a tenant signs in the kiosk."""
     request, version, document = sign.request_to_sign(
         request_id, deps=deps, actor=staff.actor, now=staff.now
     )
-    start = signers.form_for(request_id, deps=deps, actor=_own(staff, request))
+    if sign.witnessing(staff.actor, request):
+        return _to_kiosk(request_id)
+    start = signers.form_for(request_id, deps=deps, actor=staff.actor)
     return _sign_page(staff, deps, request, version, document, start.prefill, {})
 
 
-def _own(staff: Staff, request: Any) -> Any:
-    """The actor when they sign their own party (their account fills the form), else None."""
-    return None if sign.witnessing(staff.actor, request) else staff.actor
+def _to_kiosk(request_id: int) -> Response:
+    """In-person signing has one way: the kiosk, with page images, a drawing pad, no staff
+    menu and the witness named by the full name the coordinator types."""
+    return see_other(f"/verzoeken/{request_id}/kiosk")
 
 
 def _sign_page(
@@ -169,7 +172,6 @@ def _sign_page(
         request=request,
         version=version,
         document=document,
-        witness=sign.witnessing(staff.actor, request),
         consent_text=consent.consent_text(deps.settings.consent_version, request.party_role),
         consent_version=deps.settings.consent_version,
         pages=range(1, (version.pages or 0) + 1),
@@ -182,15 +184,17 @@ def _sign_page(
 def sign_here(
     request_id: PathId, http: Request, staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep
 ) -> Response:
-    """Record the signature with the typed name, the consent and (in person) the witness."""
+    """Record the signature of one's own party with the typed name and the consent."""
     form = typed(data, ["typed_name", "consent", *signatory.FIELDS])
     errors: Errors = {}
     name = form["typed_name"].strip()
-    if problem := signatory.name_error(name, empty="Typ de volledige naam van wie tekent."):
+    if problem := signatory.name_error(name, empty="Typ uw voornaam en achternaam."):
         errors["typed_name"] = problem
     if form["consent"] != "ja":
-        errors["consent"] = "Zet een vinkje als de ondertekenaar akkoord gaat."
+        errors["consent"] = "Zet een vinkje als u akkoord gaat."
     request, _, _ = sign.request_to_sign(request_id, deps=deps, actor=staff.actor, now=now)
+    if sign.witnessing(staff.actor, request):
+        return _to_kiosk(request_id)
     person = [form[name] for name in signatory.FIELDS]
     errors.update(signatory.errors(request.party_role, *person))
     if errors:
@@ -205,14 +209,7 @@ def sign_here(
         mandate_detail=form["mandate_detail"],
     )
     try:
-        outcome = sign.sign_as_staff(
-            request_id,
-            sign_input,
-            deps=deps,
-            actor=staff.actor,
-            now=now,
-            witness=None,  # a coordinator witnesses unless the request is their own
-        )
+        outcome = sign.sign_as_staff(request_id, sign_input, deps=deps, actor=staff.actor, now=now)
     except ValidationFailed:
         errors["typed_name"] = "De tekst over toestemming is veranderd. Laad de pagina opnieuw."
         return _refused(request_id, staff, deps, form, errors)
