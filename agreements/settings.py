@@ -71,9 +71,11 @@ class Settings(BaseSettings):
         "Europe/Amsterdam", description="Time zone for dates shown to people and for reminders."
     )
     public_base_url: str = Field(
-        "http://127.0.0.1:8000",
-        description="Base URL people reach the service at; used in e-mailed links and to decide "
-        "whether cookies are marked Secure (https).",
+        "",
+        description="Base URL people reach the service at; used in e-mailed links, the "
+        "calendar feed, and to decide whether cookies are marked Secure (https). Empty: "
+        "`http://` with host and port (`127.0.0.1` for a host of every address), so it "
+        "follows AGREEMENTS_PORT.",
     )
     host: str = Field("127.0.0.1", description="Address `serve` and `up` listen on.")
     trusted_proxies: list[str] = Field(
@@ -336,6 +338,14 @@ class Settings(BaseSettings):
             )
         if len(secret) < 32:
             raise ConfigurationError("AGREEMENTS_SECRET_KEY must be at least 32 characters long")
+        return self
+
+    @model_validator(mode="after")
+    def _base_url_follows_port(self) -> Settings:
+        if not self.public_base_url:
+            host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+            host = "[::1]" if host == "::" else f"[{host}]" if ":" in host else host
+            self.public_base_url = f"http://{host}:{self.port}"
         return self
 
     @cached_property
