@@ -99,7 +99,8 @@ class FormState:
 
 
 def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> HTMLResponse:
-    intro, promises = summary.promises(view)
+    signs_for = signatory.context(view.request.id, deps)
+    intro, promises = summary.promises(view, signs_for["organisation"])
     return html(
         "sign.html",
         422 if form.errors else 200,
@@ -115,7 +116,7 @@ def _form_page(token: str, view: sign.LinkView, deps: Deps, form: FormState) -> 
         consent_text=consent.consent_text(deps.settings.consent_version, view.request.party_role),
         consent_version=deps.settings.consent_version,
         expires=deps.settings.day_of(view.request.expires_at),
-        **signatory.context(view.request.id, deps),
+        **signs_for,
     )
 
 

@@ -17,25 +17,26 @@ def _part(data: dict[str, Any], key: str) -> dict[str, Any]:
     return part if isinstance(part, dict) else {}
 
 
-def promises(view: LinkView) -> tuple[str, list[str]]:
-    """The party's own obligations from the exact data the document was rendered from."""
+def promises(view: LinkView, organisation: str | None = None) -> tuple[str, list[str]]:
+    """The party's own obligations from the exact data the document was rendered from, with
+    who signs for whom: an organisation's signer for `organisation` (the request's name is
+    its contact person, no party), a representative for the tenant."""
     data, role = view.version.data, view.request.party_role
 
     def obligations(key: str) -> list[str]:  # a buurtteam's are in other_parties
         return obligations_of(data, key)
 
     if role == "representative":
-        tenant = data.get("tenant", {}).get("name", "de huurder")
+        tenant = data.get("tenant", {}).get("name") or "de huurder"
         return (
-            f"U tekent als {view.request.capacity or 'vertegenwoordiger'} met of voor "
-            f"{tenant}. U helpt de huurder zich aan deze afspraken te houden:",
+            f"U tekent als {view.request.capacity or 'vertegenwoordiger'} voor {tenant}. "
+            "U helpt de huurder zich aan deze afspraken te houden:",
             obligations("tenant"),
         )
     if consent.kind_of(role) is consent.ConsentKind.TENANT:
         return "U belooft dit:", obligations(role)
-    return f"U tekent namens {view.request.party_name}. Uw organisatie belooft dit:", obligations(
-        role
-    )
+    party = organisation or view.request.party_name
+    return f"U tekent namens {party}. Uw organisatie belooft dit:", obligations(role)
 
 
 def _judgment(judgment: dict[str, Any]) -> str:
