@@ -159,6 +159,13 @@ class Settings(BaseSettings):
     letterhead_email: str = Field(
         "info@hetvierdehuis.example", description="Sender's e-mail address."
     )
+    case_file_retention_years: int = Field(
+        15,
+        ge=1,
+        le=30,
+        description="Years a case file is kept after the agreement ends, then destroyed or "
+        "anonymised (the agreement's privacy clause says so; Wmo files are commonly kept 15).",
+    )
     seal_pkcs12: Path | None = Field(
         None,
         description="PKCS#12 file with the organisation's sealing key and certificate. "

@@ -59,7 +59,7 @@ def test_every_party_and_each_co_tenant_signs_and_the_seal_names_them(flow, worl
         f"/api/v1/document-versions/{version['id']}/pdf", headers=world.headers("coordinator")
     ).content
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    signing_part = text[text.index("9. Ondertekening") :]
+    signing_part = text[text.index("13. Ondertekening") :]
     for line in ("Ünal Yılmaz", "Zoë Yılmaz", "Buurtteam", "namens Buurtteam Utrecht Oost"):
         assert line in signing_part, line
 

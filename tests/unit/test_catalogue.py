@@ -65,7 +65,7 @@ def test_the_agreement_says_what_the_law_needs(tmp_path: Path) -> None:
         "1 april 2024 en eindigt op 31 maart 2027",
         "Elke drie maanden",
         "het vonnis laten uitvoeren",
-        "toestemming voor het delen",
+        "apart toestemming",  # consent is not the signature (LEGAL.md 3)
         "Buurtteam Overvecht",
         "mr. J.P. de Vries",
     ]:

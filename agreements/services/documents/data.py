@@ -82,6 +82,20 @@ def _party(session: Session, party: CaseParty) -> dict[str, Any]:
         "name": org.name,
         "signatory": contact.name if contact else f"namens {org.name}",
         "signatory_role": "contactpersoon" if contact else "gemachtigde",
+        "phone": org.phone,
+        "email": org.email,
+    }
+
+
+def _contact(session: Session, party: CaseParty, settings: Settings) -> dict[str, Any]:
+    """The tenant's named contact: the coordinator's contact person, else its office."""
+    org = session.get(Organisation, party.organisation_id)
+    assert org is not None
+    person = session.get(Person, party.contact_person_id) if party.contact_person_id else None
+    return {
+        "name": person.name if person else org.name,
+        "phone": (person and person.phone) or org.phone or settings.letterhead_phone,
+        "email": (person and person.email) or org.email or settings.letterhead_email,
     }
 
 
@@ -100,7 +114,10 @@ def _judgment(judgment: EvictionJudgment) -> dict[str, Any]:
         "court": judgment.court,
         "case_number": judgment.case_number,
         "date": judgment.judgment_date.isoformat(),
+        "served": judgment.served_date.isoformat() if judgment.served_date else None,
         "ecli": judgment.ecli,
+        "decision": judgment.operative_decision,
+        "conditions": judgment.suspension_conditions,
     }
 
 
@@ -180,6 +197,10 @@ def agreement_data(
             "start_date": contract.start_date.isoformat(),
         },
         "judgment": _judgment(judgment),
+        "contact": _contact(session, _party_of(case, PartyRole.COORDINATOR, "parties"), settings),
+        "privacy": {"retention_years": settings.case_file_retention_years},
+        "signing": {"place": settings.letterhead_city},
+        "annexes": None,  # the package's annex list, when the case has uploaded annexes
     }
 
 
