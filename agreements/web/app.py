@@ -35,7 +35,8 @@ content="width=device-width, initial-scale=1"><title>Woonbegeleiding</title></he
 <body><main><h1>Woonbegeleidingsovereenkomsten</h1>
 <p>Dit is de dienst voor de overeenkomsten van het Laatste Kansbeleid.</p>
 <ul><li><a href="/login">Inloggen voor medewerkers</a></li>
-<li><a href="/docs">API-documentatie (inloggen met <code>POST /api/v1/auth/login</code>)</a></li>
+<li><a href="/docs">API-documentatie (inloggen met <code>POST /api/v1/auth/login</code>)</a>,
+ook <a href="/redoc">als ReDoc</a></li>
 <li><a href="/openapi.json">OpenAPI-beschrijving</a></li></ul>
 <p>Een huurder of partij die moet ondertekenen, gebruikt de persoonlijke link uit de e-mail.</p>
 </main></body></html>"""
@@ -92,6 +93,10 @@ def create_app(
     @app.get("/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         return docs.page(app.title)
+
+    @app.get("/redoc", include_in_schema=False)
+    def api_redoc() -> HTMLResponse:
+        return docs.page(app.title, redoc=True)
 
     @app.get("/healthz", tags=["health"])
     def health() -> dict[str, str]:

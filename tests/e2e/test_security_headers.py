@@ -92,7 +92,11 @@ def test_home_openapi_docs_and_pages(app_client: TestClient) -> None:
         assert r.status_code == 200 and len(r.content) > 100, asset
         assert_protected(r, cache="public, max-age=3600")
     assert app_client.get("/assets/docs/../../settings.py").status_code == 404
-    assert app_client.get("/redoc").status_code == 404  # it would need a CDN
+    redoc = app_client.get("/redoc")  # ReDoc from the same local files (issue 14)
+    assert redoc.status_code == 200 and "/assets/docs/redoc.standalone.js" in redoc.text
+    csp = redoc.headers["content-security-policy"]  # styles inline (styled-components) only
+    assert "script-src 'self';" in csp and "default-src 'none'" in csp and "http" not in csp
+    assert "unsafe-eval" not in csp and "cdn" not in redoc.text
 
 
 def test_a_route_cannot_make_a_personal_answer_cacheable(world: Any) -> None:
