@@ -81,11 +81,11 @@ SIGNATORIES = {
 _OTHER_SIGNER = ("Sander Visser", "Teamleider Buurtteam Oost")
 
 STANDARD_OBLIGATIONS = [
-    (P.TENANT, "Ik betaal mijn huur elke maand op tijd."),
-    (P.TENANT, "Ik maak afspraken met mijn begeleider en kom die afspraken na."),
-    (P.TENANT, "Ik werk mee aan budgetbeheer en aan de afspraken met mijn bewindvoerder."),
-    (P.TENANT, "Ik zorg niet voor overlast voor mijn buren."),
-    (P.TENANT, "Ik laat mijn begeleider en de corporatie op huisbezoek komen."),
+    (P.TENANT, "U betaalt uw huur elke maand op tijd."),
+    (P.TENANT, "U maakt afspraken met uw begeleider en u komt die afspraken na."),
+    (P.TENANT, "U werkt mee aan budgetbeheer en aan de afspraken met uw bewindvoerder."),
+    (P.TENANT, "U zorgt dat uw buren geen overlast van u hebben."),
+    (P.TENANT, "U laat uw begeleider en de corporatie op huisbezoek komen."),
     (
         P.HOUSING_CORPORATION,
         "Portaal voert het ontruimingsvonnis niet uit zolang de huurder "
@@ -189,7 +189,7 @@ def _demo_case(
         now=now,
     )
     guardian = directory.create_person(
-        i.PersonIn(name="Mr. J. de Bewindvoerder", email="bewind@demo.example"),
+        i.PersonIn(name="mr. J. de Bewindvoerder", email="bewind@demo.example"),
         deps=deps,
         actor=actor,
         now=now,

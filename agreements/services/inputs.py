@@ -373,6 +373,7 @@ class ReviewPatch(Patch):
     nullable = frozenset({"held_date", "outcome"})
     held_date: Day | None = None
     outcome: ReviewOutcome | None = None
+    warning_given: bool | None = None
     summary: LongText | None = None
     location: Line | None = None
     chair: Line | None = None

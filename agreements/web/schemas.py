@@ -255,6 +255,7 @@ class ReviewOut(Out):
     due_date: date
     held_date: date | None
     outcome: ReviewOutcome | None
+    warning_given: bool
     summary: str
     location: str
     chair: str

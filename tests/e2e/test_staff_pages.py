@@ -280,11 +280,17 @@ def test_review_form_keeps_input_and_records(app: Any, world: Any) -> None:
     data["attendees.2.role"] = "coördinator"
     future = client.post(f"/evaluaties/{review}", data=data)
     assert future.status_code == 422 and "Deze datum ligt in de toekomst." in future.text
-    ok = client.post(f"/evaluaties/{review}", data={**data, "held_date": "2026-11-20"})
+    assert "Schriftelijke waarschuwing</dt><dd>niet gegeven" in future.text
+    ok = client.post(
+        f"/evaluaties/{review}",
+        data={**data, "held_date": "2026-11-20", "warning_given": "ja"},
+    )
     assert ok.status_code == 303, ok.text
     shown = client.get(ok.headers["location"]).text
     assert "De evaluatie is opgeslagen." in shown and "Verslag maken" in shown
     assert 'value="Bellen"' in shown
+    assert 'name="warning_given" value="ja" checked' in shown
+    assert "Schriftelijke waarschuwing</dt><dd>gegeven" in shown
 
 
 def test_every_page_answers_for_every_role(app: Any, world: Any) -> None:

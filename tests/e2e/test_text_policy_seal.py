@@ -58,7 +58,7 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
     assert client.post(corporation, headers=world.headers("mitros"),
                        json={"typed_name": "M. Jansen", "consent_version": consent, **MANDATE},
                        ).status_code == 200  # fmt: skip
-    sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    sign_by_link(deps, tokens["representative"], "mr. J. de Bewindvoerder")
     # The other co-tenant and the buurtteam sign on their own too (issue 13).
     sign_by_link(deps, link_in(inbox.invitation(requests[0]["email"])), "Ünal Yılmaz")
     sign_by_link(deps, tokens["neighbourhood_team"], "L. de Graaf")
@@ -77,7 +77,7 @@ def test_a_bad_typed_name_is_refused_a_good_one_signs_and_the_seal_is_made(
             )
         )
     assert names == {
-        *("Zo kooH", "Coo", "M. Jansen", "Mr. J. de Bewindvoerder", "R. Öztürk"),
+        *("Zo kooH", "Coo", "M. Jansen", "mr. J. de Bewindvoerder", "R. Öztürk"),
         *("Ünal Yılmaz", "L. de Graaf"),
     }
     sealed = client.get(f"/api/v1/document-versions/{version['id']}/sealed.pdf", headers=h)

@@ -49,7 +49,7 @@ def test_every_party_and_each_co_tenant_signs_and_the_seal_names_them(flow, worl
     assert [s["party"] for s in _data(deps, version["id"])["signers"]] == [
         "Ünal Yılmaz",
         "Zoë Yılmaz",
-        "Mr. J. de Bewindvoerder",
+        "mr. J. de Bewindvoerder",
         "Mitros",
         "Het Vierde Huis",
         "Gemeente Utrecht",
@@ -106,7 +106,7 @@ def test_every_party_and_each_co_tenant_signs_and_the_seal_names_them(flow, worl
     assert "alle partijen" not in reason
     assert reason.startswith(f"Woonbegeleidingsovereenkomst LK-2026-{world.case_mitros:05d}")
     assert "ondertekend door: Ünal Yılmaz zelf (huurder); Zoë Yılmaz zelf (huurder)" in reason
-    assert "Mr. J. de Bewindvoerder zelf (bewindvoerder)" in reason
+    assert "mr. J. de Bewindvoerder zelf (bewindvoerder)" in reason
     assert "Buurtteam Utrecht Oost zelf namens Buurtteam Utrecht Oost" in reason
 
     # The representative's copy of the sealed document, like every other party's.

@@ -62,7 +62,7 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
     sign_by_link(deps, tokens["Ünal Yılmaz"], "Ünal Yılmaz")
     sign_by_link(deps, tokens["Zoë Yılmaz"], "Zoë Yılmaz")
     sign_by_link(deps, tokens["neighbourhood_team"], "L. de Graaf")
-    sign_by_link(deps, tokens["representative"], "Mr. J. de Bewindvoerder")
+    sign_by_link(deps, tokens["representative"], "mr. J. de Bewindvoerder")
     by_role = {r["party_role"]: r for r in requests}
     # The corporation signs as staff from its session; the coordinator too.
     staff = {"consent_version": deps.settings.consent_version, **MANDATE}
@@ -210,7 +210,7 @@ def test_new_version_voids_old_requests_and_links(flow, world):
     view = sign.open_link(other, deps=deps, now=datetime.now(UTC))
     assert view is not None and view.state is LinkState.VOIDED
     with pytest.raises(sign.LinkUnusable):
-        sign_by_link(deps, other, "Mr. J. de Bewindvoerder")
+        sign_by_link(deps, other, "mr. J. de Bewindvoerder")
     # The old version and its evidence stay readable.
     assert (
         client.get(
@@ -409,6 +409,7 @@ def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, worl
     minutes = {
         "held_date": "2026-04-30",
         "outcome": "concerns",
+        "warning_given": True,
         "location": "Buurtteam Oost",
         "chair": "A. Bakker",
         "summary": "De huur is op tijd betaald.\nWel zorgen over post.",
@@ -434,11 +435,16 @@ def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, worl
     saved = client.patch(f"/api/v1/reviews/{review['id']}", headers=h, json=minutes)
     assert saved.status_code == 200, saved.text
     assert saved.json()["attendees"][1]["organisation"] == "Het Vierde Huis"
+    assert saved.json()["warning_given"] is True
     version = client.post(f"/api/v1/reviews/{review['id']}/documents", headers=h).json()
     assert version["status"] == "ready" and version["kind"] == "review_minutes", version
     pdf = client.get(f"/api/v1/document-versions/{version['id']}/pdf", headers=h).content
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Post samen openen" in text and "Drie maanden op tijd" in text
+    # The outcome, the warning, who was not there, the agreement it belongs to.
+    for needed in ("zorgen: er zijn zorgen", "ja, u heeft een schriftelijke", "Niet aanwezig"):
+        assert needed in text, needed
+    assert "Woonbegeleidingsovereenkomst" in text and "Portaal" in text
     requests = send_requests(client, world, version["id"])
     assert [r["party_role"] for r in requests] == ["tenant", "representative", "coordinator"]
 

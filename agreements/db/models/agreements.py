@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agreements.db.models.base import Base, enum_column
@@ -56,6 +56,8 @@ class Review(Base):
     held_date: Mapped[date | None]
     outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_column(ReviewOutcome), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # A written warning (schriftelijke waarschuwing) was given at or after this review.
+    warning_given: Mapped[bool] = mapped_column(Boolean, default=False)
     # The minutes: who came, how each obligation goes, and what was agreed next.
     location: Mapped[str] = mapped_column(String(200), default="")
     chair: Mapped[str] = mapped_column(String(200), default="")

@@ -22,6 +22,7 @@ from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.context import Deps
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
+from agreements.services.documents.minutes import review_minutes_data
 from agreements.services.jobs import Job
 from agreements.services.signatures.requests import void_for_new_version
 from agreements.services.signatures.state import lock_document, refuse_while_sealing
@@ -32,7 +33,7 @@ from templates.catalogue import data_problems
 Builder = Callable[[Session, Any, Any, date], dict[str, Any]]
 SUBJECTS: dict[str, tuple[type[Any], str, Resource, Builder]] = {
     "agreement": (Agreement, "agreement", Resource.AGREEMENT, document_data.agreement_data),
-    "review": (Review, "review_minutes", Resource.REVIEW, document_data.review_minutes_data),
+    "review": (Review, "review_minutes", Resource.REVIEW, review_minutes_data),
     "payment_arrangement": (
         PaymentArrangement,
         "payment_arrangement",

@@ -37,7 +37,7 @@ _ROWS = {
 
 
 def _names(agreement: Any) -> list[str]:
-    names = ["held_date", "outcome", "location", "chair", "summary"]
+    names = ["held_date", "outcome", "warning_given", "location", "chair", "summary"]
     for key, (count, parts) in _ROWS.items():
         names += [f"{key}.{n}.{p}" for n in range(count) for p in parts]
     for obligation in agreement.obligations:
@@ -51,6 +51,7 @@ def _patch_data(
     """ReviewPatch's shape; empty rows are left out, and each item remembers its row."""
     data: dict[str, Any] = {k: form[k].strip() for k in ("location", "chair", "summary")}
     data |= {k: form[k] for k in ("held_date", "outcome") if form[k].strip()}
+    data["warning_given"] = form["warning_given"] == "ja"
     rows: dict[str, list[int]] = {}
     for key, (count, parts) in _ROWS.items():
         items, rows[key] = [], []
@@ -78,6 +79,7 @@ def _form_of(review: Any) -> dict[str, str]:
         "location": review.location or "",
         "chair": review.chair or "",
         "summary": review.summary or "",
+        "warning_given": "ja" if review.warning_given else "",
     }
     for key, (_, parts) in _ROWS.items():
         for n, item in enumerate(getattr(review, key) or []):
