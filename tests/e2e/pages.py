@@ -31,6 +31,17 @@ def open_page(browser: Browser, size: str) -> Page:
     return context.new_page()
 
 
+def sticking_out(page: Page, width: int) -> list[str]:
+    """What reaches past `width` (the first five), to name in a failure."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """(limit) => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > limit + 1)
+            .slice(0, 5)
+            .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))""",
+        width,
+    )
+
+
 def looked_at(page: Page, shot: str, size: str, *texts: str, at: str = "", issue: int = 10) -> None:
     """Axe-clean, nothing wider than the screen, and the Dutch message visible.
 
@@ -40,13 +51,7 @@ def looked_at(page: Page, shot: str, size: str, *texts: str, at: str = "", issue
     # On a phone the browser widens its window to fit what overflows: compare with the
     # screen, not with the window.
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    wide = page.evaluate(  # what sticks out, to name in the failure
-        """(limit) => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > limit + 1)
-            .slice(0, 5)
-            .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))""",
-        SIZES[size]["width"],
-    )
+    wide = sticking_out(page, SIZES[size]["width"])
     assert widths[0] <= min(widths[1], SIZES[size]["width"]), (page.url, widths, wide)
     for text in texts:
         assert page.get_by_text(text, exact=False).first.is_visible(), (page.url, text)
