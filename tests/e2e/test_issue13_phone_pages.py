@@ -92,3 +92,9 @@ def test_the_verify_page_shows_the_fingerprint(
         page, "phone-verify", size, "Vingerafdruk van het ondertekende document",
         "Vingerafdruk klopt", issue=13,
     )  # fmt: skip
+    # Dutch words only: the glossary's roles, the seal's holder without asn1crypto's labels.
+    shown = page.locator("#uitslag").inner_text()
+    for dutch in ("(huurder)", "(woningcorporatie)", "(coördinator)", "(gemeente)", "Naam: "):
+        assert dutch in shown, shown
+    for english in ("(corporation)", "(tenant)", "(municipality)", "Common Name", "Country"):
+        assert english not in shown, shown

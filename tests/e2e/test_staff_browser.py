@@ -118,6 +118,8 @@ def test_coordinator_from_a_new_case_to_sent_for_signature(
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     checked(page, page.locator("h1").inner_text(), "preview")
 
+    asked = "huurder (elke huurder en vertegenwoordiger apart), woningcorporatie, coördinator"
+    assert asked in page.locator("#versturen-kop + p").inner_text()
     submit(page, "Versturen om te tekenen")
     assert "Verstuurd om te tekenen" in page.content()
     statuses = page.locator("tr[data-status]")

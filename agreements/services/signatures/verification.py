@@ -70,6 +70,30 @@ def signed_copy_line(report: VerificationReport) -> str:
     )
 
 
+# asn1crypto's names for the parts of a certificate's subject, as a Dutch reader says them.
+_SUBJECT_NL = {
+    "Common Name": "Naam",
+    "Organization": "Organisatie",
+    "Organizational Unit": "Afdeling",
+    "Organization Identifier": "Organisatienummer",
+    "Country": "Land",
+    "Locality": "Plaats",
+    "State/Province": "Provincie",
+    "Email Address": "E-mailadres",
+    "Serial Number": "Serienummer",
+}
+
+
+def subject_nl(subject: str | None) -> str:
+    """A certificate's holder as the verify page shows it: `Naam: ..., Organisatie: ...`."""
+    said = subject or ""
+    for english, dutch in _SUBJECT_NL.items():
+        said = said.replace(f", {english}: ", f", {dutch}: ")
+        if said.startswith(f"{english}: "):
+            said = f"{dutch}: " + said[len(english) + 2 :]
+    return said
+
+
 def _named(parties: Any, evidence: Any) -> list[dict[str, Any]]:
     """Each signed party with the person the file's own evidence names for it: their name,
     and for an organisation their function and mandate."""

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from agreements import tasks
 from agreements.domain import text
-from agreements.domain.enums import AgreementStatus, PartyRole
+from agreements.domain.enums import AgreementStatus, SigningRole
 from agreements.domain.errors import NotFound
 from agreements.domain.legal import JUDGMENT_AGE_MONTHS, JudgmentLevel, Level, SealState
 from agreements.services.cases import names
@@ -280,6 +280,8 @@ async def verify_upload(request: Request, staff: StaffDep, deps: DepsDep) -> Res
         staff,
         result=result,
         summary=_summary(result.summary),
+        sealed_by=verification.subject_nl(result.report.signer_subject),
+        stamped_by=verification.subject_nl(result.report.timestamp_authority),
         error="",
         limit=_limit(deps),
         filename=text.shown(name or ""),  # never shown raw: U+202E would reverse it
@@ -287,8 +289,8 @@ async def verify_upload(request: Request, staff: StaffDep, deps: DepsDep) -> Res
 
 
 def _summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """The verification's summary with times as datetimes and party roles in Dutch."""
-    roles = {r.value: r.label for r in PartyRole}
+    """The verification's summary with times as datetimes and party roles in Dutch (the
+    signing roles' glossary labels: woningcorporatie, coördinator, ...)."""
 
     def when(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
@@ -297,7 +299,7 @@ def _summary(summary: dict[str, Any]) -> dict[str, Any]:
         **summary,
         "sealed_at": when(summary.get("sealed_at")),
         "parties": [
-            {**p, "role": roles.get(p["role"], p["role"]), "signed_at": when(p["signed_at"])}
+            {**p, "role": SigningRole.label_of(p["role"]), "signed_at": when(p["signed_at"])}
             for p in summary.get("parties", [])
         ],
     }

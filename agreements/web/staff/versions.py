@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from agreements.domain import consent
-from agreements.domain.enums import DocumentStatus, RequestStatus
+from agreements.domain.enums import DocumentStatus, RequestStatus, SigningRole
 from agreements.domain.errors import Forbidden, ValidationFailed
 from agreements.services.documents.read import FileRead, get_version, read_file
 from agreements.services.signatures import sign, signers
@@ -29,6 +29,11 @@ from agreements.web.staff.common import (
 from agreements.web.staff.forms import Errors, typed
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
+# The templates' party names that are no single role: every other organisation with promises.
+_ROLES_NL = {
+    "tenant": "huurder (elke huurder en vertegenwoordiger apart)",
+    "others": "de andere organisaties met afspraken (zoals het buurtteam)",
+}
 
 
 @router.get("/versies/{version_id}")
@@ -46,8 +51,10 @@ def version_page(
         and all(r.status is RequestStatus.VOIDED for r in requests)
     )
     parties: tuple[str, ...] = ()
-    if sendable:
-        parties = sign.signing_roles(version, engine)
+    if sendable:  # in the glossary's words: huurder, woningcorporatie, ...
+        parties = tuple(
+            _ROLES_NL.get(r) or SigningRole.label_of(r) for r in sign.signing_roles(version, engine)
+        )
     return page(
         "versie.html",
         deps,
