@@ -14,7 +14,7 @@ from templates.catalogue import Catalogue
 from templates.defaults import DEFAULTS_DIR
 from templates.render import render_docx
 from tests.integration.test_render_text import words
-from tests.support import require_libreoffice
+from tests.support import require_libreoffice, run_cli
 
 pytestmark = pytest.mark.libreoffice
 ROUTES = ("lease_continues", "lease_dissolved", "second_chance")
@@ -137,3 +137,99 @@ def test_the_agreement_has_the_clauses_a_court_looks_for(agreements: dict[str, s
     # One voice: the tenant is "u", never "ik", "jullie" or "wij".
     for wrong in [" ik ", " Ik ", "jullie", " wij ", " we ", "Gemeente Utrecht (gemeente)"]:
         assert wrong not in f" {text} ", wrong
+
+
+LETTERS = {
+    "warning": [
+        "Schriftelijke waarschuwing",
+        "U houdt zich niet aan deze afspraak:",
+        "Doe dit uiterlijk op 28 oktober 2024.",
+        "Dan mag Portaal het vonnis laten uitvoeren.",
+        "Dit is de schriftelijke waarschuwing uit artikel 8 van de overeenkomst.",
+    ],
+    "execution_notice": [
+        "Met deze brief laat Portaal u weten dat het vonnis wordt uitgevoerd.",
+        "Op 14 oktober 2024 kreeg u daarom een schriftelijke waarschuwing.",
+        "De ontruiming is gepland op 10 december 2024.",
+        "Het Juridisch Loket (0900 8020)",
+        "M. Jansen consulent wonen, Portaal",
+    ],
+    "termination": [
+        "De overeenkomst stopt op 1 juli 2025.",
+        "Daarom hebben de partijen samen besloten dat de overeenkomst eerder stopt.",
+        "Portaal laat het vonnis niet meer uitvoeren.",
+        "De partijen hieronder zijn het eens met deze beëindiging.",
+    ],
+    "closing_letter": [
+        "Daarmee is het traject afgerond.",
+        "Portaal biedt u een nieuwe huurovereenkomst aan.",
+        "Portaal laat het vonnis niet meer uitvoeren.",
+        "tot 15 jaar na het einde van de overeenkomst",
+    ],
+    "letter": ["Uitnodiging voor de evaluatie van 1 juli 2024", "Beste Samira el Idrissi,"],
+    "review_minutes": [
+        "Uitkomst",
+        "op schema: de afspraken worden nagekomen",
+        "Schriftelijke waarschuwing",
+        "Niet aanwezig:",
+        "Woonbegeleidingsovereenkomst, versie 2, kenmerk",
+        "Met de handtekeningen hieronder zeggen u en de coördinator dat dit verslag klopt.",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    require_libreoffice()
+    folder = tmp_path_factory.mktemp("letters")
+    catalogue = Catalogue(folder / "catalogue")
+    documents = {
+        name: render_docx(catalogue.get(name).read_bytes(), sample(name)) for name in LETTERS
+    }
+    breach = sample("termination")
+    breach["termination"] |= {"ground": "breach", "reason": "Zie de waarschuwing."}
+    documents["termination_breach"] = render_docx(
+        catalogue.get("termination").read_bytes(), breach | {"signers": []}
+    )
+    second = sample("warning") | {"legal_route": "second_chance"}
+    documents["warning_second_chance"] = render_docx(catalogue.get("warning").read_bytes(), second)
+    return convert_all(documents, folder)
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_each_letter_renders_and_says_what_it_must(letters: dict[str, str], name: str) -> None:
+    text = letters[name]
+    for needed in LETTERS[name]:
+        assert needed in text, needed
+    assert "{{" not in text and "{%" not in text
+    for wrong in [" ik ", " Ik ", "jullie", " wij ", " we "]:
+        assert wrong not in f" {text} ", wrong
+
+
+def test_a_termination_for_breach_says_the_judgment_may_be_executed(
+    letters: dict[str, str],
+) -> None:
+    text = letters["termination_breach"]
+    assert "Daarom beëindigt Portaal de overeenkomst." in text
+    assert "Portaal mag nu het vonnis laten uitvoeren." in text
+    assert "niet meer uitvoeren" not in text
+    assert "Ondertekening" not in text  # nobody signs a termination for breach
+
+
+def test_a_warning_under_a_second_chance_tenancy_speaks_of_ending_it(
+    letters: dict[str, str],
+) -> None:
+    text = letters["warning_second_chance"]
+    assert "uw tweedekanshuurovereenkomst laten eindigen" in text
+    assert "het vonnis laten uitvoeren" not in text
+
+
+@pytest.mark.parametrize(
+    "name", ["warning", "execution_notice", "termination", "closing_letter", "letter"]
+)
+def test_templates_check_accepts_each_new_default(tmp_path: Path, name: str) -> None:
+    result = run_cli(
+        ["templates", "check", str(DEFAULTS_DIR / f"{name}.docx"), "--kind", name], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usable as a" in result.stdout

@@ -17,13 +17,18 @@ from tests.builders import make_docx, text_of
 
 DEFAULTS = [
     "agreement",
+    "closing_letter",
     "dossier_audit",
     "dossier_cover",
     "dossier_findings",
     "dossier_judgment",
     "evidence_page",
+    "execution_notice",
+    "letter",
     "payment_arrangement",
     "review_minutes",
+    "termination",
+    "warning",
 ]
 
 

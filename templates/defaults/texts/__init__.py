@@ -10,6 +10,13 @@ from docx.document import Document as DocumentObject
 from templates.defaults.texts.agreement import agreement
 from templates.defaults.texts.arrangement import payment_arrangement
 from templates.defaults.texts.evidence import evidence_page
+from templates.defaults.texts.letters import (
+    closing_letter,
+    execution_notice,
+    letter,
+    termination,
+    warning,
+)
 from templates.defaults.texts.minutes import review_minutes
 
 DOCUMENTS: dict[str, Callable[[], DocumentObject]] = {
@@ -17,4 +24,9 @@ DOCUMENTS: dict[str, Callable[[], DocumentObject]] = {
     "payment_arrangement": payment_arrangement,
     "review_minutes": review_minutes,
     "evidence_page": evidence_page,
+    "warning": warning,
+    "execution_notice": execution_notice,
+    "termination": termination,
+    "closing_letter": closing_letter,
+    "letter": letter,
 }

@@ -94,11 +94,15 @@ def letter_head(doc: DocumentObject, title: str) -> None:
     doc.add_paragraph(title, style="Title")
 
 
-def letter_close(doc: DocumentObject) -> None:
-    """Questions, greeting and the sender."""
-    doc.add_paragraph(
-        "Heeft u vragen over deze brief? Bel of mail dan {{ contact.name }}: "
-        "{{ contact.phone }}{% if contact.email %}, {{ contact.email }}{% endif %}."
-    )
+def letter_close(
+    doc: DocumentObject, *, questions: bool = True, sender: str = "sender.organisation"
+) -> None:
+    """Whom to ask (the data's `contact`), the greeting, and the sender with the
+    organisation they write for (`sender`: the variable that names it)."""
+    if questions:
+        doc.add_paragraph(
+            "Heeft u vragen over deze brief? Bel of mail dan {{ contact.name }}: "
+            "{{ contact.phone }}{% if contact.email %}, {{ contact.email }}{% endif %}."
+        )
     doc.add_paragraph("Met vriendelijke groet,")
-    doc.add_paragraph("{{ sender.name }}\n{{ sender.role }}, {{ sender.organisation }}")
+    doc.add_paragraph("{{ sender.name }}\n{{ sender.role }}, {{ " + sender + " }}")
