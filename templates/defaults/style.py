@@ -11,7 +11,7 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 FIXED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -35,6 +35,9 @@ def new_document(title: str) -> DocumentObject:
     for name, size in (("Title", 20), ("Heading 1", 14), ("Heading 2", 12)):
         style = doc.styles[name]
         style.font.name, style.font.size, style.font.color.rgb = "Calibri", Pt(size), ACCENT
+        # A heading never ends a page: it goes with the paragraph or table row after it.
+        style.paragraph_format.keep_with_next = True
+        style.paragraph_format.keep_together = True
     doc.core_properties.title = title
     doc.core_properties.language = "nl-NL"
     doc.core_properties.author = doc.core_properties.last_modified_by = ""
@@ -88,15 +91,35 @@ def _bottom_border(paragraph: Paragraph) -> None:
     paragraph._p.get_or_add_pPr().append(borders)
 
 
+# Columns that hold a party's label or role ("Woningcorporatie", "vertegenwoordiger") are
+# never narrower than these, whatever a template asks: a label must not break mid-word.
+# The width is taken from the table's widest column.
+MIN_WIDTHS = {"Partij": 4.0, "Rol": 4.0}
+
+
+def fitted(header: list[str], widths: list[float]) -> list[float]:
+    """The widths with every labelled column at its minimum, the table as wide as before."""
+    pairs = zip(header, widths, strict=True)
+    wanted = [max(width, MIN_WIDTHS.get(text, 0.0)) for text, width in pairs]
+    free = [index for index, text in enumerate(header) if text not in MIN_WIDTHS]
+    if free and wanted != widths:
+        widest = max(free, key=lambda index: widths[index])
+        wanted[widest] -= sum(wanted) - sum(widths)
+    return wanted
+
+
 def table(doc: DocumentObject, header: list[str], widths: list[float]) -> Table:
-    """A grid table with a bold header row, repeated on every page."""
+    """A grid table with a bold header row, repeated on every page, kept with the first row."""
     grid: Table = doc.add_table(rows=1, cols=len(header))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(grid.rows[0].cells, header, strict=True):
         cell.paragraphs[0].add_run(text).bold = True
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
     repeat = OxmlElement("w:tblHeader")
     grid.rows[0]._tr.get_or_add_trPr().append(repeat)
+    _unsplittable(grid.rows[0])
+    widths = fitted(header, widths)
     # LibreOffice lays out by the grid columns, Word by the cell widths: set both.
     grid.autofit = False
     for column, width in zip(grid.columns, widths, strict=True):
@@ -107,10 +130,17 @@ def table(doc: DocumentObject, header: list[str], widths: list[float]) -> Table:
 
 
 def row(grid: Table, *cells: str) -> None:
-    """A table row; a single `{%tr ... %}` cell is a docxtpl row tag."""
+    """A table row that never splits over two pages; a single `{%tr ... %}` cell is a
+    docxtpl row tag."""
     new = grid.add_row()  # type: ignore[no-untyped-call]
     for cell, text in zip(new.cells, cells, strict=False):
         cell.text = text
+    if not cells[0].startswith("{%tr"):
+        _unsplittable(new)
+
+
+def _unsplittable(new: _Row) -> None:
+    new._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def bullets(doc: DocumentObject, loop: str, item: str) -> None:
@@ -121,7 +151,12 @@ def bullets(doc: DocumentObject, loop: str, item: str) -> None:
 
 
 def signature_block(doc: DocumentObject, rows: list[tuple[str, str]]) -> None:
-    """Signature rows: (role label, name and position); tags pass through as row tags."""
+    """Signature rows: (role label, name and position); tags pass through as row tags.
+    The table stays on one page, with its heading and the few paragraphs between them."""
+    for paragraph in reversed(doc.paragraphs[-4:]):
+        paragraph.paragraph_format.keep_with_next = True
+        if paragraph.style is not None and paragraph.style.name.startswith("Heading"):
+            break
     grid = table(doc, ["Partij", "Naam en functie", "Datum", "Handtekening"], [3.5, 6, 2.5, 4])
     for label, name in rows:
         if label.startswith("{%tr"):
@@ -129,6 +164,14 @@ def signature_block(doc: DocumentObject, rows: list[tuple[str, str]]) -> None:
         else:
             row(grid, label, name, "", "")
             grid.rows[-1].height = Cm(1.6)
+            _kept_with_next(grid.rows[-1])
+
+
+def _kept_with_next(new: _Row) -> None:
+    # LibreOffice and Word keep a table on one page when every row is kept with the next.
+    for cell in new.cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
 
 
 def evidence_footer(doc: DocumentObject) -> None:

@@ -1,0 +1,38 @@
+"""The properties the default templates' layout rests on, in the Word files themselves: rows
+that cannot split over two pages, headings kept with what follows, label columns wide enough
+(the rendered check is tests/integration/test_layout_grid.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from templates.defaults import DEFAULTS_DIR
+from templates.defaults.style import MIN_WIDTHS, fitted
+
+NAMES = [
+    entry["name"]
+    for entry in json.loads((DEFAULTS_DIR / "manifest.json").read_text("utf-8"))["templates"]
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_row_stays_whole_and_every_heading_with_what_follows(name: str) -> None:
+    document = Document(str(DEFAULTS_DIR / f"{name}.docx"))
+    for table in document.tables:
+        for row in table.rows:
+            properties = row._tr.trPr
+            whole = properties is not None and properties.find(qn("w:cantSplit")) is not None
+            tag = row.cells[0].text.startswith("{%tr")
+            assert whole or tag, f"{name}: a row that may split: {row.cells[0].text!r}"
+    for style in ("Title", "Heading 1", "Heading 2"):
+        assert document.styles[style].paragraph_format.keep_with_next, f"{name}: {style}"
+
+
+def test_a_party_column_is_widened_from_the_widest_and_the_table_keeps_its_width() -> None:
+    widths = fitted(["Partij", "Afspraak", "Stand", "Toelichting"], [3, 5.5, 2.5, 5])
+    assert widths == [MIN_WIDTHS["Partij"], 4.5, 2.5, 5]
+    assert fitted(["Termijn", "Datum"], [3, 13]) == [3, 13]
