@@ -209,6 +209,7 @@ def read_pdf(pdf: bytes) -> list[Page]:
 
 def layout_problems(pages: list[Page], known: set[str], signers: int) -> list[str]:
     """What a reader would call a broken page, each in a sentence naming its page."""
+    allowed = known | at_hyphens(known)
     problems = []
     for page in pages:
         where = f"page {page.number}"
@@ -222,11 +223,23 @@ def layout_problems(pages: list[Page], known: set[str], signers: int) -> list[st
                 # blank or the rest of a row split over two pages.
                 if not cells[0].strip():
                     problems.append(f"{where} has a blank or split row in {table[0]}: {cells}")
-        broken = [w for w in page.words if w not in known and not w.isdigit()]
+        broken = [w for w in page.words if w not in allowed and not w.isdigit()]
         if broken:
             problems.append(f"{where} has words the data does not: {sorted(set(broken))}")
     problems += _signature_problems(pages, signers)
     return problems
+
+
+def at_hyphens(known: set[str]) -> set[str]:
+    """The parts a line may break a hyphenated word into at its own hyphens ("LKB-2024-" and
+    "0042"): a line break there is ordinary typesetting, one inside a word is not."""
+    parts = set()
+    for word in known:
+        pieces = word.split("-")
+        for cut in range(1, len(pieces)):
+            parts.add("-".join(pieces[:cut]) + "-")
+            parts.add("-".join(pieces[cut:]))
+    return parts
 
 
 def _signature_problems(pages: list[Page], signers: int) -> list[str]:

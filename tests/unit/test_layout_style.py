@@ -12,6 +12,7 @@ from docx.oxml.ns import qn
 
 from templates.defaults import DEFAULTS_DIR
 from templates.defaults.style import MIN_WIDTHS, fitted
+from tests.layout_data import Line, Page, layout_problems
 
 NAMES = [
     entry["name"]
@@ -36,3 +37,19 @@ def test_a_party_column_is_widened_from_the_widest_and_the_table_keeps_its_width
     widths = fitted(["Partij", "Afspraak", "Stand", "Toelichting"], [3, 5.5, 2.5, 5])
     assert widths == [MIN_WIDTHS["Partij"], 4.5, 2.5, 5]
     assert fitted(["Termijn", "Datum"], [3, 13]) == [3, 13]
+
+
+def test_the_checker_sees_a_broken_word_a_lone_heading_and_a_split_row() -> None:
+    known = {"Partij", "Woningcorporatie", "Ondertekening", "LKB-2024-0042", "Handtekening"}
+    body = [Line("Woningcorpora", 11, 100), Line("4. Ondertekening", 14, 700)]
+    split = [["Partij", "Handtekening"], ["", "rest of a row"]]
+    pages = [
+        Page(1, body, ["Woningcorpora", "tie", "LKB-2024-", "0042"], [split]),
+        Page(2, [Line("Partij Handtekening", 11, 80)], ["Partij"], [[split[0], ["1", ""]]]),
+    ]
+    problems = layout_problems(pages, known, signers=1)
+    assert any("'Woningcorpora', 'tie'" in problem for problem in problems)
+    assert not any("LKB" in problem for problem in problems)  # broken at its own hyphen
+    assert "page 1 ends with a heading: '4. Ondertekening'" in problems
+    assert any("blank or split row" in problem for problem in problems)
+    assert "the signature table is on pages [1, 2]" in problems
