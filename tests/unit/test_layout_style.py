@@ -4,6 +4,8 @@ that cannot split over two pages, headings kept with what follows, label columns
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 
 import pytest
@@ -11,6 +13,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from templates.defaults import DEFAULTS_DIR
+from templates.defaults.build import DOCUMENTS, DOSSIER_PAGES, _reproducible
 from templates.defaults.style import MIN_WIDTHS, fitted
 from tests.layout_data import Line, Page, layout_problems
 
@@ -53,3 +56,17 @@ def test_the_checker_sees_a_broken_word_a_lone_heading_and_a_split_row() -> None
     assert "page 1 ends with a heading: '4. Ondertekening'" in problems
     assert any("blank or split row" in problem for problem in problems)
     assert "the signature table is on pages [1, 2]" in problems
+
+
+def test_the_committed_templates_are_the_ones_the_style_and_texts_make() -> None:
+    """A change to style.py or texts.py without `python -m templates.defaults.build` would
+    leave the shipped Word files without it: rebuild and compare."""
+    manifest = json.loads((DEFAULTS_DIR / "manifest.json").read_text("utf-8"))
+    shipped = {entry["name"]: entry["sha256"] for entry in manifest["templates"]}
+    for name, make in {**DOCUMENTS, **DOSSIER_PAGES}.items():
+        out = io.BytesIO()
+        make().save(out)
+        digest = hashlib.sha256(_reproducible(out.getvalue())).hexdigest()
+        stale = f"{name}.docx is stale: run python -m templates.defaults.build"
+        assert shipped[name] == digest, stale
+        assert hashlib.sha256((DEFAULTS_DIR / f"{name}.docx").read_bytes()).hexdigest() == digest
