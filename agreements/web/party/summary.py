@@ -40,7 +40,7 @@ def promises(view: LinkView, organisation: str | None = None) -> tuple[str, list
 
 
 def _judgment(judgment: dict[str, Any]) -> str:
-    """The judgment as the document names it (templates/defaults/texts.py, JUDGMENT)."""
+    """The judgment as the document names it (templates/defaults/texts/common.py, JUDGMENT)."""
     try:
         when = datum(date.fromisoformat(str(judgment["date"])))
     except (KeyError, ValueError):
@@ -55,22 +55,26 @@ def _judgment(judgment: dict[str, Any]) -> str:
 
 
 def breach(data: dict[str, Any], role: str) -> list[str]:
-    """Section 7 of the agreement ("Wat gebeurt er als de afspraken niet worden nagekomen?")
-    in plain Dutch, from the document's own data; empty for a document without that section
-    (one without an eviction judgment, a corporation and a coordinator)."""
+    """Clause 8 of the agreement ("Wat gebeurt er als u zich niet aan de afspraken houdt?")
+    in plain Dutch, from the document's own data and its legal route (a second-chance
+    tenancy is ended rather than the judgment executed); empty for a document without that
+    clause (one without an eviction judgment, a corporation and a coordinator)."""
     judgment, corporation = _part(data, "judgment"), _part(data, "corporation").get("name")
     coordinator = _part(data, "coordinator").get("name")
     if not (judgment and corporation and coordinator and "tenant" in data):
         return []
     tenant = consent.kind_of(role) is consent.ConsentKind.TENANT
     who, has = ("u", "u zich") if tenant else ("de huurder", "de huurder zich")
-    with_who = "met u" if tenant else "met de huurder"
+    with_who, together = ("met u", "kijkt u") if tenant else ("met de huurder", "kijken zij")
+    if data.get("legal_route") == "second_chance":
+        then = f"Dan kan {corporation} de tweedekanshuurovereenkomst laten eindigen."
+    else:
+        then = f"Dan mag {corporation} het vonnis laten uitvoeren."
     return [
         f"Houdt {has} niet aan een afspraak? Dan praat {coordinator} eerst {with_who}. "
-        f"Samen kijken {'jullie' if tenant else 'zij'} hoe het beter kan. Dit wordt opgeschreven.",
+        f"Samen {together} hoe het beter kan. Dit wordt opgeschreven.",
         f"Houdt {has} daarna nog steeds niet aan de afspraken, ook na een gesprek en een "
-        f"brief met een waarschuwing? Dan mag {corporation} het vonnis laten uitvoeren. "
-        f"Dan moet {who} de woning uit. Dat heet ontruiming.",
+        f"brief met een waarschuwing? {then} Dan moet {who} de woning uit. Dat heet ontruiming.",
         f"Het gaat om {_judgment(judgment)}.",
         f"Zolang {has} aan de afspraken houdt, laat {corporation} het vonnis niet uitvoeren.",
     ]
