@@ -292,9 +292,9 @@ def _demo_case(
             end_date=date(2029, 1, 31),
             obligations=obligations,
             legal_route=LegalRoute.LEASE_DISSOLVED,  # the judgment dissolves the lease
-            reason="De huurder had een huurachterstand van meer dan vier maanden en er waren "
-            "klachten over overlast. De rechter heeft daarom de ontruiming toegestaan. De huurder "
-            "wil in de woning blijven en wil daarvoor hulp aannemen.",
+            reason="U had een huurachterstand van meer dan vier maanden en er waren klachten "
+            "over overlast. De rechter heeft daarom de huurovereenkomst ontbonden en de "
+            "ontruiming toegestaan. U wilt in de woning blijven en u wilt daarvoor hulp aannemen.",
         ),
         deps=deps,
         actor=actor,

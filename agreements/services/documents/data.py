@@ -18,6 +18,7 @@ from agreements.db.models import (
     Person,
     Review,
     TenancyContract,
+    User,
 )
 from agreements.domain.enums import PartyRole, SigningRole
 from agreements.domain.errors import ValidationFailed
@@ -87,15 +88,21 @@ def _party(session: Session, party: CaseParty) -> dict[str, Any]:
     }
 
 
-def _contact(session: Session, party: CaseParty, settings: Settings) -> dict[str, Any]:
-    """The tenant's named contact: the coordinator's contact person, else its office."""
+def _contact(session: Session, case: Case, settings: Settings) -> dict[str, Any]:
+    """The tenant's named contact: the coordinator organisation's contact person for the
+    case, else the case's coordinator (a staff account); the phone of the person, else of
+    the organisation, else of the letterhead."""
+    party = _party_of(case, PartyRole.COORDINATOR, "parties")
     org = session.get(Organisation, party.organisation_id)
     assert org is not None
     person = session.get(Person, party.contact_person_id) if party.contact_person_id else None
+    user = session.get(User, case.coordinator_id)
+    name = person.name if person else (user.name if user else org.name)
+    email = (person.email if person else (user.email if user else None)) or org.email
     return {
-        "name": person.name if person else org.name,
+        "name": name,
         "phone": (person and person.phone) or org.phone or settings.letterhead_phone,
-        "email": (person and person.email) or org.email or settings.letterhead_email,
+        "email": email or settings.letterhead_email,
     }
 
 
@@ -197,7 +204,7 @@ def agreement_data(
             "start_date": contract.start_date.isoformat(),
         },
         "judgment": _judgment(judgment),
-        "contact": _contact(session, _party_of(case, PartyRole.COORDINATOR, "parties"), settings),
+        "contact": _contact(session, case, settings),
         "privacy": {"retention_years": settings.case_file_retention_years},
         "signing": {"place": settings.letterhead_city},
         "annexes": None,  # the package's annex list, when the case has uploaded annexes

@@ -8,7 +8,8 @@ from docx.document import Document as DocumentObject
 CORP = "{{ corporation.name }}"
 COORD = "{{ coordinator.name }}"
 CONTACT = (
-    "{{ contact.name }} van " + COORD + ", telefoon {{ contact.phone }}"
+    "{{ contact.name }}{% if contact.name != coordinator.name %} van " + COORD + "{% endif %}"
+    ", telefoon {{ contact.phone }}"
     "{% if contact.email %}, e-mail {{ contact.email }}{% endif %}"
 )
 
