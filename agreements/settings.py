@@ -127,9 +127,7 @@ class Settings(BaseSettings):
         'As JSON in the environment: ["10.0.0.5:2003", "10.0.0.6:2003"].',
     )
     conversion_timeout: float = Field(
-        60.0,
-        description="Seconds one DOCX -> PDF conversion may take before its converter "
-        "is restarted.",
+        60.0, description="Seconds a DOCX -> PDF conversion may take; then its converter restarts."
     )
     converter_recycle_after: int = Field(
         200, description="Restart a converter after this many conversions (LibreOffice grows)."
@@ -181,6 +179,12 @@ class Settings(BaseSettings):
         "revocation data embedded, and a document time stamp over it all, so it validates "
         "offline years later; a seal that cannot get a time stamp fails and is retried. "
         "Empty: no time stamp (PAdES B-B).",
+    )
+    archive_renewal_days: int = Field(
+        365,
+        ge=1,
+        description="Renew a sealed file's archive time stamp (`agreements archive renew`, daily "
+        "by the worker) when its authority's certificate expires within this many days.",
     )
     seal_trust_roots: list[Path] = Field(
         default_factory=list,
@@ -238,9 +242,7 @@ class Settings(BaseSettings):
         7, description="Remind the tenant this many days before a review."
     )
     review_overdue_days: int = Field(
-        7,
-        description="Days after the due date without a recorded "
-        "review before the coordinator is reminded.",
+        7, description="Days after the due date without a recorded review: remind the coordinator."
     )
     review_escalation_days: int = Field(
         14, description="Days after the due date before an unrecorded review goes to the team lead."
@@ -260,10 +262,8 @@ class Settings(BaseSettings):
     )
     judgment_age_months: list[int] = Field(
         default_factory=lambda: list(JUDGMENT_AGE_MONTHS),
-        description="Months "
-        "after the judgment date to warn legal staff and "
-        "the corporation (executing a judgment about a year "
-        "old is in principle an abuse of right).",
+        description="Months after the judgment date to warn legal staff and the corporation "
+        "(executing a judgment about a year old is in principle an abuse of right).",
     )
     judgment_decision_months: int = Field(
         JUDGMENT_DECISION_MONTHS,

@@ -26,7 +26,7 @@ from agreements.services.legal.dossier_jobs import DossierJob
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.reminders import sweep as reminders
-from agreements.services.signatures import finish, mails, sign
+from agreements.services.signatures import archive, finish, mails, sign
 from agreements.services.uow import unit_of_work
 from agreements.settings import Settings
 from templates.errors import DocumentError
@@ -310,6 +310,19 @@ def checkpoint_audit_head() -> None:
         deps, deps.settings.data_dir / "audit-checkpoints.jsonl", _now()
     )
     log.info("audit.checkpoint", extra={"seq": seq, "hash": digest})
+
+
+@huey.periodic_task(crontab(hour="4", minute="15"), name="signing.archive_renew")  # type: ignore[untyped-decorator]
+def renew_archive_stamps() -> archive.RenewalReport:
+    """Daily: a fresh archive time stamp on each sealed file whose authority's certificate
+    expires within `archive_renewal_days` (a missed day is caught up on the next)."""
+    rt = runtime()
+    report = archive.renew_archive_stamps(deps=rt.deps, engine=rt.engine, now=_now())
+    if report.renewed or report.failed:
+        log.info(
+            "archive.renewed", extra={"renewed": len(report.renewed), "failed": len(report.failed)}
+        )
+    return report
 
 
 _worker_threads = 0  # consumer threads of this process that have started and not yet stopped

@@ -20,7 +20,7 @@ from agreements.db.models.cases import (
     TenancyContract,
 )
 from agreements.db.models.codes import SigningCode
-from agreements.db.models.documents import Document, DocumentVersion
+from agreements.db.models.documents import Document, DocumentVersion, SealRenewal
 from agreements.db.models.mail import QueuedMail
 from agreements.db.models.reminders import MissedInstalment, Reminder
 from agreements.db.models.signatures import Signature, SignatureRequest
@@ -50,6 +50,7 @@ __all__ = [
     "QueuedMail",
     "Reminder",
     "Review",
+    "SealRenewal",
     "Signature",
     "SignatureRequest",
     "SigningCode",

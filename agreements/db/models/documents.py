@@ -64,3 +64,17 @@ class DocumentVersion(Base):
         """Every party signed and the service sealed it: from then on the sealed file is the
         document, wherever it is read."""
         return self.finish_status is FinishStatus.DONE and self.sealed_sha256 is not None
+
+
+class SealRenewal(Base):
+    """A sealed file's archive time stamp renewed: the version's `sealed_sha256` moved on
+    from `previous_sha256` (still a prefix of the new file and still ours when verified)."""
+
+    __tablename__ = "seal_renewals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    previous_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sealed_sha256: Mapped[str] = mapped_column(String(64))
+    # Until when the certificate of the authority that made the new time stamp is valid.
+    stamp_expires_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from agreements.db.models import Case, Document, DocumentVersion, SignatureRequest
+from agreements.db.models import Case, Document, DocumentVersion, SealRenewal, SignatureRequest
 from agreements.domain.enums import RequestStatus
 from agreements.services.context import Deps
 from agreements.services.signatures.signers import described
@@ -94,6 +95,20 @@ def subject_nl(subject: str | None) -> str:
     return said
 
 
+def _sealed_version(session: Session, digest: str) -> DocumentVersion | None:
+    """The version sealed as `digest`: its file now, or one it had before a renewal of its
+    archive time stamp (copies sent earlier are still ours)."""
+    version = session.scalar(
+        select(DocumentVersion).where(DocumentVersion.sealed_sha256 == digest).limit(1)
+    )
+    if version is None:
+        renewed = select(SealRenewal.version_id).where(SealRenewal.previous_sha256 == digest)
+        version = session.scalar(
+            select(DocumentVersion).where(DocumentVersion.id.in_(renewed)).limit(1)
+        )
+    return version
+
+
 def _named(parties: Any, evidence: Any) -> list[dict[str, Any]]:
     """Each signed party with the person the file's own evidence names for it: their name,
     and for an organisation their function and mandate."""
@@ -131,14 +146,7 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
     with deps.db() as session:
 
         def known(digest: str) -> bool:
-            return (
-                session.scalar(
-                    select(DocumentVersion.id)
-                    .where(DocumentVersion.sealed_sha256 == digest)
-                    .limit(1)
-                )
-                is not None
-            )
+            return _sealed_version(session, digest) is not None
 
         cert_path = deps.settings.effective_seal_pkcs12
         trusted = (
@@ -152,9 +160,7 @@ def verify(pdf: bytes, *, deps: Deps) -> Verification:
         summary: dict[str, Any] = {}
         if report.ok and report.file_sha256:
             recorded = report.recorded_sha256 or report.file_sha256
-            version = session.scalar(
-                select(DocumentVersion).where(DocumentVersion.sealed_sha256 == recorded)
-            )
+            version = _sealed_version(session, recorded)
             if version is not None:
                 document = session.get(Document, version.document_id)
                 case = session.get(Case, document.case_id) if document else None
