@@ -29,7 +29,7 @@ class MandateBasis(Labelled):
 
 # What the detail should say for each basis: the hint under the field.
 DETAIL_HINT = (
-    "Waaruit blijkt dat u mag tekenen? Bijvoorbeeld: KvK-nummer 12345678, volmacht van de "
+    "Bijvoorbeeld: KvK-nummer 12345678, volmacht van de "
     "directie van 1 september 2026, of Mandaatbesluit gemeente Utrecht 2026."
 )
 

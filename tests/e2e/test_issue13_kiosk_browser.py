@@ -1,8 +1,8 @@
 """The kiosk in Chromium (issue 13): the coordinator starts it from the version page and names
 the witness; the tenant reads the page images, draws on the pad with the mouse, types the
 name, agrees and signs; the thank-you page stays in the kiosk; a staff URL is refused; the
-way back takes a wrong then the right password. Axe-clean at phone and desktop size at
-every step; screenshots issue13-kiosk-*.png."""
+way back takes a wrong then the right password. Axe-clean at tablet, phone and desktop at
+every step; screenshots issue13-kiosk-*-{tablet,phone,desktop}.png."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 
 
 def _each_size(page: Page, shot: str, *texts: str, at: str = "") -> None:
-    for size in ("phone", "desktop"):
+    for size in ("tablet", "phone", "desktop"):  # the kiosk is a tablet held upright
         page.set_viewport_size(SIZES[size])
         looked_at(page, f"kiosk-{shot}", size, *texts, at=at, issue=13)
 
