@@ -55,11 +55,20 @@ def test_every_party_and_each_co_tenant_signs_and_the_seal_names_them(flow, worl
         "Gemeente Utrecht",
         "Buurtteam Utrecht Oost",
     ]
+    # The judgment in full, the named contact, the retention and the signing place (issue 12).
+    data = _data(deps, version["id"])
+    judgment = data["judgment"]
+    assert judgment["served"] and judgment["decision"] and judgment["conditions"], judgment
+    assert data["contact"]["name"] and data["contact"]["phone"], data["contact"]
+    assert data["privacy"] == {"retention_years": deps.settings.case_file_retention_years}
+    assert data["signing"] == {"place": deps.settings.letterhead_city}
     pdf = client.get(
         f"/api/v1/document-versions/{version['id']}/pdf", headers=world.headers("coordinator")
     ).content
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    signing_part = text[text.index("13. Ondertekening") :]
+    assert judgment["decision"] in " ".join(text.split())
+    # Words compared across line breaks: a signatory may wrap inside its table cell.
+    signing_part = " ".join(text[text.index("13. Ondertekening") :].split())
     for line in ("Ünal Yılmaz", "Zoë Yılmaz", "Buurtteam", "namens Buurtteam Utrecht Oost"):
         assert line in signing_part, line
 
