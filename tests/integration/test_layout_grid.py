@@ -29,7 +29,7 @@ GRID = [
     Point(26, 8, 300),
     Point(37, 8, 5000),
     Point(60, 8, 5000),
-    Point(60, 1, 80),
+    Point(60, 1, 40),
 ]
 # Templates nobody signs (evidence page, dossier pages) are generated: their extremes suffice.
 EXTREMES = [GRID[0], GRID[5]]
