@@ -163,6 +163,7 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"[\w’'-]+", text.replace("\xad", ""))
 
 
+GREETING = "Met vriendelijke groet"
 # Header and footer sit in the page's margins (2.8 cm above, 2.5 cm below the text).
 FURNITURE = 70.0
 # Body text and tables are 11 pt; headings 12 pt or more (the title 20).
@@ -217,6 +218,8 @@ def layout_problems(pages: list[Page], known: set[str], signers: int) -> list[st
             problems.append(f"{where} holds only headings: {[x.text for x in page.lines]}")
         if page.lines and page.lines[-1].heading and page is not pages[-1]:
             problems.append(f"{where} ends with a heading: {page.lines[-1].text!r}")
+        if page.lines and page.lines[-1].text.startswith(GREETING) and page is not pages[-1]:
+            problems.append(f"{where} ends with the greeting: the sender is alone on the next")
         for table in page.tables:
             for cells in table:
                 # Every row starts with its label, number or name: a row without is either

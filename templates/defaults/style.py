@@ -174,6 +174,15 @@ def _kept_with_next(new: _Row) -> None:
             paragraph.paragraph_format.keep_with_next = True
 
 
+def last_kept_together(doc: DocumentObject, count: int) -> None:
+    """The document's last `count` paragraphs on one page (a letter's greeting and sender,
+    never the sender alone on a page of its own)."""
+    last = doc.paragraphs[-count:]
+    for paragraph in last:
+        paragraph.paragraph_format.keep_together = True
+        paragraph.paragraph_format.keep_with_next = paragraph is not last[-1]
+
+
 def evidence_footer(doc: DocumentObject) -> None:
     """The evidence page's footer numbers its own pages: it follows the signed document."""
     pages = doc.sections[0].footer.paragraphs[1]

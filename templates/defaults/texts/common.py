@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from docx.document import Document as DocumentObject
 
-from templates.defaults.style import facts
+from templates.defaults.style import facts, last_kept_together
 
 # The judgment named in one line, e.g. in a clause.
 JUDGMENT = (
@@ -106,3 +106,4 @@ def letter_close(
         )
     doc.add_paragraph("Met vriendelijke groet,")
     doc.add_paragraph("{{ sender.name }}\n{{ sender.role }}, {{ " + sender + " }}")
+    last_kept_together(doc, 3 if questions else 2)
