@@ -106,10 +106,12 @@ def send_invitation(request_id: int) -> None:
     view = sign.open_link(token, deps=rt.deps, now=_now())
     assert view is not None
     title = view.document.title
+    name, case = mails.addressed(request_id, deps=rt.deps)
     message = mail.invitation(
         settings,
-        name=request.party_name,
+        name=name or request.party_name,
         title=title,
+        case=case or view.case_reference,
         link=f"{settings.public_base_url.rstrip('/')}/s/{token}",
         expires=datum(settings.day_of(request.expires_at)),
         tenant=request.party_role in {"tenant", "representative"},

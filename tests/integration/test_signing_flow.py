@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -48,7 +50,12 @@ def test_everyone_signs_then_seal_copies_and_verify(flow, world):
         # (An earlier test's signature on this agreement lapsed: that notice is not counted.)
         mails = [m for m in inbox.to(r["email"]) if not m["Subject"].startswith("Document ver")]
         assert len(mails) == 1, r["email"]
-        assert mails[0]["Subject"] == "Ondertekenen: Woonbegeleidingsovereenkomst"
+        # The subject names the case and its tenant; the greeting a person (issue 14).
+        subject = str(make_header(decode_header(mails[0]["Subject"])))
+        assert re.fullmatch(r"Ondertekenen: Woonbegeleidingsovereenkomst \(LK-\d{4}-\d{5}, "
+                            r"Ünal Yılmaz\)", subject), subject  # fmt: skip
+        greeting = mails[0].get_payload(decode=True).decode().splitlines()[0]
+        assert greeting not in ("Beste Mitros,", "Beste Gemeente Utrecht,"), greeting
         tokens[r["party_name"] if r["party_role"] == "tenant" else r["party_role"]] = link_in(
             mails[0]
         )

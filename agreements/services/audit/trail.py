@@ -7,11 +7,13 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from agreements.db.models import AuditEntry, User
+from agreements.services.audit import wording
 from agreements.services.context import Deps
 
 
 def for_case(deps: Deps, case_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    """The entries about this case or about a record that names it; newest first."""
+    """The entries about this case or about a record that names it, newest first; who and
+    what in Dutch (a name, not "user:6"; "Zaak bekeken", not "case.read")."""
     with deps.db() as session:
         query = (
             select(AuditEntry)
@@ -34,8 +36,9 @@ def for_case(deps: Deps, case_id: int, limit: int = 100) -> list[dict[str, Any]]
         {
             "seq": e.seq,
             "at": e.at,
-            "who": names.get(int(e.actor[5:]), e.actor) if e.actor[5:].isdigit() else e.actor,
+            "who": wording.actor(e.actor, names),
             "action": e.action,
+            "what": wording.action(e.action),
         }
         for e in entries
     ]

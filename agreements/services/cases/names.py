@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agreements.db.models import Agreement, Case, Organisation, Person, User
 from agreements.domain.enums import Role
@@ -39,6 +40,13 @@ def case_labels(deps: Deps, case_ids: set[int]) -> dict[int, str]:
         )
         rows = session.execute(query.where(Case.id.in_(case_ids)))
         return {row.id: f"{row.reference}, {row.name}" for row in rows}
+
+
+def case_label(session: Session, case: Case) -> str:
+    """`LK-2026-00001, Zoë van 't Hek`: how e-mail subjects name a case."""
+    tenant = session.get(Person, case.tenant_id)
+    reference = case.reference or str(case.id)
+    return f"{reference}, {tenant.name}" if tenant else reference
 
 
 def agreement_cases(deps: Deps, agreement_ids: set[int]) -> dict[int, int]:

@@ -42,8 +42,14 @@ class MailError(Exception):
         return self.scope == "refused"
 
 
+# Python folds a long header at 78 characters by splitting an encoded word where a space
+# was, and readers then join the words ("Ünal Yılmaz" became "ÜnalYılmaz"): fold at the
+# RFC 5322 limit instead, so a subject with a tenant's name stays one encoded phrase.
+_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def _message(settings: Settings, mail: Mail) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = settings.mail_from
     message["To"] = mail.to
     message["Subject"] = mail.subject
@@ -138,8 +144,9 @@ def send(settings: Settings, mail: Mail) -> None:
 
 
 def invitation(
-    settings: Settings, *, name: str, title: str, link: str, expires: str, tenant: bool
+    settings: Settings, *, name: str, title: str, case: str, link: str, expires: str, tenant: bool
 ) -> Mail:
+    """An invitation to sign; `case` names the case (reference and tenant) in the subject."""
     if tenant:
         body = (
             f"Beste {name},\n\nU kunt nu de {title.lower()} lezen en ondertekenen.\n"
@@ -153,7 +160,7 @@ def invitation(
             f"ondertekenen?\n\n{link}\n\nDe link is geldig tot en met {expires}.\n\n"
             "Met vriendelijke groet,\nHet Vierde Huis"
         )
-    return Mail(to="", subject=f"Ondertekenen: {title}", body=body)
+    return Mail(to="", subject=f"Ondertekenen: {title} ({case})", body=body)
 
 
 def signed_copy(*, name: str, title: str, reference: str) -> Mail:

@@ -38,7 +38,7 @@ from agreements.domain.enums import (
     Role,
 )
 from agreements.services.context import Deps
-from agreements.services.signatures import links
+from agreements.services.signatures import links, signers
 from agreements.services.uow import UnitOfWork
 from templates.filters import datum as _datum
 
@@ -224,7 +224,8 @@ def text_of(session: Session, deps: Deps, due: Any) -> str:
 def deliveries(uow: UnitOfWork, facts: Facts, due: Any, text: str) -> list[Delivery]:
     """The e-mails of a reminder, one per recipient. A party's reminder carries a fresh
     signing link, so it is written (and its older links stop working) only when sent."""
-    subject = f"{due.kind.label} ({due.reference})"
+    case = f"{due.reference}, {due.tenant_name}" if due.tenant_name else due.reference
+    subject = f"{due.kind.label} ({case})"
     return [Delivery(to, subject, body) for to, body in _recipients(uow, facts, due, text)]
 
 
@@ -252,7 +253,7 @@ def _recipients(uow: UnitOfWork, facts: Facts, due: Any, text: str) -> list[tupl
         return [
             (
                 request.email,
-                f"Beste {request.party_name},\n\nU heeft de "
+                f"Beste {signers.greeting_name(session, request)},\n\nU heeft de "
                 f"{(document.title if document else 'overeenkomst').lower()} nog niet "
                 f"ondertekend. Dat kan met deze link:\n\n{link}\n\nGebruik de link in deze "
                 "e-mail; oudere links werken niet meer.\n\nMet vriendelijke groet,\n"
@@ -265,5 +266,5 @@ def _recipients(uow: UnitOfWork, facts: Facts, due: Any, text: str) -> list[tupl
         return [(to, greeting)] if to else []
     if who == "corporation_and_legal":
         emails = set(facts.legal) | {facts.corporations.get(due.case_id, "")}
-        return [(e, text) for e in sorted(emails) if e]
+        return [(e, f"Beste collega,\n\n{text}\n") for e in sorted(emails) if e]
     return [(due.coordinator_email, greeting)] if due.coordinator_email else []

@@ -150,7 +150,8 @@ def finish_version(
             agreement = session.get(Agreement, document.subject_id)
             if agreement is not None:
                 agreement.status = rules.follow(agreement.status, AgreementStatus.ACTIVE)
-        copies = mail_queue.enqueue(session, signed_copies(document, case, rows, digest), now)
+        outgoing = signed_copies(session, document, case, rows, digest)
+        copies = mail_queue.enqueue(session, outgoing, now)
         uow.audit(
             "document.sealed",
             "document_version",

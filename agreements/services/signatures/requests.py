@@ -31,12 +31,14 @@ from agreements.domain.errors import (
     ValidationFailed,
 )
 from agreements.domain.policy import Action, Actor
+from agreements.services.cases.names import case_label
 from agreements.services.context import Deps
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.jobs import Job
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.signatures.parties import case_parties, check_lines, document_lines
+from agreements.services.signatures.signers import greeting_name
 from agreements.services.signatures.state import FULLY_SIGNED, lock_document, refuse_while_sealing
 from agreements.services.uow import UnitOfWork, reading, unit_of_work
 
@@ -207,12 +209,13 @@ def _tell_voided(
     case = uow.session.get(Case, document.case_id) if document else None
     assert document is not None and case is not None
     ask = coordinator_email(uow.session, told[0].version_id)
+    label = case_label(uow.session, case)
     messages = []
     for request in told:
         text = mail.signatures_voided(
-            name=request.party_name,
+            name=greeting_name(uow.session, request),
             title=document.title,
-            reference=case.reference or str(case.id),
+            reference=label,
             signed=was[request.id] is RequestStatus.SIGNED,
             ask=ask,
         )

@@ -68,6 +68,22 @@ def signing_form(session: Session, request: SignatureRequest, actor: Actor | Non
     return SigningForm({"typed_name": request.party_name if is_person else ""}, organisation)
 
 
+def greeting_name(session: Session, request: SignatureRequest) -> str:
+    """Whom a mail to this party greets: a person, never an organisation ("Beste Portaal"):
+    the tenant, representative or contact person asked; for an organisation without one, its
+    staff account with this address or its only one; else its people as a group."""
+    org = session.get(Organisation, request.organisation_id or 0)
+    if org is None or request.party_name != org.name:
+        return request.party_name
+    accounts = list(
+        session.scalars(
+            select(User).where(User.organisation_id == org.id, User.active).order_by(User.id)
+        )
+    )
+    mine = [a for a in accounts if a.email == request.email] or accounts
+    return mine[0].name if len(mine) == 1 else f"collega's van {org.name}"
+
+
 def form_for(request_id: int, *, deps: Deps, actor: Actor | None = None) -> SigningForm:
     """`signing_form` in a read of its own."""
     with deps.db() as session:

@@ -8,6 +8,7 @@ from datetime import date
 
 from fastapi import Response
 
+from agreements.domain.enums import AgreementStatus
 from agreements.domain.legal import JudgmentLevel, Level, SealState
 from agreements.services.legal import integrity as legal
 from agreements.web.shared.views import attachment
@@ -41,7 +42,7 @@ def _cell(value: object) -> object:
 
 def _line(r: legal.Row) -> list[object]:
     return [
-        r.case_reference, r.tenant_name, r.agreement_id, r.agreement_status,
+        r.case_reference, r.tenant_name, r.agreement_id, AgreementStatus(r.agreement_status).label,
         _YES_NO[r.contract_linked], r.contract_number, _YES_NO[r.judgment_linked],
         r.judgment_court, r.judgment_case_number, r.judgment_date, r.judgment_age_days,
         r.judgment_age_months, _JUDGMENT[r.judgment_level], _YES_NO[r.address_match],

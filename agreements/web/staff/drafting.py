@@ -243,7 +243,7 @@ def update_agreement(
 def _templates(engine: Any, kind: str) -> dict[str, str]:
     catalogue = engine.catalogue
     return {
-        f"{v.name}:{v.version}": f"{v.title} ({v.name}, versie {v.version})"
+        f"{v.name}:{v.version}": f"{v.title} (sjabloonversie {v.version})"
         for name in catalogue.names()
         for v in reversed(catalogue.versions(name))
         if v.kind == kind
