@@ -47,6 +47,8 @@ def test_kiosk_witness_named_staff_refused_exit_by_password(app, world) -> None:
     assert started.status_code == 303 and started.headers["location"] == "/kiosk"
     page = staff.get("/kiosk")
     assert page.status_code == 200 and "Wat belooft u?" in page.text
+    # As on the link page: what happens on a breach, from the same summary.
+    assert "Wat gebeurt er als de afspraken niet worden nagekomen?" in page.text
     assert "Uitloggen" not in page.text and 'href="/zaken"' not in page.text
     assert staff.get("/kiosk/pagina/1.png").headers["content-type"] == "image/png"
     # A tenant typing a staff URL, or the API, gets nothing.

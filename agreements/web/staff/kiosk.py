@@ -131,6 +131,7 @@ def _page(staff: Staff, here: kiosk.Kiosk, deps: Any, form: Any, errors: Errors)
         errors=errors,
         promises_intro=intro,
         promises=promises,
+        breach=summary.breach(version.data, request.party_role),
         pages=range(1, (version.pages or 0) + 1),
         consent_text=consent.consent_text(deps.settings.consent_version, request.party_role),
         consent_version=deps.settings.consent_version,
