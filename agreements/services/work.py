@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 
 from agreements.db.models import Document, DocumentVersion, Signature, SignatureRequest
 from agreements.domain.enums import DocumentStatus, FinishStatus, ReminderStatus, RequestStatus
+from agreements.domain.legal import datum
 from agreements.domain.policy import Actor
 from agreements.services.cases import agreements, names
 from agreements.services.context import Deps
+from agreements.services.legal import decisions
 from agreements.services.reminders import sweep as reminders
 from agreements.services.scope import restrict_to_visible, visible_case_ids
 
@@ -67,8 +70,26 @@ def work_for(deps: Deps, actor: Actor, today: date) -> Work:
         )
         for r in reminders.for_actor(deps=deps, actor=actor, statuses=[ReminderStatus.FLAGGED])
     ]
-    signals = _declines(deps, actor) + _lapsed(deps, actor)
+    signals = _undecided(deps, actor, today) + _declines(deps, actor) + _lapsed(deps, actor)
     return Work(review_items, flagged + signals, _document_work(deps, actor))
+
+
+def _undecided(deps: Deps, actor: Actor, today: date) -> list[WorkItem]:
+    """A judgment in reserve at or past the decision age with no decision recorded: a
+    problem until legal staff or the corporation decide (the case's legal page)."""
+    return [
+        WorkItem(
+            item.case_id,
+            "Besluit over het vonnis nodig",
+            f"Het vonnis van {datum(item.judgment_date)} "
+            f"is {item.months} maanden oud en er is geen besluit vastgelegd. Uitvoeren is nu in "
+            "beginsel misbruik van recht: de jurist of de corporatie besluit wat er gebeurt.",
+            item.judgment_date + relativedelta(months=deps.settings.judgment_decision_months),
+            f"/juridisch/zaken/{item.case_id}",
+            True,
+        )
+        for item in decisions.undecided(deps, actor, today)
+    ]
 
 
 def _declines(deps: Deps, actor: Actor) -> list[WorkItem]:

@@ -18,7 +18,7 @@ from agreements.domain.enums import (
     ReviewOutcome,
     Role,
 )
-from agreements.domain.route import LegalRoute
+from agreements.domain.route import JudgmentChoice, LegalRoute
 from agreements.domain.values import from_cents
 from agreements.services import records as m
 from agreements.services.scope import Page
@@ -246,6 +246,20 @@ class AgreementOut(Out):
     obligations: list[ObligationOut]
     created_at: datetime
     updated_at: datetime
+
+
+class JudgmentDecisionOut(Out):
+    """A decision on the agreement's judgment: what, who, when and why."""
+
+    id: int
+    case_id: int
+    agreement_id: int
+    eviction_judgment_id: int
+    choice: JudgmentChoice
+    reason: str
+    decided_by: int
+    decided_by_name: str
+    decided_at: datetime
 
 
 class ReviewOut(Out):

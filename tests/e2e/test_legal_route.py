@@ -3,11 +3,14 @@ and in the template data as `legal_route` and its Dutch `legal_route_label`."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 from agreements.db.models import Agreement
 from agreements.domain.route import LegalRoute
 from agreements.services.documents.data import agreement_data
+from agreements.services.reminders import sources
 from tests.flows import new_case
 
 
@@ -69,3 +72,35 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def _live(client: Any, world: Any, tenant: str, route: str) -> dict[str, Any]:
+    h = world.headers("coordinator")
+    made = new_case(client, world, tenant, contract_street="Oudegracht")
+    url = f"/api/v1/agreements/{made['agreement']}"
+    assert client.patch(url, headers=h, json={"legal_route": route}).status_code == 200
+    assert client.patch(url, headers=h, json={"status": "out_for_signature"}).status_code == 200
+    return made
+
+
+def test_the_report_flags_a_route_that_contradicts_the_judgment(client: Any, world: Any) -> None:
+    tenant = f"Route Strijd {uuid.uuid4().hex[:6]}"
+    _live(client, world, tenant, "lease_continues")  # the judgment: "Ontbinding en ontruiming."
+    r = client.get("/api/v1/legal/integrity", headers=world.headers("jurist"), params={"q": tenant})
+    row = r.json()["items"][0]
+    assert row["status"] == "problem" and row["legal_route"] == "lease_continues"
+    assert any("leeft de huurovereenkomst niet weer op" in f for f in row["findings"])
+
+
+def test_judgment_age_reminders_follow_the_route(client: Any, world: Any) -> None:
+    """A second-chance lease holds no judgment in reserve: no age reminders for it."""
+    kept = _live(client, world, f"Route Vonnis {uuid.uuid4().hex[:6]}", "lease_dissolved")
+    lease = _live(client, world, f"Route Tweede {uuid.uuid4().hex[:6]}", "second_chance")
+    today = world.deps.today(_now())
+    with world.deps.db() as session:
+        found = {
+            c.subject_id
+            for c in sources.judgment_rules(session, world.deps.settings, date(2000, 1, 1), today)
+        }
+    assert kept["judgment"]["id"] in found
+    assert lease["judgment"]["id"] not in found

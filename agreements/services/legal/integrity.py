@@ -26,12 +26,14 @@ from agreements.db.models import (
     TenancyContract,
 )
 from agreements.domain import legal as rules
+from agreements.domain import route
 from agreements.domain.enums import AgreementStatus, DocumentStatus, FinishStatus, RequestStatus
 from agreements.domain.enums import ReviewOutcome as Outcome
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.legal import Breach, JudgmentLevel, Level, Row, SealState
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.services.context import Deps
+from agreements.services.legal import decisions
 from agreements.services.scope import restrict_to_visible
 from agreements.services.signatures.verification import our_certificate, trust_roots
 from agreements.services.uow import unit_of_work
@@ -113,7 +115,9 @@ def integrity_report(
     seals = _Seals(deps, store or BlobStore(deps.settings.effective_storage_dir), seal_check)
     with deps.db() as session:
         base = _base_query(actor, filters)
-        rows = [_row(r, today, age) for r in session.execute(base)]
+        found = list(session.execute(base))
+        decided = decisions.latest(session, deps, [r.id for r in found])
+        rows = [_row(r, today, age, decided.get(r.id)) for r in found]
         ids = base.with_only_columns(Agreement.id, maintain_column_froms=True).order_by(None)
         _add_reviews(session, ids, {r.agreement_id: r for r in rows}, today)
         versions = _current_versions(session, ids)
@@ -139,6 +143,7 @@ def _base_query(actor: Actor, filters: Filters) -> Select[Any]:
     query: Select[Any] = (
         select(Agreement.id, Agreement.case_id, Agreement.status, Case.reference, Case.street)
         .add_columns(Case.house_number, Case.postcode, Person, TenancyContract, EvictionJudgment)
+        .add_columns(Agreement.legal_route, Agreement.start_date, Agreement.end_date)
         .join(Case, Case.id == Agreement.case_id)
         .join(Person, Person.id == Case.tenant_id)
         .outerjoin(TenancyContract, TenancyContract.id == Agreement.tenancy_contract_id)
@@ -158,8 +163,9 @@ def _base_query(actor: Actor, filters: Filters) -> Select[Any]:
     return restrict_to_visible(query, Agreement.case_id, actor).order_by(Agreement.id)
 
 
-def _row(r: Any, today: Any, age: rules.JudgmentAge) -> Row:
-    """The agreement's records on a row, with the findings of its links and addresses."""
+def _row(r: Any, today: Any, age: rules.JudgmentAge, decision: route.Decision | None) -> Row:
+    """The agreement's records on a row, with the findings of its links and addresses, its
+    route against its judgment and term, and the decision an old judgment needs."""
     tenant, contract, judgment = r.Person, r.TenancyContract, r.EvictionJudgment
     row = Row(r.case_id, r.reference or str(r.case_id), tenant.name, r.id, r.status.value)
     leased = None
@@ -178,7 +184,12 @@ def _row(r: Any, today: Any, age: rules.JudgmentAge) -> Row:
         judgment_case_id=judgment.case_id if judgment is not None else None,
         today=today,
         age=age,
+        in_reserve=route.judgment_in_reserve(r.legal_route),
+        decided=decision is not None,
     )
+    dissolving = judgment is not None and route.dissolves(judgment.operative_decision)
+    route.check_route(row, r.legal_route, dissolving=dissolving, start=r.start_date, end=r.end_date)
+    route.check_decision(row, r.legal_route, decision, today, age)
     home = (tenant.street, tenant.house_number, tenant.postcode)
     rules.compare_addresses(row, (r.street, r.house_number, r.postcode), home, leased)
     return row

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from agreements.db.models import (
@@ -31,10 +31,12 @@ from agreements.domain.enums import (
     ReviewOutcome,
 )
 from agreements.domain.legal import judgment_age_reminders
+from agreements.domain.route import LegalRoute, judgment_in_reserve
 from agreements.settings import Settings
 
 K = ReminderKind
 LIVE = (AgreementStatus.ACTIVE, AgreementStatus.OUT_FOR_SIGNATURE)
+IN_RESERVE = [route for route in LegalRoute if judgment_in_reserve(route)]
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,11 @@ def judgment_rules(session: Session, s: Settings, since: date, today: date) -> I
                 today - relativedelta(months=months) + timedelta(days=3),
             ),
             EvictionJudgment.id.in_(
-                select(Agreement.eviction_judgment_id).where(Agreement.status.in_(LIVE))
+                select(Agreement.eviction_judgment_id).where(
+                    Agreement.status.in_(LIVE),
+                    # Only a judgment held in reserve ages: not under a second-chance lease.
+                    or_(Agreement.legal_route.is_(None), Agreement.legal_route.in_(IN_RESERVE)),
+                )
             ),
             _missing(kind, "eviction_judgment", EvictionJudgment.id),
         )

@@ -8,11 +8,18 @@ from fastapi import APIRouter, status
 
 from agreements.domain.enums import AgreementStatus
 from agreements.services.cases import agreements
-from agreements.services.inputs import AgreementIn, AgreementPatch, ReviewIn, ReviewPatch
-from agreements.services.records import Agreement, Review
+from agreements.services.inputs import (
+    AgreementIn,
+    AgreementPatch,
+    JudgmentDecisionIn,
+    ReviewIn,
+    ReviewPatch,
+)
+from agreements.services.legal import decisions
+from agreements.services.records import Agreement, JudgmentDecision, Review
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
 from agreements.web.problems import responses
-from agreements.web.schemas import AgreementOut, PageOut, ReviewOut
+from agreements.web.schemas import AgreementOut, JudgmentDecisionOut, PageOut, ReviewOut
 
 router = APIRouter()
 
@@ -63,6 +70,35 @@ def update_agreement(
 ) -> Agreement:
     """Change a draft, or move the status along (draft, out for signature, active, ...)."""
     return agreements.update_agreement(agreement_id, body, deps=deps, actor=actor, now=now)
+
+
+@router.post(
+    "/agreements/{agreement_id}/judgment-decisions",
+    response_model=JudgmentDecisionOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["agreements"],
+    responses=responses(403, 404),
+)
+def record_judgment_decision(
+    agreement_id: PathId, body: JudgmentDecisionIn, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> JudgmentDecision:
+    """Record the decision on the agreement's judgment before it is a year old (legal staff
+    or the case's housing corporation): continue and accept the risk, a new judgment, or a
+    lease; with the reason. Without one an old judgment is a problem and blocks documents."""
+    return decisions.record_decision(agreement_id, body, deps=deps, actor=actor, now=now)
+
+
+@router.get(
+    "/agreements/{agreement_id}/judgment-decisions",
+    response_model=list[JudgmentDecisionOut],
+    tags=["agreements"],
+)
+def list_judgment_decisions(
+    agreement_id: PathId, actor: ActorDep, deps: DepsDep, now: NowDep
+) -> list[JudgmentDecision]:
+    """The agreement's judgment decisions, newest first; the latest on its current judgment
+    counts."""
+    return decisions.list_decisions(agreement_id, deps=deps, actor=actor, now=now)
 
 
 @router.get("/reviews", response_model=PageOut[ReviewOut], tags=["reviews"])

@@ -16,6 +16,7 @@ from agreements.web.staff import (
     home,
     kiosk,
     legal,
+    legal_case,
     reviews,
     versions,
 )
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     kiosk.router,
     legal.router,
+    legal_case.router,
 )
