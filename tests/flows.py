@@ -230,6 +230,17 @@ def new_case(client: Any, world: Any, tenant: str, *, contract_street: str) -> d
     return {"case": case_id, "agreement": agreement.json()["id"], "judgment": judgment.json()}
 
 
+def decide(client: Any, world: Any, agreement_id: int, choice: str = "continue") -> dict:
+    """Legal staff record the decision an old judgment needs before documents are made."""
+    r = client.post(
+        f"/api/v1/agreements/{agreement_id}/judgment-decisions",
+        headers=world.headers("jurist"),
+        json={"choice": choice, "reason": "De huurder komt de afspraken na; risico aanvaard."},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
 def add_agreements(deps: Any, org: int, user: int, now: datetime, to: int) -> None:
     def many(model: Any, rows: list[dict[str, Any]]) -> list[int]:
         query = insert(model).returning(model.id, sort_by_parameter_order=True)

@@ -126,3 +126,13 @@ class SumsDisagree(ValidationFailed):
     def __init__(self, field: str, message_nl: str) -> None:
         self.message_nl = message_nl
         super().__init__([FieldError(field, message_nl)])
+
+
+class DocumentRefused(ValidationFailed):
+    """A document would print what cannot be right: dates in an impossible order, a judgment
+    past its age without a decision, a party with obligations who is not asked to sign. Each
+    error's reason is a Dutch sentence (the API gives it as the reason, as SumsDisagree)."""
+
+    @property
+    def message_nl(self) -> str:
+        return " ".join(e.reason for e in self.errors)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from agreements.db.models import (
@@ -209,13 +210,17 @@ def _demo_case(
         ).id
         for co_tenant in ([co_tenant] if co_tenant else [])
     ]
-    start = date(2026, 1, 31)
+    # Dates relative to the day it is made, so the story holds whenever the demo runs: the
+    # judgment four months ago, served two weeks later, the agreement a month after it; the
+    # first instalment on the first of the next month, the first review about now.
+    judged = deps.today(now) - relativedelta(months=4)
+    start, end = judged + relativedelta(months=1), judged + relativedelta(months=1, years=3)
     case = cases.create_case(
         i.CaseIn(
             tenant_id=person.id,
             address=address,
             start_date=start,
-            planned_end_date=date(2029, 1, 31),
+            planned_end_date=end,
             status="active",
             parties=[
                 i.PartyIn(organisation_id=orgs[n])
@@ -253,9 +258,9 @@ def _demo_case(
             case_id=case.id,
             court="Rechtbank Midden-Nederland, kanton Utrecht",
             case_number="11109681 \\ UC EXPL 24-3346",
-            judgment_date=date(2025, 12, 4),
-            served_date=date(2025, 12, 18),
-            ecli="ECLI:NL:RBMNE:2025:6123",
+            judgment_date=judged,
+            served_date=judged + timedelta(days=14),
+            ecli=f"ECLI:NL:RBMNE:{judged.year}:6123",
             operative_decision="De kantonrechter ontbindt de huurovereenkomst en veroordeelt de "
             "huurder de woning te ontruimen.",
             suspension_conditions="Het vonnis wordt niet uitgevoerd zolang de huurder zich houdt "
@@ -270,7 +275,7 @@ def _demo_case(
             case_id=case.id,
             arrears=Decimal("2843.10"),
             instalment=Decimal("120.00"),
-            start_date=date(2026, 2, 1),
+            start_date=start.replace(day=1) + relativedelta(months=1),
             number_of_terms=24,
             iban="NL91ABNA0417164300",
             creditor_id=orgs[corporation],
@@ -289,7 +294,7 @@ def _demo_case(
             tenancy_contract_id=contract.id,
             eviction_judgment_id=judgment.id,
             start_date=start,
-            end_date=date(2029, 1, 31),
+            end_date=end,
             obligations=obligations,
             legal_route=LegalRoute.LEASE_DISSOLVED,  # the judgment dissolves the lease
             reason="U had een huurachterstand van meer dan vier maanden en er waren klachten "

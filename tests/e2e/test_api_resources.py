@@ -136,7 +136,7 @@ def test_demo_money_comes_back_exact(api: Api, world: Any) -> None:
     assert arrangement["iban"] == "NL91ABNA0417164300"
     judgment = api.get("judgments", case_id=world.case_portaal)["items"][0]
     assert judgment["case_number"] == "11109681 \\ UC EXPL 24-3346"
-    assert judgment["ecli"] == "ECLI:NL:RBMNE:2025:6123"
+    assert judgment["ecli"] == f"ECLI:NL:RBMNE:{judgment['judgment_date'][:4]}:6123"
 
 
 # --- organisations and people -----------------------------------------------------------------

@@ -25,7 +25,7 @@ from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import finish
 from agreements.web.app import create_app
 from signing.certs import ensure_dev_certificate
-from tests.flows import new_case
+from tests.flows import decide, new_case
 from tests.support import TABLET, run_queued
 
 pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
@@ -66,6 +66,7 @@ def sealed_case(world: Any, pool: Any, tenant: str) -> int:
     api = TestClient(create_app(deps=world.deps, engine=engine), raise_server_exceptions=False)
     made = new_case(api, world, tenant, contract_street="Vredenburg")
     h = world.headers("coordinator")
+    decide(api, world, made["agreement"])  # the judgment is 13 months old
     version = api.post(f"/api/v1/agreements/{made['agreement']}/documents", headers=h).json()
     assert version["status"] == "ready", version
     coordinator = Actor(user_id=None, role=Role.COORDINATOR, name="test")

@@ -21,7 +21,14 @@ from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.policy import Actor
 from agreements.services.legal import integrity as legal
 from agreements.services.signatures import verification
-from tests.flows import add_agreements, link_in, new_case, send_requests, sign_by_link
+from tests.flows import (
+    add_agreements,
+    decide,
+    link_in,
+    new_case,
+    send_requests,
+    sign_by_link,
+)
 
 TODAY = datetime.now(UTC).date()
 
@@ -122,6 +129,7 @@ def test_dossier_is_sealed_navigable_and_has_no_care_notes(flow, world):
     made = new_case(client, world, "Dossier Huurder", contract_street="Oudegracht")
     r = client.put(f"/api/v1/cases/{made['case']}/care-notes", headers=h, json={"text": marker})
     assert r.status_code == 200, r.text
+    decide(client, world, made["agreement"])  # the judgment is 13 months old
     version = client.post(f"/api/v1/agreements/{made['agreement']}/documents", headers=h).json()
     assert version["status"] == "ready", version
     for request in send_requests(client, world, version["id"]):

@@ -24,6 +24,11 @@ from agreements.services.inputs import (
 from agreements.services.scope import Page, paginate, restrict_to_visible
 from agreements.services.uow import UnitOfWork, unit_of_work
 
+# What a live agreement may change (an amendment, signed again as a new version): the link
+# to a new judgment and the legal route, after the decision an old judgment needs.
+AMENDABLE = frozenset({"eviction_judgment_id", "legal_route"})
+LIVE = (AgreementStatus.OUT_FOR_SIGNATURE, AgreementStatus.ACTIVE)
+
 
 def _check_links(session: Session, case_id: int, contract_id: int, judgment_id: int) -> None:
     contract = session.get(TenancyContract, contract_id)
@@ -92,7 +97,8 @@ def update_agreement(
         session = uow.session
         agreement = _load(uow, agreement_id, Action.WRITE)
         content = set(changes) - {"status"}
-        if content and agreement.status is not AgreementStatus.DRAFT:
+        amendment = content <= AMENDABLE and agreement.status in LIVE
+        if content and agreement.status is not AgreementStatus.DRAFT and not amendment:
             raise Conflict(
                 f"only a draft agreement can be changed; this one is {agreement.status.value}"
             )

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from agreements.db.blobs import BlobStore
 from agreements.db.models import EvictionJudgment, Organisation, PaymentArrangement, TenancyContract
 from agreements.domain.enums import OrganisationKind, PaymentFrequency
-from agreements.domain.errors import ValidationFailed
+from agreements.domain.errors import SumsDisagree, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.domain.schedule import last_instalment
-from agreements.domain.values import to_cents
+from agreements.domain.sums import euro_nl
+from agreements.domain.values import from_cents, to_cents
 from agreements.services.context import Deps
 from agreements.services.inputs import Input
 from agreements.services.scope import Page, paginate, restrict_to_visible
@@ -70,8 +71,11 @@ def _check_arrangement(row: PaymentArrangement) -> None:
     if row.instalment_cents > row.arrears_cents:
         raise ValidationFailed.one("instalment", "cannot be more than the arrears")
     if row.instalment_cents * row.number_of_terms < row.arrears_cents:
-        raise ValidationFailed.one(
-            "number_of_terms", "the instalments do not add up to the arrears"
+        counted, owed = from_cents(row.instalment_cents * row.number_of_terms), row.arrears_cents
+        raise SumsDisagree(
+            "number_of_terms",
+            f"De termijnen tellen op tot {euro_nl(counted)}, maar de achterstand is "
+            f"{euro_nl(from_cents(owed))}. Verhoog het termijnbedrag of het aantal termijnen.",
         )
     # The schedule stops once the arrears are paid: the last date is that of the last row.
     needed = -(-row.arrears_cents // row.instalment_cents)

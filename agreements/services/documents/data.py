@@ -13,6 +13,7 @@ from agreements.db.models import (
     Case,
     CaseParty,
     EvictionJudgment,
+    JudgmentDecision,
     Organisation,
     PaymentArrangement,
     Person,
@@ -20,8 +21,10 @@ from agreements.db.models import (
     TenancyContract,
     User,
 )
+from agreements.domain import checks
 from agreements.domain.enums import PartyRole, SigningRole
-from agreements.domain.errors import ValidationFailed
+from agreements.domain.errors import FieldError, ValidationFailed
+from agreements.domain.route import JudgmentChoice
 from agreements.domain.schedule import instalment_date
 from agreements.domain.sums import check_schedule, instalment_sum
 from agreements.domain.values import from_cents
@@ -173,6 +176,12 @@ def agreement_data(
         .order_by(Review.number)
         .limit(1)
     )
+    signers = _signers(
+        session, case, ("tenant", "corporation", "coordinator", "municipality", "others")
+    )
+    found = _agreement_errors(session, agreement, judgment, contract, today, settings, first_review)
+    obliged = (o.party for o in agreement.obligations)
+    checks.refuse(found + checks.signatory_errors(obliged, (s["role"] for s in signers)))
     return {
         **_heading(settings, case, today),
         "tenant": {
@@ -187,9 +196,7 @@ def agreement_data(
         "representative": _representative(session, case),
         **named,
         "other_parties": others,
-        "signers": _signers(
-            session, case, ("tenant", "corporation", "coordinator", "municipality", "others")
-        ),
+        "signers": signers,
         "reason": agreement.reason or DEFAULT_REASON,
         # The template's clauses on the lease and the judgment branch on the route.
         "legal_route": agreement.legal_route.value if agreement.legal_route else None,
@@ -209,6 +216,39 @@ def agreement_data(
         "signing": {"place": settings.letterhead_city},
         "annexes": None,  # the package's annex list, when the case has uploaded annexes
     }
+
+
+def _agreement_errors(
+    session: Session,
+    agreement: Agreement,
+    judgment: EvictionJudgment,
+    contract: TenancyContract,
+    today: date,
+    settings: Settings,
+    first_review: date | None,
+) -> list[FieldError]:
+    """The dates in an order that makes sense, and a decision on a judgment past its age."""
+    made = session.execute(
+        select(JudgmentDecision.eviction_judgment_id, JudgmentDecision.choice).where(
+            JudgmentDecision.agreement_id == agreement.id
+        )
+    ).all()
+    decided = any(on == judgment.id for on, _ in made)
+    # A new judgment, obtained after a decision to, is younger than the agreement it serves.
+    amended = any(on != judgment.id and c is JudgmentChoice.NEW_JUDGMENT for on, c in made)
+    dates = checks.date_errors(
+        document=today,
+        start=agreement.start_date,
+        end=agreement.end_date,
+        first_review=first_review or agreement.start_date,
+        judgment=judgment.judgment_date,
+        served=judgment.served_date,
+        tenancy_start=contract.start_date,
+        amended=amended,
+    )
+    age, route = settings.judgment_age, agreement.legal_route
+    given = judgment.judgment_date
+    return dates + checks.decision_errors(route, given, today, age, decided=decided)
 
 
 def instalments(arrangement: PaymentArrangement) -> list[dict[str, Any]]:

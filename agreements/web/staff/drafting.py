@@ -357,6 +357,7 @@ def preview(
             back=(url, "Overeenkomst"),
             keep={"template": template},
         )
-    except ValidationFailed as exc:  # the data the template needs is incomplete
-        missing = [missing_nl(e.field) for e in exc.errors]
+    except ValidationFailed as exc:  # incomplete data, or checks that refuse it (in Dutch)
+        said = getattr(exc, "message_nl", None)
+        missing = [e.reason if said else missing_nl(e.field) for e in exc.errors]
         return agreement_page(agreement_id, staff, deps, engine, now, missing=missing)

@@ -24,8 +24,6 @@ _REASONS = {
     "liggen.",
     "must be more than zero": "Dit bedrag moet meer dan nul zijn.",
     "cannot be more than the arrears": "Het termijnbedrag kan niet hoger zijn dan de achterstand.",
-    "the instalments do not add up to the arrears": "De termijnen samen zijn minder dan de "
-    "achterstand. Verhoog het termijnbedrag of het aantal termijnen.",
     "no such organisation": "Kies een organisatie uit de lijst.",
     "no such person": "Kies een persoon uit de lijst.",
     "cannot be in the future": "Deze datum ligt in de toekomst.",
@@ -151,8 +149,9 @@ def service_errors(exc: ValidationFailed, known: Iterable[str]) -> Errors:
     """The use case's own checks, mapped to the form's fields (or the form as a whole)."""
     names = set(known)
     errors: Errors = {}
+    said = getattr(exc, "message_nl", None)  # SumsDisagree, DocumentRefused: Dutch already
     for error in exc.errors:
-        reason = _REASONS.get(error.reason)
+        reason = error.reason if said else _REASONS.get(error.reason)
         if reason is None and error.reason.startswith("must be a "):
             reason = f"Kies een {error.reason.removeprefix('must be a ')}."
         errors.setdefault(
