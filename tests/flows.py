@@ -155,8 +155,17 @@ def fully_signed(client, world, deps) -> tuple[int, list[dict]]:
     return version["id"], requests
 
 
-def new_case(client: Any, world: Any, tenant: str, *, contract_street: str) -> dict[str, Any]:
-    """A Portaal case whose judgment is 400 days old and whose lease names another street."""
+def new_case(
+    client: Any,
+    world: Any,
+    tenant: str,
+    *,
+    contract_street: str,
+    route: str | None = None,
+    live: bool = False,
+) -> dict[str, Any]:
+    """A Portaal case whose judgment is 400 days old and whose lease names another street;
+    its agreement with `route` as its legal route, and out for signature when `live`."""
     h = world.headers("coordinator")
     today = datetime.now(UTC).date()
     address = {
@@ -224,9 +233,14 @@ def new_case(client: Any, world: Any, tenant: str, *, contract_street: str) -> d
             "start_date": start.isoformat(),
             "end_date": (start + timedelta(days=3 * 365)).isoformat(),
             "obligations": [{"party": "tenant", "text": "Ik betaal de huur op tijd."}],
+            **({"legal_route": route} if route else {}),
         },
     )
     assert agreement.status_code == 201, agreement.text
+    if live:
+        url = f"/api/v1/agreements/{agreement.json()['id']}"
+        sent = client.patch(url, headers=h, json={"status": "out_for_signature"})
+        assert sent.status_code == 200, sent.text
     return {"case": case_id, "agreement": agreement.json()["id"], "judgment": judgment.json()}
 
 

@@ -211,10 +211,12 @@ def _demo_case(
         for co_tenant in ([co_tenant] if co_tenant else [])
     ]
     # Dates relative to the day it is made, so the story holds whenever the demo runs: the
-    # judgment four months ago, served two weeks later, the agreement a month after it; the
-    # first instalment on the first of the next month, the first review about now.
-    judged = deps.today(now) - relativedelta(months=4)
-    start, end = judged + relativedelta(months=1), judged + relativedelta(months=1, years=3)
+    # judgment 47 days ago and served two weeks later, the agreement starting in 11 days for
+    # three years, the first instalment on the first of the month after (made on 20 January
+    # 2026: judgment 4 December 2025, start 31 January 2026, as the reminder tests expect).
+    today = deps.today(now)
+    judged, start = today - timedelta(days=47), today + timedelta(days=11)
+    end = start + relativedelta(years=3)
     case = cases.create_case(
         i.CaseIn(
             tenant_id=person.id,

@@ -30,13 +30,7 @@ def _refused(r: Any) -> dict[str, str]:
 
 
 def _case(api: TestClient, world: Any, tenant: str) -> dict[str, Any]:
-    made = new_case(api, world, tenant, contract_street="Oudegracht")
-    url = f"/api/v1/agreements/{made['agreement']}"
-    r = api.patch(
-        url, headers=world.headers("coordinator"), json={"legal_route": "lease_dissolved"}
-    )
-    assert r.status_code == 200, r.text
-    return made
+    return new_case(api, world, tenant, contract_street="Oudegracht", route="lease_dissolved")
 
 
 def test_an_old_judgment_without_a_decision_is_not_rendered(app: Any, world: Any) -> None:

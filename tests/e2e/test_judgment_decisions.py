@@ -22,23 +22,13 @@ def app(world: Any) -> Any:
     return create_app(deps=world.deps)
 
 
-def live_old_case(app: Any, world: Any, **patch: Any) -> tuple[str, dict[str, Any]]:
+def live_old_case(app: Any, world: Any) -> tuple[str, dict[str, Any]]:
     """A live agreement whose judgment is 400 days (13 months) old; no decision yet."""
     api = TestClient(app, raise_server_exceptions=False)
     tenant = f"Besluit {uuid.uuid4().hex[:8]}"
-    made = new_case(api, world, tenant, contract_street="Oudegracht")
-    r = api.patch(
-        f"/api/v1/agreements/{made['agreement']}",
-        headers=world.headers("coordinator"),
-        json={"legal_route": "lease_dissolved", **patch},
+    made = new_case(
+        api, world, tenant, contract_street="Oudegracht", route="lease_dissolved", live=True
     )
-    assert r.status_code == 200, r.text
-    r = api.patch(
-        f"/api/v1/agreements/{made['agreement']}",
-        headers=world.headers("coordinator"),
-        json={"status": "out_for_signature"},
-    )
-    assert r.status_code == 200, r.text
     return tenant, made
 
 

@@ -75,12 +75,7 @@ def _now() -> Any:
 
 
 def _live(client: Any, world: Any, tenant: str, route: str) -> dict[str, Any]:
-    h = world.headers("coordinator")
-    made = new_case(client, world, tenant, contract_street="Oudegracht")
-    url = f"/api/v1/agreements/{made['agreement']}"
-    assert client.patch(url, headers=h, json={"legal_route": route}).status_code == 200
-    assert client.patch(url, headers=h, json={"status": "out_for_signature"}).status_code == 200
-    return made
+    return new_case(client, world, tenant, contract_street="Oudegracht", route=route, live=True)
 
 
 def test_the_report_flags_a_route_that_contradicts_the_judgment(client: Any, world: Any) -> None:

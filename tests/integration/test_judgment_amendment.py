@@ -17,9 +17,8 @@ def test_a_new_judgment_is_linked_and_the_agreement_amended_to_it(flow, world):
     client, _, _ = flow
     h = world.headers("coordinator")
     tenant = f"Nieuw Vonnis {uuid.uuid4().hex[:6]}"
-    made = new_case(client, world, tenant, contract_street="Oudegracht")
+    made = new_case(client, world, tenant, contract_street="Oudegracht", route="lease_dissolved")
     url = f"/api/v1/agreements/{made['agreement']}"
-    assert client.patch(url, headers=h, json={"legal_route": "lease_dissolved"}).status_code == 200
     refused = client.post(f"{url}/documents", headers=h, json=CONFIRM)
     assert refused.status_code == 422, refused.text
     assert [e["field"] for e in refused.json()["errors"]] == ["judgment.decision"]
