@@ -212,8 +212,11 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
                    "frequency": "monthly", "start_date": "2026-04-01", "number_of_terms": "10",
                    "iban": "NL91ABNA0417164300", "creditor_id": str(portaal)}  # fmt: skip
     wrong = client.post(f"/zaken/{case_id}/dossier/betalingsregeling", data=arrangement)
-    assert wrong.status_code == 422 and "De termijnen tellen op tot € 500,00, maar de " \
-        "achterstand is € 1.000,00." in wrong.text.replace("\xa0", " ")
+    assert (
+        wrong.status_code == 422
+        and "De termijnen tellen op tot € 500,00, maar de achterstand is € 1.000,00."
+        in wrong.text.replace("\xa0", " ")
+    )
     right = client.post(f"/zaken/{case_id}/dossier/betalingsregeling",
                         data={**arrangement, "number_of_terms": "20"})  # fmt: skip
     assert right.status_code == 303, right.text
