@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agreements.domain import consent
 from agreements.domain.enums import PartyRole
 from agreements.domain.legal import JUDGMENT_AGE_MONTHS, JUDGMENT_DECISION_MONTHS, JudgmentAge
+from agreements.settings_signin import SignInSettings
 
 # Only ever accepted in development mode; `Settings` refuses it anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
@@ -31,8 +32,8 @@ class ConfigurationError(Exception):
     """The settings cannot be used as they are; the message says which one and why."""
 
 
-class Settings(BaseSettings):
-    """Every setting of the service; each field is documented where it is declared."""
+class Settings(SignInSettings, BaseSettings):
+    """Every setting, documented where declared (staff sign-in's: `settings_signin`)."""
 
     model_config = SettingsConfigDict(
         env_prefix="AGREEMENTS_", env_file=".env", extra="ignore", validate_default=True

@@ -17,6 +17,9 @@ os.environ.setdefault("AGREEMENTS_MODE", "test")
 os.environ.setdefault("AGREEMENTS_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("AGREEMENTS_DATA_DIR", str(_DATA))
 os.environ.setdefault("AGREEMENTS_SEAL_PASSWORD", "test-seal-password")
+# The demo logins of most tests sign in with the password only; the sign-in tests ask for
+# the second factor in their own settings.
+os.environ.setdefault("AGREEMENTS_SECOND_FACTOR_ROLES", "[]")
 os.environ.pop("AGREEMENTS_DATABASE_URL", None)
 
 from sqlalchemy import create_engine, text  # noqa: E402

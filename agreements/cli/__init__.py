@@ -5,6 +5,7 @@ from agreements.cli.audit import audit_app
 from agreements.cli.documents import register
 from agreements.cli.main import app, main
 from agreements.cli.reminders import reminders_app
+from agreements.cli.signin import users_unlock  # noqa: F401  (registers the commands)
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(archive_app, name="archive")

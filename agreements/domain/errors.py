@@ -49,6 +49,19 @@ class NotAuthenticated(DomainError):
     """No valid login, session or token."""
 
 
+class SecondFactorNeeded(NotAuthenticated):
+    """The password matched; `step` is what comes first: "code" (from the app) or "enrol"
+    (the role requires a second factor and none is set up yet)."""
+
+    def __init__(self, step: str) -> None:
+        self.step = step
+        super().__init__(
+            "a one-time code is required after the password"
+            if step == "code"
+            else "this role requires a second factor: set it up on the login page first"
+        )
+
+
 class Conflict(DomainError):
     """The request clashes with the current state (a duplicate, a wrong status transition)."""
 

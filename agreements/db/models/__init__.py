@@ -6,7 +6,14 @@ One module per part of the domain. Importing this package defines every table on
 
 from __future__ import annotations
 
-from agreements.db.models.accounts import AuthToken, Organisation, Person, User
+from agreements.db.models.accounts import (
+    AuthToken,
+    LoginFailure,
+    Organisation,
+    Person,
+    RecoveryCode,
+    User,
+)
 from agreements.db.models.agreements import Agreement, JudgmentDecision, Obligation, Review
 from agreements.db.models.audit import AuditEntry, AuditHead, AuditStaged
 from agreements.db.models.base import NAMING, AddressMixin, Base, UTCDateTime, enum_column
@@ -42,12 +49,14 @@ __all__ = [
     "DocumentVersion",
     "EvictionJudgment",
     "JudgmentDecision",
+    "LoginFailure",
     "MissedInstalment",
     "Obligation",
     "Organisation",
     "PaymentArrangement",
     "Person",
     "QueuedMail",
+    "RecoveryCode",
     "Reminder",
     "Review",
     "SealRenewal",

@@ -52,6 +52,34 @@ class User(Base):
     created_at: Mapped[datetime]
     # Overdue reviews escalate to the coordinator's team lead.
     team_lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The second factor: the TOTP secret encrypted; on once `totp_enabled_at` is set (a
+    # secret without it is an enrolment not yet confirmed). The last time step used, so a
+    # code works once.
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Locked after repeated failures (settings: lockout_*); an admin unlocks.
+    locked_at: Mapped[datetime | None]
+
+
+class RecoveryCode(Base):
+    """A one-use code for when the phone is lost; only its HMAC is stored."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """A wrong password or code for a known account: the lock-out counts these."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime]
 
 
 class AuthToken(Base):
@@ -77,3 +105,5 @@ class AuthToken(Base):
     kiosk_witness: Mapped[str | None] = mapped_column(String(200))
     kiosk_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     kiosk_failed_at: Mapped[datetime | None]
+    # The password matched but the one-time code is still to come: no page answers it.
+    code_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

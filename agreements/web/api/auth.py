@@ -34,6 +34,14 @@ router = APIRouter(tags=["auth"])
 class LoginIn(Input):
     email: Email
     password: Annotated[str, Field(min_length=1, max_length=200)]
+    code: Annotated[
+        str | None,
+        Field(
+            max_length=40,
+            description="The code from the authenticator app (or a recovery code) when the "
+            "account has a second factor; without it such a login is 401.",
+        ),
+    ] = None
 
 
 class TokenIn(Input):
@@ -136,7 +144,9 @@ def login(
         raise HTTPException(
             429, "Too many login attempts; try again later", headers={"Retry-After": str(wait)}
         )
-    issued = accounts.login(body.email, body.password, deps=deps, now=now, client=client)
+    issued = accounts.login(
+        body.email, body.password, deps=deps, now=now, client=client, code=body.code
+    )
     set_session_cookie(response, issued.token, deps)
     return _token_out(issued)
 

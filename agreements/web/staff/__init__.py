@@ -18,6 +18,7 @@ from agreements.web.staff import (
     legal,
     legal_case,
     reviews,
+    signin,
     versions,
 )
 
@@ -29,6 +30,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     codes.router,
     drafting.router,
     home.router,
+    signin.router,
     kiosk.router,
     legal.router,
     legal_case.router,

@@ -19,6 +19,7 @@ from agreements.domain.errors import (
     NotAuthenticated,
     NotFound,
     PartiesDiffer,
+    SecondFactorNeeded,
     ValidationFailed,
 )
 from agreements.domain.policy import Action, Actor, Resource, allowed
@@ -53,12 +54,11 @@ class StaffRoute(CheckedRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
+            except SecondFactorNeeded as exc:  # the code, or first the set-up the role needs
+                step = "/login/code" if exc.step == "code" else "/tweestaps"
+                return RedirectResponse(_after(request, step), status_code=303, headers=HEADERS)
             except NotAuthenticated:
-                target = request.url.path
-                if request.url.query:
-                    target += "?" + request.url.query
-                where = "/login" if target == "/werk" else f"/login?volgende={quote(target)}"
-                return RedirectResponse(where, status_code=303, headers=HEADERS)
+                return RedirectResponse(_after(request, "/login"), status_code=303, headers=HEADERS)
             except NotFound:
                 return _problem(
                     request,
@@ -90,6 +90,14 @@ class StaffRoute(CheckedRoute):
                 return _problem(request, 409, "Dat kan nu niet", said or _conflict_nl(str(exc)))
 
         return handle
+
+
+def _after(request: Request, step: str) -> str:
+    """A sign-in step that goes on to the page asked for."""
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    return step if target == "/werk" else f"{step}?volgende={quote(target)}"
 
 
 def _conflict_nl(message: str) -> str:
@@ -166,10 +174,19 @@ def staff_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
 
 def kiosk_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
     """The session cookie's actor, in kiosk mode or not."""
+    return _session(request, deps, now)
+
+
+def enrolling_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
+    """The session of the second factor's set-up: also before a role's required set-up."""
+    return _session(request, deps, now, enrolling=True)
+
+
+def _session(request: Request, deps: Deps, now: datetime, *, enrolling: bool = False) -> Staff:
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > 200:
         raise NotAuthenticated("no session")
-    actor = accounts.authenticate(token, deps=deps, now=now)
+    actor = accounts.authenticate(token, deps=deps, now=now, enrolling=enrolling)
     return Staff(
         actor=actor,
         token=token,
@@ -181,6 +198,7 @@ def kiosk_session(request: Request, deps: DepsDep, now: NowDep) -> Staff:
 
 StaffDep = Annotated[Staff, Depends(staff_session)]
 KioskStaffDep = Annotated[Staff, Depends(kiosk_session)]
+EnrollingStaffDep = Annotated[Staff, Depends(enrolling_session)]
 
 
 def check_csrf(staff: Staff, submitted: str, deps: Deps) -> None:

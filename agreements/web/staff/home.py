@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
@@ -23,23 +24,37 @@ _ASSETS = {"staff.css": "text/css", "staff.js": "text/javascript"}
 Text = Annotated[str, Form()]
 
 
-def _next(target: str) -> str:
+# The same words whether the account is unknown, the password wrong or the account locked:
+# the page must not tell a stranger which addresses have an account.
+REFUSED = (
+    "Het e-mailadres of het wachtwoord klopt niet. Na te veel mislukte pogingen wordt een "
+    "account een tijd geblokkeerd; dan lukt inloggen ook met het goede wachtwoord niet. "
+    "Probeer het later opnieuw of vraag de beheerder het account te ontgrendelen."
+)
+
+
+def safe_next(target: str) -> str:
     # Only paths on this site: an open redirect would make the login page a phishing aid.
+    target = target.replace("\\", "/")
     return target if target.startswith("/") and not target.startswith("//") else "/werk"
 
 
-def _login_limiter(request: Request, per_minute: int) -> PostLimiter:
+def too_many(request: Request, deps: DepsDep) -> str:
+    """The Dutch refusal when this address tried too often (password and code alike)."""
     state = request.app.state
     limiter: PostLimiter | None = getattr(state, "staff_login_limiter", None)
     if limiter is None:
-        limiter = state.staff_login_limiter = PostLimiter(per_minute)
-    return limiter
+        limit = getattr(deps.settings, "login_attempts_per_minute", 10)
+        limiter = state.staff_login_limiter = PostLimiter(limit)
+    wait = limiter.retry_after("staff-login", client_address(request))
+    return "" if wait is None else f"Te veel pogingen. Probeer het over {wait} seconden opnieuw."
 
 
 @router.get("/login")
 def login_form(deps: DepsDep, volgende: str = "/werk") -> Response:
     """The login form."""
-    return page("login.html", deps, None, email="", error="", volgende=_next(volgende))
+    return page("login.html", deps, None, email="", error="", volgende=safe_next(volgende),
+                organisation=deps.settings.oidc_enabled)  # fmt: skip
 
 
 @router.post("/login")
@@ -53,24 +68,22 @@ def login(
     volgende: Text = "/werk",
 ) -> Response:
     """Check the password, set the session cookie and go where the user was heading."""
-    email = email[:254]
+    email, volgende = email[:254], safe_next(volgende)
+    again = {"email": email, "volgende": volgende, "organisation": deps.settings.oidc_enabled}
     if refusal := text.find_refusal(email, multiline=False):
-        return page("login.html", deps, None, 422, email=email, volgende=_next(volgende),
-                    error="Dit e-mailadres kunnen wij niet gebruiken.",
-                    email_error=refusal.dutch())  # fmt: skip
-    limit = getattr(deps.settings, "login_attempts_per_minute", 10)
-    wait = _login_limiter(request, limit).retry_after("staff-login", client_address(request))
-    if wait is not None:
-        error = f"Te veel pogingen. Probeer het over {wait} seconden opnieuw."
-        return page("login.html", deps, None, 429, email=email, error=error, volgende=volgende)
+        return page("login.html", deps, None, 422, **again, email_error=refusal.dutch(),
+                    error="Dit e-mailadres kunnen wij niet gebruiken.")  # fmt: skip
+    if error := too_many(request, deps):
+        return page("login.html", deps, None, 429, **again, error=error)
     try:
-        issued = accounts.login(
-            email, password[:1000], deps=deps, now=now, client=client_address(request)
-        )
+        issued = accounts.login(email, password[:1000], deps=deps, now=now,
+                                client=client_address(request), two_step=True)  # fmt: skip
     except NotAuthenticated:
-        error = "Het e-mailadres of het wachtwoord klopt niet."
-        return page("login.html", deps, None, 401, email=email, error=error, volgende=volgende)
-    response = see_other(_next(volgende))
+        return page("login.html", deps, None, 401, **again, error=REFUSED)
+    # With a second factor the session waits for the code; the role's set-up is asked for
+    # by the first page (the route class sends the browser to it).
+    step = f"/login/code?volgende={quote(volgende)}" if issued.code_pending else volgende
+    response = see_other(step)
     set_session_cookie(response, issued.token, deps)
     return response
 
