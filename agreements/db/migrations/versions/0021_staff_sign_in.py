@@ -1,16 +1,16 @@
 """Staff sign-in (issue 15): a TOTP second factor with recovery codes, a session that waits
 for its code, and the failures that lock an account.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 02:50:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
