@@ -42,6 +42,8 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AGREEMENTS_QUEUE_URL", "sqlite:///:memory:")
+# The bench logs in a demo coordinator with the password alone (no second factor to type).
+os.environ.setdefault("AGREEMENTS_SECOND_FACTOR_ROLES", "[]")
 
 
 def _bench_signing() -> ModuleType:
