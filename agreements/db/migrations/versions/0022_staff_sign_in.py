@@ -1,16 +1,16 @@
 """Staff sign-in (issue 15): a TOTP second factor with recovery codes, a session that waits
 for its code, and the failures that lock an account.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-04 02:50:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
