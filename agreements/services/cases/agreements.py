@@ -47,6 +47,9 @@ def _set_obligations(agreement: Agreement, items: list[ObligationIn]) -> None:
         )
 
 
+WITHIN_TERM = "must fall within the agreement's term"
+
+
 def _schedule_reviews(session: Session, agreement: Agreement) -> None:
     """(Re)plan the quarterly reviews; reviews already held are never touched."""
     held = session.scalar(
@@ -218,7 +221,7 @@ def add_review(data: ReviewIn, *, deps: Deps, actor: Actor, now: datetime) -> Re
         session = uow.session
         agreement = _load(uow, data.agreement_id, Action.WRITE)
         if not agreement.start_date <= data.due_date <= agreement.end_date:
-            raise ValidationFailed.one("due_date", "must fall within the agreement's term")
+            raise ValidationFailed.one("due_date", WITHIN_TERM)
         last = (
             session.scalar(
                 select(func.max(Review.number)).where(Review.agreement_id == agreement.id)
@@ -258,6 +261,12 @@ def record_review(
             review.outcome = data.outcome
         if review.held_date is not None and review.held_date > uow.today:
             raise ValidationFailed.one("held_date", "cannot be in the future")
+        agreement = uow.session.get(Agreement, review.agreement_id)
+        assert agreement is not None
+        if review.held_date is not None and not (
+            agreement.start_date <= review.held_date <= agreement.end_date
+        ):
+            raise ValidationFailed.one("held_date", WITHIN_TERM)
         if (review.held_date is None) != (review.outcome is None):
             field = "outcome" if review.outcome is None else "held_date"
             raise ValidationFailed.one(field, "a held review needs both its date and outcome")

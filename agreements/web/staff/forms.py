@@ -27,6 +27,8 @@ _REASONS = {
     "no such organisation": "Kies een organisatie uit de lijst.",
     "no such person": "Kies een persoon uit de lijst.",
     "cannot be in the future": "Deze datum ligt in de toekomst.",
+    "must fall within the agreement's term": "Deze datum valt buiten de looptijd van de "
+    "overeenkomst. Een evaluatie hoort bij de looptijd.",
     "a held review needs both its date and outcome": "Vul de datum van het gesprek én de "
     "uitkomst in.",
     "no tenancy contract of this case": "Kies een huurovereenkomst van deze zaak.",
