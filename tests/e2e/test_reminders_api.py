@@ -88,3 +88,27 @@ def test_a_calendar_link_is_not_a_login(client, world):
     client.cookies.set("agreements_session", token)
     assert client.get("/api/v1/cases").status_code == 401
     assert client.get("/werk", follow_redirects=False).status_code == 303
+
+
+def test_calendar_events_link_the_case_and_held_reviews_sit_on_their_day(client, world):
+    """Issue 14: a review held early is in the calendar on the day it was held, not on its
+    planned day; every event links to its case page."""
+    h = world.headers("coordinator")
+    agreement = client.get(f"/api/v1/agreements?case_id={world.case_portaal}", headers=h).json()[
+        "items"
+    ][0]
+    if agreement["status"] == "draft":
+        client.patch(f"/api/v1/agreements/{agreement['id']}", headers=h,
+                     json={"status": "out_for_signature"})  # fmt: skip
+    reviews = client.get(f"/api/v1/reviews?agreement_id={agreement['id']}", headers=h).json()
+    second = next(r for r in reviews["items"] if r["number"] == 2)
+    body = {"held_date": agreement["start_date"], "outcome": "on_track"}
+    held = client.patch(f"/api/v1/reviews/{second['id']}", headers=h, json=body)
+    assert held.status_code == 200, held.text
+    url = client.post("/api/v1/auth/calendar-feed", headers=h).json()["url"]
+    cal = Calendar.from_ical(client.get(url.split(":8000", 1)[1]).content)
+    events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
+    event = next(e for s, e in events.items() if s.startswith("Evaluatie 2: ") and "gehouden" in s)
+    assert str(event.decoded("dtstart")) == agreement["start_date"] != second["due_date"]
+    assert all("/zaken/" in str(e["url"]) for e in events.values())
+    assert str(event["url"]).endswith(f"/zaken/{world.case_portaal}")

@@ -66,6 +66,7 @@ def feed(token: str, *, deps: Deps, now: datetime) -> bytes:
         cal.add("version", "2.0")
         cal.add("x-wr-calname", f"Trajecten van {user.name}")
         cases = select(Case.id).where(Case.coordinator_id == user.id)
+        base = deps.settings.public_base_url.rstrip("/")
         rows = session.execute(
             select(Review, Agreement, Case.reference)
             .join(Agreement, Agreement.id == Review.agreement_id)
@@ -73,16 +74,17 @@ def feed(token: str, *, deps: Deps, now: datetime) -> bytes:
             .where(Agreement.case_id.in_(cases), Agreement.status.in_(LIVE))
         )
         for review, agreement, reference in rows:
+            # A review held is in the calendar on the day it was held, not the day planned.
             held = " (gehouden)" if review.held_date else ""
             _event(
                 cal,
                 f"review-{review.id}",
-                review.due_date,
+                review.held_date or review.due_date,
                 f"Evaluatie {review.number}: {reference}{held}",
                 f"Kwartaalevaluatie van traject {reference}.",
                 now,
+                f"{base}/zaken/{agreement.case_id}",
             )
-            del agreement
         for agreement, reference in session.execute(
             select(Agreement, Case.reference)
             .join(Case, Case.id == Agreement.case_id)
@@ -95,6 +97,7 @@ def feed(token: str, *, deps: Deps, now: datetime) -> bytes:
                 f"Einde overeenkomst: {reference}",
                 "De woonbegeleidingsovereenkomst eindigt.",
                 now,
+                f"{base}/zaken/{agreement.case_id}",
             )
             judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
             if judgment is not None:
@@ -107,18 +110,21 @@ def feed(token: str, *, deps: Deps, now: datetime) -> bytes:
                         f"Zaaknummer {judgment.case_number}. Een vonnis van ongeveer een "
                         "jaar oud mag in beginsel niet meer worden uitgevoerd.",
                         now,
+                        f"{base}/zaken/{agreement.case_id}",
                     )
     return bytes(cal.to_ical())
 
 
 def _event(
-    cal: Calendar, uid: str, day: date, summary: str, description: str, stamp: datetime
+    cal: Calendar, uid: str, day: date, summary: str, description: str, stamp: datetime, url: str
 ) -> None:
+    """One all-day event that links to its case (Outlook shows the link in the text)."""
     event = Event()
     event.add("uid", f"{uid}@agreements")
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     event.add("summary", summary)
-    event.add("description", description)
+    event.add("description", f"{description}\n\nDe zaak: {url}")
+    event.add("url", url)
     event.add("dtstamp", stamp)
     cal.add_component(event)
