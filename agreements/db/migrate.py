@@ -70,3 +70,14 @@ def revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def on_dialect(dialect: str) -> Callable[..., bool]:
+    """Alembic's `include_object` for comparing models with `dialect`'s schema: an index
+    made on one database only (`Index(...).ddl_if(dialect=...)`) is not missed on others."""
+
+    def include(obj: object, _name: object, _type: object, _reflected: object, _to: object) -> bool:
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect in (None, dialect)
+
+    return include

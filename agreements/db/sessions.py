@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from agreements.db import search
+
 Database = sessionmaker[Session]
 
 _READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
@@ -73,4 +75,6 @@ def _lower(value: object) -> object:
 
 def make_database(engine: Engine) -> Database:
     """The unit of work factory: `with db.begin() as session:` commits or rolls back."""
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    search.keep_current(factory)
+    return factory

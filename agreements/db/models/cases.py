@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agreements.db.models.accounts import Person
@@ -17,6 +26,15 @@ class Case(AddressMixin, Base):
     """A trajectory (traject): two to four years of support for one tenant."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        # The LIKE '%term%' of the case search, on PostgreSQL (pg_trgm); see db/search.py.
+        Index(
+            "ix_cases_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), index=True)
@@ -27,6 +45,8 @@ class Case(AddressMixin, Base):
     care_notes_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Names, address, reference, contract and judgment numbers, folded (db/search.py).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     tenant: Mapped[Person] = relationship(lazy="joined")
     parties: Mapped[list[CaseParty]] = relationship(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agreements.db.models import (
@@ -17,6 +17,7 @@ from agreements.db.models import (
     User,
 )
 from agreements.db.sessions import read_only
+from agreements.domain import search
 from agreements.domain.enums import PARTY_ROLE_FOR_KIND, CaseStatus, RepresentativeKind, Role
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
@@ -225,16 +226,9 @@ def list_cases(
                 select(CaseParty.case_id).where(CaseParty.organisation_id == organisation_id)
             )
         )
-    if q:
-        needle = q.lower()
-        query = query.join(Person, Person.id == Case.tenant_id).where(
-            or_(
-                func.lower(Person.name).contains(needle, autoescape=True),
-                func.lower(Case.street).contains(needle, autoescape=True),
-                func.lower(Case.reference).contains(needle, autoescape=True),
-                func.lower(Case.postcode).contains(needle, autoescape=True),
-            )
-        )
+    for term in search.terms(q or ""):
+        # Every term in the folded search column (domain/search.py, db/search.py).
+        query = query.where(Case.search_text.contains(term, autoescape=True))
     with read_only(), unit_of_work(deps, actor, now) as uow:
         page = paginate(uow.session, query, limit, offset)
         uow.audit("case.list", "case", "*", {"count": len(page.items)})

@@ -26,7 +26,9 @@ def list_cases(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[CaseOut]:
-    """Cases the actor may see; search `q` matches tenant, street, postcode and reference."""
+    """Cases the actor may see. Search `q`: every term (without accents or case) in the
+    names of tenant and co-tenants, the address ("marshallaan 45", "3527tv"), the reference,
+    or a contract or judgment number."""
     page = cases.list_cases(
         deps=deps,
         actor=actor,
