@@ -358,3 +358,45 @@ def assert_problem(r: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status and body["title"]
     assert "Traceback" not in r.text
     return body
+
+
+def post_created(client: Any, world: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = client.post(path, headers=world.headers("coordinator"), json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def case_with_file(
+    client: Any,
+    world: Any,
+    name: str,
+    address: tuple[str, str, str] = ("Oudegracht", "12", "3511 AB"),
+    parties: tuple[str, ...] = ("Portaal", "Het Vierde Huis", "Gemeente Utrecht"),
+) -> dict[str, Any]:
+    """A case for a new tenant (no date of birth) at (street, number, postcode), with a
+    contract and a judgment whose numbers are its own, and no agreement yet; the answer
+    carries `contract`, `judgment`, `contract_id`, `judgment_id` and `tenant_id` beside the case."""
+    person = post_created(client, world, "/api/v1/people", {"name": name})
+    start = datetime.now(UTC).date() - timedelta(days=30)
+    street, number, postcode = address
+    place = {"street": street, "house_number": number, "postcode": postcode, "city": "Utrecht"}
+    case = post_created(client, world, "/api/v1/cases", {
+        "tenant_id": person["id"], "address": place, "start_date": start.isoformat(),
+        "planned_end_date": (start + timedelta(days=3 * 365)).isoformat(),
+        "parties": [{"organisation_id": world.org[n]} for n in parties],
+    })  # fmt: skip
+    tag = uuid.uuid4().hex[:8].upper()
+    contract, judgment = f"HO-{tag}", f"11{tag[:6]} \\ UC EXPL 24-{tag[6:]}"
+    contract_row = post_created(client, world, "/api/v1/tenancy-contracts", {
+        "case_id": case["id"], "contract_number": contract, "address": place,
+        "start_date": "2015-01-01", "landlord_id": world.org["Portaal"], "monthly_rent": "650.00",
+    })  # fmt: skip
+    judgment_row = post_created(client, world, "/api/v1/judgments", {
+        "case_id": case["id"], "court": "Rechtbank Midden-Nederland", "case_number": judgment,
+        "judgment_date": (start - timedelta(days=60)).isoformat(),
+        "operative_decision": "Ontbinding en ontruiming.",
+        "suspension_conditions": "Niet uitvoeren zolang de afspraken worden nagekomen.",
+    })  # fmt: skip
+    ids = {"contract_id": contract_row["id"], "judgment_id": judgment_row["id"]}
+    ids["tenant_id"] = person["id"]
+    return {**case, **ids, "contract": contract, "judgment": judgment}

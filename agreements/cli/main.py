@@ -80,7 +80,7 @@ def init(
     ] = False,
     admin_email: Annotated[
         str, typer.Option(help="E-mail of the first admin.")
-    ] = "admin@localhost",
+    ] = "admin@demo.example",
     admin_password: Annotated[
         str,
         typer.Option(

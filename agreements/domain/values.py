@@ -1,10 +1,12 @@
-"""Validation and normalisation of the domain's values: IBAN, postcode, BSN, ECLI, text, money."""
+"""Validation and normalisation of the domain's values: IBAN, postcode, BSN, ECLI, e-mail,
+text, money."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 
+from email_validator import EmailNotValidError, validate_email
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
@@ -49,6 +51,16 @@ def normalise_ecli(value: str) -> str:
     if not _ECLI.fullmatch(candidate):
         raise ValueError("not a valid ECLI (expected e.g. ECLI:NL:RBMNE:2024:1234)")
     return candidate
+
+
+def normalise_email(value: str) -> str:
+    """Return an e-mail address as it can be written to (its domain in lower case), or raise
+    ValueError: `naam@voorbeeld` has no dot in its domain, `naam@host.invalid` is reserved.
+    The syntax only (email-validator): no DNS look-up while a form is filled in."""
+    try:
+        return str(validate_email(value.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid e-mail address ({exc})") from None
 
 
 def refuse_unsafe_text(value: str, *, multiline: bool = True) -> str:

@@ -79,7 +79,16 @@ Code = Annotated[
 ]
 Line = Annotated[str, OneLine, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+# An address someone enters (a person's, an organisation's, a new user's): checked in full
+# (values.normalise_email). A login only has to look like one: it is compared, not stored,
+# and accounts made before the check (`admin@localhost`) must still log in.
 Email = Annotated[
+    str,
+    OneLine,
+    StringConstraints(strip_whitespace=True, max_length=254),
+    AfterValidator(values.normalise_email),
+]
+LoginEmail = Annotated[
     str,
     OneLine,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"),

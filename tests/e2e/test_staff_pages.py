@@ -127,11 +127,13 @@ def test_a_coordinator_creates_a_case_through_the_forms(app: Any, world: Any) ->
     form = client.get("/zaken/nieuw")
     assert form.status_code == 200 and "<h1>Nieuwe zaak</h1>" in form.text
     portaal, vierde = world.org["Portaal"], world.org["Het Vierde Huis"]
+    gemeente = str(world.org["Gemeente Utrecht"])
     typed = {
         "csrf": token, "tenant.name": "Ünal & Zoë <Test>", "tenant.email": "geen-mail",
         "address.street": "Oudegracht", "address.house_number": "12a",
         "address.postcode": "12345", "address.city": "Utrecht",
-        "start_date": "2026-03-01", "planned_end_date": "", "parties": [str(portaal), str(vierde)],
+        "start_date": "2026-03-01", "planned_end_date": "",
+        "parties": [str(portaal), str(vierde), gemeente],
     }  # fmt: skip
     bad = client.post("/zaken/nieuw", data=typed)
     assert bad.status_code == 422

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from agreements.db.models import AuthToken, Organisation, User
 from agreements.db.sessions import read_only
+from agreements.domain import values
 from agreements.domain.enums import OrganisationKind, Role
 from agreements.domain.errors import (
     Conflict,
@@ -33,7 +33,6 @@ _hasher = PasswordHasher()
 # Verifying against a dummy hash when the account is unknown keeps the timing the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 10
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")  # as the API's `Email`, matched in full
 SESSION, BEARER, INTEGRATION = "session", "bearer", "integration"
 # A calendar link's token opens the feed only: it must never count as a login.
 LOGIN_KINDS = (SESSION, BEARER, INTEGRATION)
@@ -81,8 +80,10 @@ def create_user(
     name = one_line("name", name, max_length=200)
     if function is not None:
         function = one_line("function", function, max_length=100, required=False) or None
-    if not _EMAIL.fullmatch(email):
-        raise ValidationFailed.one("email", "not an e-mail address")
+    try:
+        email = values.normalise_email(email).lower()
+    except ValueError as exc:
+        raise ValidationFailed.one("email", str(exc)) from None
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed.one("password", f"at least {MIN_PASSWORD} characters")
     if role is Role.PARTNER and organisation_id is None:

@@ -13,6 +13,7 @@ from agreements.domain.errors import Conflict, NotFound, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.domain.rules import check_term, check_transition
 from agreements.domain.schedule import review_due_dates
+from agreements.services.cases import readiness
 from agreements.services.context import Deps
 from agreements.services.inputs import (
     AgreementIn,
@@ -69,7 +70,7 @@ def _schedule_reviews(session: Session, agreement: Agreement) -> None:
 def create_agreement(data: AgreementIn, *, deps: Deps, actor: Actor, now: datetime) -> Agreement:
     with unit_of_work(deps, actor, now) as uow:
         session = uow.session
-        uow.case(data.case_id, Action.WRITE, Resource.AGREEMENT)
+        readiness.require_parties(uow.case(data.case_id, Action.WRITE, Resource.AGREEMENT))
         _check_links(session, data.case_id, data.tenancy_contract_id, data.eviction_judgment_id)
         check_term(data.start_date, data.end_date)
         agreement = Agreement(

@@ -28,6 +28,7 @@ from agreements.domain.route import JudgmentChoice
 from agreements.domain.schedule import instalment_date
 from agreements.domain.sums import check_schedule, instalment_sum
 from agreements.domain.values import from_cents
+from agreements.services.cases import readiness
 from agreements.services.signatures.parties import case_parties, organisation_party
 from agreements.settings import Settings
 
@@ -145,21 +146,14 @@ def agreement_data(
     contract = session.get(TenancyContract, agreement.tenancy_contract_id)
     judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
     assert case is not None and contract is not None and judgment is not None
-    if case.tenant.date_of_birth is None:
-        raise ValidationFailed.one(
-            "tenant.date_of_birth",
-            "the agreement names the tenant's date of birth: fill it in first",
-        )
+    if gaps := readiness.agreement_gaps(case):
+        raise ValidationFailed(gaps)
 
     def said(role: PartyRole) -> list[str]:
         return [o.text for o in agreement.obligations if o.party is role]
 
     named = {}
-    for role, key in [
-        (PartyRole.HOUSING_CORPORATION, "corporation"),
-        (PartyRole.COORDINATOR, "coordinator"),
-        (PartyRole.MUNICIPALITY, "municipality"),
-    ]:
+    for role, key in readiness.SIGNING_PARTIES:
         named[key] = {
             **_party(session, _party_of(case, role, f"parties.{key}")),
             "obligations": said(role),

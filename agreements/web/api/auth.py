@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from agreements.domain.enums import Role
 from agreements.services.access import accounts, api_tokens
-from agreements.services.inputs import Email, Id, Input, Name, Short
+from agreements.services.inputs import Email, Id, Input, LoginEmail, Name, Short
 from agreements.services.records import User
 from agreements.web.deps import (
     SESSION_COOKIE,
@@ -32,7 +32,7 @@ router = APIRouter(tags=["auth"])
 
 
 class LoginIn(Input):
-    email: Email
+    email: LoginEmail
     password: Annotated[str, Field(min_length=1, max_length=200)]
     code: Annotated[
         str | None,

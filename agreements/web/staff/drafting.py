@@ -12,7 +12,7 @@ from agreements.domain.errors import NotFound, SignaturesWouldLapse, ValidationF
 from agreements.domain.policy import Resource
 from agreements.domain.route import LegalRoute
 from agreements.services import inputs as i
-from agreements.services.cases import agreements, case_file, cases
+from agreements.services.cases import agreements, case_file, cases, readiness
 from agreements.services.documents.request import request_document
 from agreements.services.records import Agreement
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
@@ -31,7 +31,9 @@ from agreements.web.staff.common import (
 from agreements.web.staff.forms import (
     Errors,
     Field,
+    gap_links,
     missing_nl,
+    missing_parties_nl,
     nested,
     service_errors,
     typed,
@@ -186,6 +188,8 @@ def _save_agreement(
                 )
     except ValidationFailed as exc:
         errors = service_errors(exc, [f.name for f in fields] + ["obligations"])
+        if parties := missing_parties_nl(e.field for e in exc.errors):
+            errors["formulier"] = parties
     errors = {**chosen, **errors}
     if errors or agreement is None:
         errors = _obligation_errors(errors, origin, roles)
@@ -263,6 +267,7 @@ def agreement_page(
     """The agreement: its data, its document versions, and making a preview."""
     agreement, case = _loaded(agreement_id, staff, deps, now)
     versions = versions_of("agreement", agreement.id, case.id, staff, deps)
+    gaps = [g.field for g in readiness.agreement_gaps(case)]
     return page(
         "overeenkomst.html",
         deps,
@@ -274,6 +279,7 @@ def agreement_page(
         templates=_templates(engine, "agreement"),
         gelukt=gelukt[:20],
         missing=missing or [],
+        checklist=gap_links(case.id, gaps),
     )
 
 

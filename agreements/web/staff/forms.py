@@ -49,8 +49,12 @@ _VALUE_ERRORS = {
 _MISSING = {
     "tenant.date_of_birth": "de geboortedatum van de huurder",
     "tenant.email": "het e-mailadres van de huurder",
-    "corporation": "de woningcorporatie als partij van de zaak",
-    "municipality": "de gemeente als partij van de zaak",
+}
+# The organisations that sign every agreement, missing from a case (services/cases/readiness).
+_PARTIES = {
+    "parties.corporation": "de woningcorporatie",
+    "parties.coordinator": "Het Vierde Huis als coördinator",
+    "parties.municipality": "de gemeente",
 }
 _MONEY = {"arrears", "instalment", "monthly_rent"}
 
@@ -144,7 +148,32 @@ def _pydantic_nl(detail: ErrorDetails, name: str) -> str:
 
 
 def missing_nl(field: str) -> str:
+    if field in _PARTIES:
+        return f"Voeg eerst toe als partij van de zaak: {_PARTIES[field]}."
     return "Vul eerst in: " + _MISSING.get(field, f"het gegeven '{field}'") + "."
+
+
+def missing_parties_nl(fields: Iterable[str]) -> str:
+    """One sentence naming every signing organisation the case lacks, or ''."""
+    names = [_PARTIES[f] for f in fields if f in _PARTIES]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return (
+            f"Deze zaak mist nog een partij die de overeenkomst tekent: {names[0]}. "
+            "Voeg die eerst toe aan de zaak."
+        )
+    listed = ", ".join(names[:-1]) + " en " + names[-1]
+    return (
+        f"Deze zaak mist nog partijen die de overeenkomst tekenen: {listed}. "
+        "Voeg die eerst toe aan de zaak."
+    )
+
+
+def gap_links(case_id: int, fields: Iterable[str]) -> list[tuple[str, str]]:
+    """The draft page's checklist: what to fill in first, and where (the case's parties,
+    where the tenant's data and the organisations are shown)."""
+    return [(missing_nl(f), f"/zaken/{case_id}#partijen-kop") for f in fields]
 
 
 def service_errors(exc: ValidationFailed, known: Iterable[str]) -> Errors:
