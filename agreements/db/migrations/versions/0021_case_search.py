@@ -2,8 +2,8 @@
 judgment numbers without accents or case, filled here for the existing cases and kept by
 every write since (db/search.py); on PostgreSQL a pg_trgm GIN index for its LIKEs.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 03:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from agreements.db import search
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
