@@ -148,6 +148,8 @@ def agreement_data(
     assert case is not None and contract is not None and judgment is not None
     if gaps := readiness.agreement_gaps(case):
         raise ValidationFailed(gaps)
+    born = case.tenant.date_of_birth
+    assert born is not None  # one of the gaps otherwise
 
     def said(role: PartyRole) -> list[str]:
         return [o.text for o in agreement.obligations if o.party is role]
@@ -180,7 +182,7 @@ def agreement_data(
         **_heading(settings, case, today),
         "tenant": {
             "name": _together([t.name for t in tenants]),
-            "birth_date": case.tenant.date_of_birth.isoformat(),
+            "birth_date": born.isoformat(),
             "obligations": said(PartyRole.TENANT),
         },
         "tenants": [
