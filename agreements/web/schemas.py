@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agreements.domain.enums import (
     AgreementStatus,
@@ -162,6 +162,18 @@ class CareNotesOut(Out):
     text: str
 
 
+class NumberWarning(Out):
+    """Saved, but worth a look: a contract or judgment number another case holds as well."""
+
+    field: str = Field(description="contract_number or case_number")
+    reason: str
+    cases: list[str] = Field(description="The references of the other cases.")
+
+
+def _warnings(row: object) -> list[NumberWarning]:
+    return [NumberWarning(**w) for w in getattr(row, "warnings", [])]
+
+
 class TenancyContractOut(Out):
     id: int
     case_id: int
@@ -171,6 +183,9 @@ class TenancyContractOut(Out):
     end_date: date | None
     landlord_id: int
     monthly_rent: Decimal
+    warnings: list[NumberWarning] = Field(
+        default=[], description="Only in the answer to a create or update; never blocks."
+    )
 
     @classmethod
     def of(cls, row: m.TenancyContract) -> TenancyContractOut:
@@ -185,6 +200,7 @@ class TenancyContractOut(Out):
             end_date=row.end_date,
             landlord_id=row.landlord_id,
             monthly_rent=from_cents(row.monthly_rent_cents),
+            warnings=_warnings(row),
         )
 
 
@@ -198,6 +214,9 @@ class JudgmentOut(Out):
     operative_decision: str
     ecli: str | None
     suspension_conditions: str
+    warnings: list[NumberWarning] = Field(
+        default=[], description="Only in the answer to a create or update; never blocks."
+    )
 
 
 class PaymentArrangementOut(Out):

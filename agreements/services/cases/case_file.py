@@ -18,6 +18,7 @@ from agreements.domain.policy import Action, Actor, Resource, authorize
 from agreements.domain.schedule import last_instalment
 from agreements.domain.sums import euro_nl
 from agreements.domain.values import from_cents, to_cents
+from agreements.services.cases import duplicates
 from agreements.services.context import Deps
 from agreements.services.inputs import Input
 from agreements.services.scope import Page, paginate, restrict_to_visible
@@ -111,6 +112,7 @@ class CaseFileKind(Generic[M]):
             uow.session.add(row)
             uow.session.flush()
             uow.audit(f"{self.name}.create", self.name, row.id, {"case": row.case_id})
+            _warn(uow, row)
         return row
 
     def update(self, row_id: int, data: Input, *, deps: Deps, actor: Actor, now: datetime) -> M:
@@ -122,6 +124,7 @@ class CaseFileKind(Generic[M]):
             self.check(row)
             detail = {"case": row.case_id, "fields": sorted(changes)}
             uow.audit(f"{self.name}.update", self.name, row.id, detail)
+            _warn(uow, row)
         return row
 
     def get(self, row_id: int, *, deps: Deps, actor: Actor, now: datetime) -> M:
@@ -150,6 +153,11 @@ class CaseFileKind(Generic[M]):
 
     def load(self, uow: UnitOfWork, row_id: int, action: Action) -> M:
         return uow.load(self.model, row_id, action, self.resource, kind=self.name)
+
+
+def _warn(uow: UnitOfWork, row: Any) -> None:
+    # Not refused, said: a number another case holds (services/cases/duplicates.py).
+    row.warnings = duplicates.warnings_for(uow.session, row)
 
 
 tenancy_contracts = CaseFileKind(

@@ -32,6 +32,7 @@ from agreements.domain.enums import ReviewOutcome as Outcome
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.legal import Breach, JudgmentLevel, Level, Row, SealState
 from agreements.domain.policy import Action, Actor, Resource, authorize
+from agreements.services.cases import duplicates
 from agreements.services.context import Deps
 from agreements.services.legal import decisions
 from agreements.services.scope import restrict_to_visible
@@ -118,6 +119,7 @@ def integrity_report(
         found = list(session.execute(base))
         decided = decisions.latest(session, deps, [r.id for r in found])
         rows = [_row(r, today, age, decided.get(r.id)) for r in found]
+        _flag_shared_numbers(session, rows)
         ids = base.with_only_columns(Agreement.id, maintain_column_froms=True).order_by(None)
         _add_reviews(session, ids, {r.agreement_id: r for r in rows}, today)
         versions = _current_versions(session, ids)
@@ -193,6 +195,26 @@ def _row(r: Any, today: Any, age: rules.JudgmentAge, decision: route.Decision | 
     home = (tenant.street, tenant.house_number, tenant.postcode)
     rules.compare_addresses(row, (r.street, r.house_number, r.postcode), home, leased)
     return row
+
+
+# A number on more than one case (services/cases/duplicates.py): a judgment belongs to one
+# tenancy, so sharing it is a problem; a lease may carry a second trajectory, so a warning.
+_SHARED = (
+    ("contract_number", Level.WARNING, "Het huurcontractnummer"),
+    ("case_number", Level.PROBLEM, "Het zaaknummer van het vonnis"),
+)
+
+
+def _flag_shared_numbers(session: Session, rows: list[Row]) -> None:
+    for field_name, level, what in _SHARED:
+        found = duplicates.shared(session, field_name)
+        for row in rows:
+            shown = row.contract_number if field_name == "contract_number" else None
+            number = shown or (row.judgment_case_number if field_name == "case_number" else None)
+            others = set(found.get(duplicates.key_of(number or ""), {})) - {row.case_id}
+            if number and others:
+                many = "ander traject" if len(others) == 1 else "andere trajecten"
+                row.flag(level, f"{what} {number} staat ook bij {len(others)} {many}.")
 
 
 def _add_reviews(session: Session, ids: Select[Any], rows: dict[int, Row], today: Any) -> None:
