@@ -60,7 +60,7 @@ def normalise_email(value: str) -> str:
     try:
         return str(validate_email(value.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid e-mail address ({exc})") from None
+        raise ValueError(f"not an e-mail address: {exc}") from None
 
 
 def refuse_unsafe_text(value: str, *, multiline: bool = True) -> str:
