@@ -2,8 +2,8 @@
 judgment numbers without accents or case, filled here for the existing cases and kept by
 every write since (db/search.py); on PostgreSQL a pg_trgm GIN index for its LIKEs.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-04 03:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from agreements.db import search
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
