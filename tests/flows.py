@@ -400,3 +400,14 @@ def case_with_file(
     ids = {"contract_id": contract_row["id"], "judgment_id": judgment_row["id"]}
     ids["tenant_id"] = person["id"]
     return {**case, **ids, "contract": contract, "judgment": judgment}
+
+
+def agreement_body(case: dict[str, Any]) -> dict[str, Any]:
+    """A two-year draft for a case of `case_with_file`, linking its contract and judgment."""
+    start = case["start_date"]
+    return {
+        "case_id": case["id"], "tenancy_contract_id": case["contract_id"],
+        "eviction_judgment_id": case["judgment_id"], "start_date": start,
+        "end_date": f"{int(start[:4]) + 2}{start[4:]}", "legal_route": "lease_continues",
+        "obligations": [{"party": "tenant", "text": "Ik betaal de huur op tijd."}],
+    }  # fmt: skip

@@ -14,31 +14,22 @@ from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import SYSTEM
 from agreements.services.access import accounts
 from agreements.web.app import create_app
-from tests.flows import case_with_file, logged_in
+from tests.flows import agreement_body, case_with_file, logged_in
 
 BAD = "fatima.elamrani@voorbeeld"
-
-
-def _agreement(case: dict) -> dict:
-    start = case["start_date"]
-    return {
-        "case_id": case["id"], "tenancy_contract_id": case["contract_id"],
-        "eviction_judgment_id": case["judgment_id"], "start_date": start,
-        "end_date": f"{int(start[:4]) + 2}{start[4:]}", "legal_route": "lease_continues",
-        "obligations": [{"party": "tenant", "text": "Ik betaal de huur op tijd."}],
-    }  # fmt: skip
 
 
 def test_no_agreement_without_corporation_coordinator_and_municipality(client, world):
     h = world.headers("coordinator")
     case = case_with_file(client, world, "Zonder Partijen", parties=("Het Vierde Huis",))
-    r = client.post("/api/v1/agreements", headers=h, json=_agreement(case))
+    r = client.post("/api/v1/agreements", headers=h, json=agreement_body(case))
     assert r.status_code == 422, r.text
     body = r.json()
     assert [e["field"] for e in body["errors"]] == ["parties.corporation", "parties.municipality"]
     assert "housing corporation" in body["detail"] and "municipality" in body["detail"]
     whole = case_with_file(client, world, "Met Partijen")
-    assert client.post("/api/v1/agreements", headers=h, json=_agreement(whole)).status_code == 201
+    made = client.post("/api/v1/agreements", headers=h, json=agreement_body(whole))
+    assert made.status_code == 201, made.text
 
 
 def test_the_drafting_page_names_the_missing_parties_and_keeps_the_form(client, world):
@@ -46,7 +37,7 @@ def test_the_drafting_page_names_the_missing_parties_and_keeps_the_form(client, 
     case = case_with_file(client, world, "Pagina Zonder Gemeente", parties=parties)
     staff, token = logged_in(client.app, "coordinator")
     assert staff.get(f"/zaken/{case['id']}/overeenkomst").status_code == 200
-    body = _agreement(case)
+    body = agreement_body(case)
     typed = {"csrf": token, "tenancy_contract_id": str(case["contract_id"]),
              "eviction_judgment_id": str(case["judgment_id"]),
              "start_date": body["start_date"], "end_date": body["end_date"],
@@ -61,7 +52,7 @@ def test_the_drafting_page_names_the_missing_parties_and_keeps_the_form(client, 
 def test_the_draft_page_lists_what_the_template_still_needs(client, world):
     h = world.headers("coordinator")
     case = case_with_file(client, world, "Zonder Geboortedatum")
-    made = client.post("/api/v1/agreements", headers=h, json=_agreement(case))
+    made = client.post("/api/v1/agreements", headers=h, json=agreement_body(case))
     assert made.status_code == 201, made.text
     staff, token = logged_in(client.app, "coordinator")
     page = staff.get(f"/overeenkomsten/{made.json()['id']}")

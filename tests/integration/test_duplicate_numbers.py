@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.flows import case_with_file, post_created
+from tests.flows import agreement_body, case_with_file, post_created
 
 
 def test_a_number_another_case_holds_is_saved_with_a_warning(client, world):
@@ -40,13 +40,7 @@ def test_the_report_flags_cases_that_share_a_judgment_number(client, world):
                           json={"case_number": first["judgment"]})  # fmt: skip
     assert shared.status_code == 200, shared.text
     for case in (first, second):
-        body = {
-            "case_id": case["id"], "tenancy_contract_id": case["contract_id"],
-            "eviction_judgment_id": case["judgment_id"], "start_date": case["start_date"],
-            "end_date": f"{int(case['start_date'][:4]) + 2}{case['start_date'][4:]}",
-            "obligations": [{"party": "tenant", "text": "Ik betaal de huur op tijd."}],
-        }  # fmt: skip
-        post_created(client, world, "/api/v1/agreements", body)
+        post_created(client, world, "/api/v1/agreements", agreement_body(case))
     for case in (first, second):
         r = client.get("/api/v1/legal/integrity", headers=world.headers("jurist"),
                        params={"q": case["reference"], "include_drafts": True})  # fmt: skip
