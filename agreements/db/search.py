@@ -2,7 +2,7 @@
 
 Every session made by `sessions.make_database` recomputes the column after each flush that
 wrote what it covers: a case's reference or address, its tenant or co-tenants, a person's
-name, a tenancy contract or a judgment. No use case can forget it, and migration 0022 fills
+name, a tenancy contract or a judgment. No use case can forget it, and migration 0023 fills
 it for the cases that existed before, with the same `refresh`.
 
 It is read with plain LIKE on both databases; on PostgreSQL a pg_trgm GIN index serves
@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from agreements.db.models import Case, CaseCoTenant, EvictionJudgment, Person, TenancyContract
 from agreements.domain.search import case_search_text
 
-# Plain table clauses with only the columns read here, so that migration 0022 can use
+# Plain table clauses with only the columns read here, so that migration 0023 can use
 # `refresh` on the schema as it was then, whatever the models add later.
 _cases = sa.table(
     "cases",

@@ -73,7 +73,7 @@ def test_staff_page_finds_the_same(world, people):
 
 
 def test_the_migration_fills_the_column_for_existing_cases(world, people):
-    """`refresh` (migration 0022) writes the same text that the writes keep."""
+    """`refresh` (migration 0023) writes the same text that the writes keep."""
     ids = [people["yilmaz"]["id"], people["zoe"]["id"]]
     texts = select(Case.search_text).where(Case.id.in_(ids)).order_by(Case.id)
     with world.deps.db.begin() as session:

@@ -2,8 +2,8 @@
 judgment numbers without accents or case, filled here for the existing cases and kept by
 every write since (db/search.py); on PostgreSQL a pg_trgm GIN index for its LIKEs.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-04 03:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from agreements.db import search
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
