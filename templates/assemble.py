@@ -21,9 +21,12 @@ from pypdf.constants import AnnotationFlag
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
+from templates import metadata
 from templates.errors import DocumentError, PdfRejected
+from templates.page_numbers import stamp, unstamp
+from templates.structure import graft
 
-PRODUCER = "agreements document engine (pypdf)"
+PRODUCER = metadata.PRODUCER
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_PAGES = 500
 UPLOAD_TIME_LIMIT = 10.0
@@ -64,59 +67,92 @@ def assemble(
     subject: str | None = None,
     created: datetime | None = None,
 ) -> bytes:
-    """Merge the document and its annexes with an outline, metadata and attachments.
+    """Merge the document and its annexes into one package: one page count over all parts
+    ("Pagina 4 van 9"), a bookmark per part with the part's own bookmarks beneath it,
+    metadata in the document information and XMP, and the attachments.
 
-    Annexes must already be sanitised (see `sanitize_pdf`); the data manifest is embedded
-    as `manifest.json` and the source Word file as `source.docx`.
+    The main document is the base of the package, so its structure tree (tagged PDF), its
+    language and its PDF/A output intent stay; each tagged annex's tree is grafted in
+    (templates.structure). Annexes must already be sanitised (see `sanitize_pdf`); the data
+    manifest is embedded as `manifest.json` and the source Word file as `source.docx`.
     """
-    writer = PdfWriter()
-    for part_title, pdf in [(title, main_pdf), *((a.title, a.pdf) for a in annexes)]:
-        first_page = len(writer.pages)
-        try:
-            writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
-        except Exception as exc:  # pypdf raises many exception types on a broken file
-            raise DocumentError(f"{part_title}: the PDF cannot be read ({exc})") from exc
-        writer.add_outline_item(title=part_title, page_number=first_page)
+    main = _part(title, main_pdf)
+    writer = PdfWriter(clone_from=main)
+    writer.root_object.pop(NameObject("/Outlines"), None)
+    parts = [(title, 0, _bookmarks(main))]
+    for annex in annexes:
+        reader = _part(annex.title, annex.pdf)
+        first = len(writer.pages)
+        writer.append(reader, import_outline=False)
+        graft(writer, reader, first)
+        parts.append((annex.title, first, _bookmarks(reader, whole=annex.title)))
+    unstamp(writer)  # an annex that was a package of its own is counted anew
+    stamp(writer)
+    for part_title, first, children in parts:
+        _add_bookmarks(writer, [(part_title, 0, children)], first, None)
     writer.page_mode = "/UseOutlines"
     subject = subject or f"{title}, zaak {case_reference}"
-    writer.add_metadata(_metadata(title, subject, case_reference, template_version, created))
+    info = metadata.info(title, subject, case_reference, template_version, created)
+    writer.add_metadata(info)
+    metadata.set_xmp(writer, info, created)
+    writer.root_object[NameObject("/Lang")] = TextStringObject(metadata.LANGUAGE)
     manifest_json = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-    _attach(writer, "manifest.json", manifest_json.encode(), _JSON, _MANIFEST_NOTE, "/Data")
+    attached = [
+        metadata.attach(
+            writer, "manifest.json", manifest_json.encode(), _JSON, _MANIFEST_NOTE, "/Data", created
+        )
+    ]
     if source_docx is not None:
-        _attach(writer, "source.docx", source_docx, _DOCX, _SOURCE_NOTE, "/Source")
+        attached.append(
+            metadata.attach(
+                writer, "source.docx", source_docx, _DOCX, _SOURCE_NOTE, "/Source", created
+            )
+        )
+    writer.root_object[NameObject("/AF")] = ArrayObject(attached)
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
 
 
-def _metadata(
-    title: str, subject: str, case_reference: str, version: str, created: datetime | None
-) -> dict[str, str]:
-    info = {
-        "/Title": title,
-        "/Subject": subject,
-        "/Keywords": f"zaak {case_reference}; sjabloonversie {version}",
-        "/Producer": PRODUCER,
-        "/Creator": PRODUCER,
-        # Machine-readable copies of what the keywords say in words.
-        "/CaseReference": case_reference,
-        "/TemplateVersion": version,
-    }
-    if created is not None:
-        stamp = created.strftime("D:%Y%m%d%H%M%S")
-        offset = created.strftime("%z")
-        info["/CreationDate"] = stamp + (f"{offset[:3]}'{offset[3:]}'" if offset else "")
-    return info
+Outline = list[tuple[str, int, list[Any]]]  # title, page within its part, children
 
 
-def _attach(
-    writer: PdfWriter, name: str, data: bytes, mime: str, description: str, relation: str
-) -> None:
-    attachment = writer.add_attachment(name, data)
-    attachment.subtype = NameObject("/" + mime)
-    attachment.description = TextStringObject(description)
-    # PDF/A-3 style: says how the attachment relates to the document.
-    attachment.associated_file_relationship = NameObject(relation)
+def _part(title: str, pdf: bytes) -> PdfReader:
+    try:
+        return PdfReader(io.BytesIO(pdf))
+    except Exception as exc:  # pypdf raises many exception types on a broken file
+        raise DocumentError(f"{title}: the PDF cannot be read ({exc})") from exc
+
+
+def _bookmarks(reader: PdfReader, whole: str | None = None) -> Outline:
+    """A part's own bookmarks (its headings); a package of ours that becomes an annex
+    brings the bookmarks beneath its single top one."""
+    try:
+        items = _read_outline(reader, reader.outline)
+    except Exception:  # a broken outline is no reason to refuse the part
+        return []
+    if whole is not None and len(items) == 1 and items[0][1] == 0:
+        return list(items[0][2])
+    return items
+
+
+def _read_outline(reader: PdfReader, items: Any) -> Outline:
+    result: Outline = []
+    for item in items:
+        if isinstance(item, list):
+            if result:
+                result[-1][2].extend(_read_outline(reader, item))
+            continue
+        page = reader.get_destination_page_number(item)
+        if page is not None:
+            result.append((str(item.title), page, []))
+    return result
+
+
+def _add_bookmarks(writer: PdfWriter, items: Outline, first: int, parent: Any) -> None:
+    for title, page, children in items:
+        added = writer.add_outline_item(title=title, page_number=first + page, parent=parent)
+        _add_bookmarks(writer, children, first, added)
 
 
 Bookmark = tuple[str, int]  # a title and its page, counted from 0 within its PDF

@@ -28,6 +28,7 @@ from templates.errors import (
     ConverterLost,
     ConverterUnavailable,
 )
+from templates.for_pdf import PDF_EXPORT_FILTER, export_json, export_options, prepare_docx
 from templates.processes import end_process_group, launch
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,15 @@ class Converter:
             # Positional, as unoserver's XML-RPC API expects: inpath, indata, outpath,
             # convert_to, filtername, filter_options, update_index, infiltername, password.
             result = self._proxy(timeout).convert(
-                None, xmlrpc.client.Binary(docx), None, "pdf", None, [], True, None, None
+                None,
+                xmlrpc.client.Binary(prepare_docx(docx)),
+                None,
+                "pdf",
+                PDF_EXPORT_FILTER,
+                export_options(),
+                True,
+                None,
+                None,
             )
         except TimeoutError as exc:
             raise ConversionTimeout(f"the conversion took longer than {timeout:g} s") from exc
@@ -337,11 +346,12 @@ def convert_cold(docx: bytes, *, soffice: str = "soffice", timeout: float = 120.
     with tempfile.TemporaryDirectory(prefix="templates-cold-") as folder:
         root = Path(folder)
         source = root / "document.docx"
-        source.write_bytes(docx)
+        source.write_bytes(prepare_docx(docx))
         command = [
             executable, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
             f"-env:UserInstallation={(root / 'profile').as_uri()}",
-            "--convert-to", "pdf", "--outdir", str(root / "out"), str(source),
+            "--convert-to", f"pdf:{PDF_EXPORT_FILTER}:{export_json()}",
+            "--outdir", str(root / "out"), str(source),
         ]  # fmt: skip
         # oosplash (what the soffice script becomes) takes soffice.bin down on SIGTERM.
         process = launch(

@@ -42,7 +42,7 @@ def _package(**overrides: object) -> PdfReader:
 def test_the_parts_follow_each_other_under_one_bookmark_each() -> None:
     reader = _package()
     texts = [page.extract_text() for page in reader.pages]
-    assert texts == [
+    parts = [
         "Overeenkomst blad 1",
         "Overeenkomst blad 2",
         "Huurovereenkomst",
@@ -50,6 +50,8 @@ def test_the_parts_follow_each_other_under_one_bookmark_each() -> None:
         "Vonnis blad 2",
         "Betalingsregeling",
     ]
+    # One page count over the whole package, not one per part.
+    assert texts == [f"{part}\nPagina {n} van 6" for n, part in enumerate(parts, start=1)]
     outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
     assert outline == [
         ("Woonbegeleidingsovereenkomst", 0),

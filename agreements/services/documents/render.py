@@ -12,21 +12,16 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from agreements.db.models import (
-    Agreement,
-    Case,
-    Document,
-    DocumentVersion,
-    EvictionJudgment,
-    TenancyContract,
-)
+from agreements.db.models import Agreement, Case, Document, DocumentVersion
 from agreements.domain.enums import DocumentStatus, FinishStatus
 from agreements.services.context import Deps
+from agreements.services.documents import annexes
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures.state import MAX_FINISH_ATTEMPTS
 from agreements.services.uow import unit_of_work
-from templates.assemble import Annex, assemble
+from templates.assemble import assemble
 from templates.errors import DocumentError
+from templates.for_pdf import prepare_docx
 from templates.render import render_docx
 
 log = logging.getLogger("agreements.documents")
@@ -81,12 +76,22 @@ def render_version(
             assert document is not None
             case = session.get(Case, document.case_id)
             assert case is not None
-            annexes = _annexes(session, engine, document)
+            parts = _annexes(
+                session,
+                engine,
+                document,
+                lambda other: render_version(other, deps=deps, engine=engine, clock=clock),
+            )
             reference = case.reference or str(case.id)
+        data = dict(version.data)
+        if "annexes" in data:  # what the package carries is known now: the list the text prints
+            data["annexes"] = [part.listed() for part in parts]
         template = engine.catalogue.get(version.template_name, version.template_version)
         docx = render_docx(
-            template.read_bytes(), version.data, time_limit=engine.settings.render_time_limit
+            template.read_bytes(), data, time_limit=engine.settings.render_time_limit
         )
+        # The package numbers its pages over all its parts: the parts' own numbers go.
+        docx = prepare_docx(docx, page_numbers=False)
         pdf = engine.converter.convert(docx)
         manifest = {
             "document": {
@@ -97,11 +102,12 @@ def render_version(
             },
             "case": reference,
             "template": template.manifest_entry(),
-            "data": version.data,
+            "data": data,
+            "annexes": [{**part.listed(), "sha256": part.sha256} for part in parts],
         }
         package = assemble(
             pdf,
-            annexes,
+            [part.annex(engine.store, number) for number, part in enumerate(parts, start=1)],
             title=document.title,
             case_reference=reference,
             template_version=f"{template.name} v{template.version}",
@@ -127,38 +133,28 @@ def render_version(
             docx_digest,
             pdf_digest,
         )
-        version.pages, version.finished_at = pages, uow.now
+        version.pages, version.finished_at, version.data = pages, uow.now, data
         uow.audit("document.rendered", "document_version", version_id, {"pdf_sha256": pdf_digest})
     return DocumentStatus.READY
 
 
-def _annexes(session: Session, engine: DocumentEngine, document: Document) -> list[Annex]:
-    """An agreement carries the lease, the judgment and the payment arrangement behind it."""
+def _annexes(
+    session: Session,
+    engine: DocumentEngine,
+    document: Document,
+    render_first: Callable[[int], object],
+) -> list[annexes.Part]:
+    """An agreement carries its payment arrangement, the lease and the judgment behind it;
+    an arrangement still waiting for its render is rendered first (this is the worker)."""
     if document.subject_type != "agreement":
         return []
     agreement = session.get(Agreement, document.subject_id)
     assert agreement is not None
-    annexes = []
-    contract = session.get(TenancyContract, agreement.tenancy_contract_id)
-    if contract is not None and contract.pdf_sha256:
-        annexes.append(Annex("Bijlage: huurovereenkomst", engine.store.get(contract.pdf_sha256)))
-    judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
-    if judgment is not None and judgment.pdf_sha256:
-        annexes.append(Annex("Bijlage: vonnis", engine.store.get(judgment.pdf_sha256)))
-    arrangement_pdf = session.scalar(
-        select(DocumentVersion.pdf_sha256)
-        .join(Document)
-        .where(
-            Document.case_id == document.case_id,
-            Document.kind == "payment_arrangement",
-            DocumentVersion.status == DocumentStatus.READY,
-        )
-        .order_by(DocumentVersion.id.desc())
-        .limit(1)
-    )
-    if arrangement_pdf:
-        annexes.append(Annex("Bijlage: betalingsregeling", engine.store.get(arrangement_pdf)))
-    return annexes
+    waiting = annexes.arrangement_version(session, agreement.case_id)
+    if waiting is not None and waiting.status is not DocumentStatus.READY:
+        render_first(waiting.id)
+        session.expire_all()
+    return annexes.parts_of(session, engine.store, agreement)
 
 
 def _still_ours(session: Session, version_id: int, attempt: int) -> DocumentVersion | None:

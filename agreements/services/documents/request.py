@@ -17,9 +17,10 @@ from agreements.db.models import (
     Review,
 )
 from agreements.domain.enums import DocumentStatus
-from agreements.domain.errors import FieldError, ValidationFailed
+from agreements.domain.errors import FieldError, Forbidden, ValidationFailed
 from agreements.domain.policy import Action, Actor, Resource
 from agreements.services.context import Deps
+from agreements.services.documents import annexes
 from agreements.services.documents import data as document_data
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.documents.minutes import review_minutes_data
@@ -60,6 +61,8 @@ def request_document(
     `SignaturesWouldLapse` names who signed and nothing is made."""
     model, kind, resource, build = SUBJECTS[subject_type]
     chosen = engine.catalogue.get(template or kind, template_version)
+    if subject_type == "agreement":
+        _arrangement_first(subject_id, deps=deps, engine=engine, actor=actor, now=now)
     if chosen.kind != kind:
         raise ValidationFailed.one(
             "template", f"{chosen.name!r} is a {chosen.kind} template, not a {kind} template"
@@ -76,6 +79,8 @@ def request_document(
         )
         case_id = _case_id(session, subject)
         data = build(session, subject, deps.settings, uow.today)
+        if subject_type == "agreement":  # as far as known now; the render makes it exact
+            data["annexes"] = [p.listed() for p in annexes.parts_of(session, engine.store, subject)]
         problems = data_problems(chosen.schema, data)
         if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway
             raise ValidationFailed([_field_error(p) for p in problems])
@@ -138,6 +143,27 @@ def request_document(
         )
         uow.enqueue(Job.RENDER, version.id)
     return version
+
+
+def _arrangement_first(
+    agreement_id: int, *, deps: Deps, engine: DocumentEngine, actor: Actor, now: datetime
+) -> None:
+    """The package of an agreement carries the case's payment arrangement: when that was
+    never rendered, it is requested now (and queued first, so it is ready in time)."""
+    with deps.db() as session:
+        agreement = session.get(Agreement, agreement_id)
+        if agreement is None:
+            return
+        arrangement = annexes.latest_arrangement(session, agreement.case_id)
+        if arrangement is None or annexes.arrangement_version(session, agreement.case_id):
+            return
+        arrangement_id = arrangement.id
+    try:
+        request_document(
+            "payment_arrangement", arrangement_id, deps=deps, engine=engine, actor=actor, now=now
+        )
+    except Forbidden:  # who may not write arrangements gets the package without it
+        return
 
 
 def _case_id(session: Session, subject: Any) -> int:
