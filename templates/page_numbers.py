@@ -143,7 +143,7 @@ def stamp(writer: PdfWriter, first: int = 0) -> None:
         resources[NameObject("/Font")] = fonts
         page[NameObject("/Resources")] = resources
         contents = page.get("/Contents")
-        existing = [] if contents is None else contents.get_object()
+        existing = ArrayObject() if contents is None else contents.get_object()
         if not isinstance(existing, ArrayObject):
             existing = ArrayObject([contents])
         # The page's own content inside q ... Q: whatever state it leaves cannot move ours.

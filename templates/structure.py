@@ -70,7 +70,7 @@ def graft(writer: PdfWriter, reader: PdfReader, first: int) -> bool:
         clone = element.clone(writer)
         if clone.get("/S") == "/Document":
             clone[NameObject("/S")] = NameObject("/Part")
-        clone[NameObject("/P")] = top.indirect_reference
+        clone[NameObject("/P")] = top.indirect_reference or top
         grafted.append(clone.indirect_reference or writer._add_object(clone))
     theirs = [(key + offset, _clone(value, writer)) for key, value in _numbers(part["/ParentTree"])]
     flat = ArrayObject()
@@ -95,7 +95,8 @@ def graft(writer: PdfWriter, reader: PdfReader, first: int) -> bool:
 def _clone(value: Any, writer: PdfWriter) -> Any:
     """A parent tree value in the writer: already cloned elements are reused by pypdf."""
     if isinstance(value, IndirectObject):
-        return value.get_object().clone(writer).indirect_reference
+        clone = value.get_object().clone(writer)
+        return clone.indirect_reference or writer._add_object(clone)
     return value.clone(writer)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 
 import pytest
@@ -114,15 +115,31 @@ def test_agreement_package_with_annexes(doc_client, world):
     pdf = doc_client.get(f"/api/v1/document-versions/{version['id']}/pdf", headers=h)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.content))
-    assert [o.title for o in reader.outline] == [
+    # One bookmark per part (the parts' own headings beneath), in the package's order.
+    assert [o.title for o in reader.outline if not isinstance(o, list)] == [
         "Woonbegeleidingsovereenkomst",
-        "Bijlage: huurovereenkomst",
-        "Bijlage: vonnis",
-        "Bijlage: betalingsregeling",
+        "Bijlage 1: Betalingsregeling",
+        "Bijlage 2: Huurovereenkomst",
+        "Bijlage 3: Vonnis",
     ]
+    # The agreement lists what it carries, and the pages count over the whole package.
+    listed = version["data"]["annexes"] if "data" in version else None
+    total = len(reader.pages)
+    texts = [page.extract_text() for page in reader.pages]
+    assert all(f"Pagina {n} van {total}" in t for n, t in enumerate(texts, start=1))
+    counts = {int(n) for t in texts for n in re.findall(r"Pagina \d+ van (\d+)", t)}
+    assert counts == {total}  # no part counts its own pages
+    assert reader.trailer["/Root"]["/Lang"] == "nl-NL"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert set(reader.attachments) == {"manifest.json", "source.docx"}
     manifest = json.loads(reader.attachments["manifest.json"][0])
     assert manifest["data"]["tenant"]["name"] == "Zoë van 't Hek"
+    assert manifest["data"]["annexes"] == [
+        {"title": "Betalingsregeling", "kind": "payment_arrangement", "pages": 2},
+        {"title": "Huurovereenkomst", "kind": "tenancy_contract", "pages": 2},
+        {"title": "Vonnis", "kind": "judgment", "pages": 1},
+    ]
+    assert listed in (None, manifest["data"]["annexes"])
     assert b"/JavaScript" not in pdf.content and b"evil.exe" not in pdf.content
     text = "".join(page.extract_text() for page in reader.pages)
     assert "11109681 \\ UC EXPL 24-3346" in text and "HO-2019-004512" in text

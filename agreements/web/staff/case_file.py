@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from agreements.domain.enums import (
     OrganisationKind,
@@ -14,18 +16,21 @@ from agreements.domain.errors import NotFound, ValidationFailed
 from agreements.domain.policy import Resource
 from agreements.services import inputs as i
 from agreements.services.cases import case_file, cases, names
-from agreements.web.deps import DepsDep, NowDep, PathId
+from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
+from agreements.web.staff.cases import case_context
 from agreements.web.staff.common import (
     FormDep,
     Staff,
     StaffDep,
     StaffRoute,
     form_page,
+    page,
     require_write,
     see_other,
 )
 from agreements.web.staff.forms import Errors, Field, nested, service_errors, typed, validate
+from templates.errors import PdfRejected
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 
@@ -179,3 +184,71 @@ def save_record(
     if errors:
         return _record_page(kind, case_id, staff, deps, now, form, errors)
     return see_other(f"/zaken/{case_id}?gelukt={kind}")
+
+
+# The signed lease and the judgment as PDFs: annexes of the agreement's package.
+_UPLOADS: dict[str, Any] = {
+    "huurovereenkomst": (case_file.tenancy_contracts, "contracts"),
+    "vonnis": (case_file.judgments, "judgments"),
+}
+# The API's reasons (templates.assemble.sanitize_pdf) in Dutch, by a word they contain.
+_REFUSED_NL = [
+    ("empty", "Het bestand is leeg. Kies de PDF opnieuw."),
+    ("larger than", "Het bestand is te groot: hoogstens {limit}."),
+    ("not a PDF", "Dit is geen PDF-bestand. Kies een PDF, zoals een scan van het getekende stuk."),
+    ("encrypted", "De PDF is beveiligd met een wachtwoord. Sla hem zonder wachtwoord op."),
+    ("pages; at most", "De PDF heeft te veel pagina's: hoogstens 500."),
+    ("longer than", "Het lezen van de PDF duurde te lang. Druk hem af naar een nieuwe PDF."),
+    ("form", "Het ingevulde formulier in deze PDF kan niet worden bewaard. Druk hem eerst af "
+     "naar een nieuwe PDF."),
+]  # fmt: skip
+
+
+def _refused_nl(reason: str, limit: str) -> str:
+    for word, text in _REFUSED_NL:
+        if word in reason:
+            return text.format(limit=limit)
+    return "De PDF is beschadigd en kan niet worden gelezen. Druk hem af naar een nieuwe PDF."
+
+
+@router.post("/zaken/{case_id}/dossier/{kind}/{row_id}/pdf")
+async def upload_pdf(
+    request: Request,
+    case_id: PathId,
+    kind: str,
+    row_id: PathId,
+    staff: StaffDep,
+    deps: DepsDep,
+    engine: EngineDep,
+    now: NowDep,
+) -> Response:
+    """The signed lease or the judgment as a PDF; a refused file keeps the case page, with
+    the reason in Dutch at the form it came from."""
+    if kind not in _UPLOADS:
+        raise NotFound("page", kind)
+    use_case, listed = _UPLOADS[kind]
+    context = await run_in_threadpool(case_context, case_id, staff, deps, now)
+    rows = [row[0] if isinstance(row, tuple) else row for row in context[listed]]
+    if row_id not in {row.id for row in rows}:
+        raise NotFound(kind, row_id)
+    require_write(staff, use_case.resource)
+    form = await request.form(max_files=1, max_fields=5)
+    check_csrf(staff, str(form.get("csrf", "")), deps)
+    upload = form.get("bestand")
+    data = await upload.read() if isinstance(upload, UploadFile) else b""
+    try:
+        await run_in_threadpool(
+            partial(case_file.attach_pdf, use_case, row_id, data),
+            deps=deps,
+            store=engine.store,
+            actor=staff.actor,
+            now=now,
+        )
+    except PdfRejected as exc:
+        error = {
+            "kind": kind,
+            "row": row_id,
+            "text": _refused_nl(str(exc), context["upload_limit"]),
+        }
+        return page("zaak.html", deps, staff, 422, upload_error=error, **context)
+    return see_other(f"/zaken/{case_id}?gelukt={kind}-pdf#dossier-kop")

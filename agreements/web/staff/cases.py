@@ -91,7 +91,7 @@ def case_list(
     )
 
 
-def _case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[str, Any]:
+def case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[str, Any]:
     # Some fifteen queries, and none writes (the reads' audit entries are staged on the
     # side): on SQLite they run beside a writer instead of queueing for its lock.
     with read_only():
@@ -139,6 +139,7 @@ def _read_case_context(case_id: int, staff: Staff, deps: Any, now: Any) -> dict[
         if staff.sees_care_notes
         else None,
         "orgs": orgs,
+        "upload_limit": f"{deps.settings.max_upload_bytes / 1_048_576:.0f} MB",
         "coordinator": names.coordinators(deps).get(case.coordinator_id, "?"),
     }
 
@@ -288,7 +289,7 @@ def case_page(
     case_id: PathId, staff: StaffDep, deps: DepsDep, now: NowDep, gelukt: str = ""
 ) -> Response:
     """Everything about one case, for the roles that may see it."""
-    context = _case_context(case_id, staff, deps, now)
+    context = case_context(case_id, staff, deps, now)
     return page("zaak.html", deps, staff, gelukt=gelukt[:20], **context)
 
 
@@ -301,7 +302,7 @@ def save_care_notes(
     typed_text = str(data.get("text", ""))
     notes, errors = validate(i.CareNotesIn, {"text": typed_text})
     if notes is None:  # the case page again, the error at the notes and the text kept
-        context = _case_context(case_id, staff, deps, now)
+        context = case_context(case_id, staff, deps, now)
         if context["care_notes"] is None:
             raise Forbidden("care notes are for coordinators")
         context["care_notes"] = typed_text[:20_000]
