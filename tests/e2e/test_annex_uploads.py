@@ -26,6 +26,12 @@ def _forms(client: Any, case: int) -> dict[str, str]:
     return {kind: action for action, kind in FORM.findall(page.text)}
 
 
+def _stored(client: Any, case: int) -> str:
+    """What the case page says about stored PDFs (the world is shared by the module)."""
+    page = client.get(f"/zaken/{case}").text
+    return str(page.count("De PDF is toegevoegd: hij komt als bijlage"))
+
+
 def _post(client: Any, action: str, token: str, content: bytes, name: str = "x.pdf") -> Any:
     return client.post(
         action, data={"csrf": token}, files={"bestand": (name, content, "application/pdf")}
@@ -61,11 +67,12 @@ def test_a_bad_file_keeps_the_page_with_a_dutch_reason(
 ) -> None:
     client, token = logged_in(app, "coordinator")
     action = _forms(client, world.case_portaal)["huurovereenkomst"]
+    before = _stored(client, world.case_portaal)
     refused = _post(client, action, token, content)
     assert refused.status_code == 422
     assert said in refused.text and 'role="alert"' in refused.text
     assert 'aria-invalid="true"' in refused.text and "<h1>Zaak" in refused.text
-    assert "De PDF is toegevoegd" not in client.get(f"/zaken/{world.case_portaal}").text
+    assert _stored(client, world.case_portaal) == before
 
 
 def test_too_large_a_file_is_refused_in_dutch(app: Any, world: Any) -> None:
@@ -85,12 +92,13 @@ def test_too_large_a_file_is_refused_in_dutch(app: Any, world: Any) -> None:
 def test_without_csrf_or_for_another_case_nothing_is_stored(app: Any, world: Any) -> None:
     client, token = logged_in(app, "coordinator")
     action = _forms(client, world.case_portaal)["vonnis"]
+    before = _stored(client, world.case_portaal), _stored(client, world.case_mitros)
     assert _post(client, action, "0" * 64, a_pdf()).status_code == 403
     other = _forms(client, world.case_mitros)["vonnis"]
     row = other.rsplit("/", 2)[1]
     wrong = action.rsplit("/", 2)[0] + f"/{row}/pdf"  # the other case's judgment, this case
     assert _post(client, wrong, token, a_pdf()).status_code == 404
-    assert "De PDF is toegevoegd" not in client.get(f"/zaken/{world.case_portaal}").text
+    assert (_stored(client, world.case_portaal), _stored(client, world.case_mitros)) == before
 
 
 def test_partners_and_legal_staff_have_no_upload_form(app: Any, world: Any) -> None:
