@@ -109,6 +109,7 @@ def assemble(
             )
         )
     writer.root_object[NameObject("/AF")] = ArrayObject(attached)
+    writer.pdf_header = b"%PDF-1.7"  # PDF/A-3's base; pypdf would write 1.3
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()

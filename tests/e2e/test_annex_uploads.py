@@ -103,5 +103,5 @@ def test_without_csrf_or_for_another_case_nothing_is_stored(app: Any, world: Any
 
 def test_partners_and_legal_staff_have_no_upload_form(app: Any, world: Any) -> None:
     for who in ("portaal", "jurist"):
-        client, token = logged_in(app, who)
+        client, _ = logged_in(app, who)
         assert _forms(client, world.case_portaal) == {}

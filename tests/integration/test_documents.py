@@ -317,3 +317,24 @@ def test_cli_demo_makes_a_signed_sealed_package_that_verify_accepts(tmp_path):
     assert run_cli(["verify", str(tmp_path / "missing.pdf")], tmp_path).returncode == 2
     again = run_cli(["demo"], tmp_path)
     assert again.returncode == 1 and "already signed and sealed" in again.stderr
+
+
+def test_an_agreement_brings_its_payment_arrangement_without_asking(doc_client, world):
+    """The arrangement was never rendered: the agreement's request queues it first, and the
+    package carries it, counted and listed (issue 12)."""
+    h = world.headers("coordinator")
+    agreement = ids(doc_client, world)[0]
+    made = doc_client.post(
+        f"/api/v1/agreements/{agreement}/documents", headers=h, json={"confirm_void": True}
+    )
+    assert made.status_code == 202, made.text
+    pdf = doc_client.get(f"/api/v1/document-versions/{made.json()['id']}/pdf", headers=h)
+    assert pdf.status_code == 200, pdf.text
+    reader = PdfReader(io.BytesIO(pdf.content))
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert titles == ["Woonbegeleidingsovereenkomst", "Bijlage 1: Betalingsregeling"]
+    manifest = json.loads(reader.attachments["manifest.json"][0])
+    assert [a["kind"] for a in manifest["data"]["annexes"]] == ["payment_arrangement"]
+    last = reader.pages[-1].extract_text()
+    assert f"Pagina {len(reader.pages)} van {len(reader.pages)}" in last
+    assert "Betalingsregeling" in "".join(p.extract_text() for p in reader.pages[-2:])

@@ -25,6 +25,7 @@ from signing.evidence import EVIDENCE_FILENAME, SIGNED_DOCUMENT_FILENAME, Signat
 from signing.seal import SealStamp
 from templates.filters import datumtijd_zone
 from templates.render import render_docx
+from templates.structure import graft
 from templates.text import SEQUENCES, refused_char
 
 log = logging.getLogger("agreements.finishing")
@@ -230,7 +231,9 @@ def append_page(original: bytes, page: bytes) -> bytes:
     # Cloning keeps the original's outline, metadata and attachments (manifest, source).
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(original)))
     first = len(writer.pages)
-    writer.append(PdfReader(io.BytesIO(page)), import_outline=False)
+    evidence = PdfReader(io.BytesIO(page))
+    writer.append(evidence, import_outline=False)
+    graft(writer, evidence, first)  # the evidence pages join the package's structure tree
     writer.add_outline_item(title="Ondertekeningsbewijs", page_number=first)
     out = io.BytesIO()
     writer.write(out)
