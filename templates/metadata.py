@@ -152,7 +152,7 @@ def attach(
     attachment.alternative_name = TextStringObject(name)  # /UF, which PDF/A asks for
     # PDF/A-3: how the attachment relates to the document.
     attachment.associated_file_relationship = NameObject(relation)
-    attachment.size = NumberObject(len(data))  # type: ignore[assignment]
+    attachment.size = NumberObject(len(data))
     if when is not None:
         attachment.modification_date = when
     reference = attachment.pdf_object.indirect_reference

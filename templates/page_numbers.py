@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
@@ -43,7 +44,7 @@ def label(number: int, total: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _font() -> tuple[bytes, dict[int, int], dict[str, float], str]:
+def _font() -> tuple[bytes, dict[int, int], dict[str, Any], str]:
     """A subset of the first font found: its bytes, widths per code, metrics and name."""
     path = next((p for p in FONTS if p.exists()), None)
     if path is None:

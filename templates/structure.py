@@ -95,7 +95,8 @@ def graft(writer: PdfWriter, reader: PdfReader, first: int) -> bool:
 def _clone(value: Any, writer: PdfWriter) -> Any:
     """A parent tree value in the writer: already cloned elements are reused by pypdf."""
     if isinstance(value, IndirectObject):
-        clone = value.get_object().clone(writer)
+        target: Any = value.get_object()
+        clone = target.clone(writer)
         return clone.indirect_reference or writer._add_object(clone)
     return value.clone(writer)
 
