@@ -135,9 +135,22 @@ def test_agreement_package_with_annexes(doc_client, world):
     manifest = json.loads(reader.attachments["manifest.json"][0])
     assert manifest["data"]["tenant"]["name"] == "Zoë van 't Hek"
     assert manifest["data"]["annexes"] == [
-        {"title": "Betalingsregeling", "kind": "payment_arrangement", "pages": 2},
-        {"title": "Huurovereenkomst", "kind": "tenancy_contract", "pages": 2},
-        {"title": "Vonnis", "kind": "judgment", "pages": 1},
+        {
+            "title": "Bijlage 1: Betalingsregeling (2 pagina's)",
+            "kind": "payment_arrangement",
+            "pages": 2,
+        },
+        {
+            "title": "Bijlage 2: Huurovereenkomst HO-2019-004512 (2 pagina's)",
+            "kind": "tenancy_contract",
+            "pages": 2,
+        },
+        {
+            "title": "Bijlage 3: Vonnis van de Rechtbank Midden-Nederland, kanton Utrecht, van "
+            "4 december 2025, zaaknummer 11109681 \\ UC EXPL 24-3346 (1 pagina)",
+            "kind": "judgment",
+            "pages": 1,
+        },
     ]
     assert listed in (None, manifest["data"]["annexes"])
     assert b"/JavaScript" not in pdf.content and b"evil.exe" not in pdf.content

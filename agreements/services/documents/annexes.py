@@ -21,20 +21,29 @@ from agreements.db.models import (
 )
 from agreements.domain.enums import DocumentStatus
 from templates.assemble import Annex, page_count
+from templates.filters import datum
 
 
 @dataclass(frozen=True)
 class Part:
     kind: str  # payment_arrangement, tenancy_contract, judgment
-    title: str
+    title: str  # the bookmark's: "Betalingsregeling"
     sha256: str
     pages: int
+    described: str = ""  # the list's: "Huurovereenkomst HO-2019-004512"
 
     def annex(self, store: BlobStore, number: int) -> Annex:
         return Annex(f"Bijlage {number}: {self.title}", store.get(self.sha256))
 
-    def listed(self) -> dict[str, Any]:
-        return {"title": self.title, "kind": self.kind, "pages": self.pages}
+    def listed(self, number: int) -> dict[str, Any]:
+        """What the agreement's list of annexes prints: number, what it is, its pages."""
+        count = "1 pagina" if self.pages == 1 else f"{self.pages} pagina's"
+        title = f"Bijlage {number}: {self.described or self.title} ({count})"
+        return {"title": title, "kind": self.kind, "pages": self.pages}
+
+
+def listed(parts: list[Part]) -> list[dict[str, Any]]:
+    return [part.listed(number) for number, part in enumerate(parts, start=1)]
 
 
 def latest_arrangement(session: Session, case_id: int) -> PaymentArrangement | None:
@@ -82,11 +91,16 @@ def parts_of(session: Session, store: BlobStore, agreement: Agreement) -> list[P
         )
     contract = session.get(TenancyContract, agreement.tenancy_contract_id)
     judgment = session.get(EvictionJudgment, agreement.eviction_judgment_id)
-    for kind, title, row in (
-        ("tenancy_contract", "Huurovereenkomst", contract),
-        ("judgment", "Vonnis", judgment),
-    ):
-        if row is not None and row.pdf_sha256:
-            pages = page_count(store.get(row.pdf_sha256))
-            parts.append(Part(kind, title, row.pdf_sha256, pages))
+    if contract is not None and contract.pdf_sha256:
+        pages = page_count(store.get(contract.pdf_sha256))
+        described = f"Huurovereenkomst {contract.contract_number}"
+        parts.append(Part("tenancy_contract", "Huurovereenkomst", contract.pdf_sha256, pages,
+                          described))  # fmt: skip
+    if judgment is not None and judgment.pdf_sha256:
+        pages = page_count(store.get(judgment.pdf_sha256))
+        described = (
+            f"Vonnis van de {judgment.court} van {datum(judgment.judgment_date)}, "
+            f"zaaknummer {judgment.case_number}"
+        )
+        parts.append(Part("judgment", "Vonnis", judgment.pdf_sha256, pages, described))
     return parts

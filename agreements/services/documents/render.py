@@ -85,7 +85,7 @@ def render_version(
             reference = case.reference or str(case.id)
         data = dict(version.data)
         if "annexes" in data:  # what the package carries is known now: the list the text prints
-            data["annexes"] = [part.listed() for part in parts]
+            data["annexes"] = annexes.listed(parts)
         template = engine.catalogue.get(version.template_name, version.template_version)
         docx = render_docx(
             template.read_bytes(), data, time_limit=engine.settings.render_time_limit
@@ -103,7 +103,10 @@ def render_version(
             "case": reference,
             "template": template.manifest_entry(),
             "data": data,
-            "annexes": [{**part.listed(), "sha256": part.sha256} for part in parts],
+            "annexes": [
+                {**listed, "sha256": part.sha256}
+                for listed, part in zip(annexes.listed(parts), parts, strict=True)
+            ],
         }
         package = assemble(
             pdf,

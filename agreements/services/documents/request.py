@@ -80,7 +80,7 @@ def request_document(
         case_id = _case_id(session, subject)
         data = build(session, subject, deps.settings, uow.today)
         if subject_type == "agreement":  # as far as known now; the render makes it exact
-            data["annexes"] = [p.listed() for p in annexes.parts_of(session, engine.store, subject)]
+            data["annexes"] = annexes.listed(annexes.parts_of(session, engine.store, subject))
         problems = data_problems(chosen.schema, data)
         if problems:  # a bug in the mapping, not the user's fault; say it plainly anyway
             raise ValidationFailed([_field_error(p) for p in problems])
