@@ -25,6 +25,7 @@ from agreements.web.staff.common import (
     Staff,
     StaffDep,
     StaffRoute,
+    check_csrf,
     form_page,
     page,
     require_write,
