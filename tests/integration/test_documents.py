@@ -134,24 +134,19 @@ def test_agreement_package_with_annexes(doc_client, world):
     assert set(reader.attachments) == {"manifest.json", "source.docx"}
     manifest = json.loads(reader.attachments["manifest.json"][0])
     assert manifest["data"]["tenant"]["name"] == "Zoë van 't Hek"
-    assert manifest["data"]["annexes"] == [
-        {
-            "title": "Bijlage 1: Betalingsregeling (2 pagina's)",
-            "kind": "payment_arrangement",
-            "pages": 2,
-        },
-        {
-            "title": "Bijlage 2: Huurovereenkomst HO-2019-004512 (2 pagina's)",
-            "kind": "tenancy_contract",
-            "pages": 2,
-        },
-        {
-            "title": "Bijlage 3: Vonnis van de Rechtbank Midden-Nederland, kanton Utrecht van "
-            "4 december 2025, zaaknummer 11109681 \\ UC EXPL 24-3346 (1 pagina)",
-            "kind": "judgment",
-            "pages": 1,
-        },
+    listed_now = manifest["data"]["annexes"]
+    assert [(a["kind"], a["pages"]) for a in listed_now] == [
+        ("payment_arrangement", 2),
+        ("tenancy_contract", 2),
+        ("judgment", 1),
     ]
+    assert listed_now[0]["title"] == "Bijlage 1: Betalingsregeling (2 pagina's)"
+    assert listed_now[1]["title"] == "Bijlage 2: Huurovereenkomst HO-2019-004512 (2 pagina's)"
+    judgment_title = listed_now[2]["title"]  # the demo's dates follow the day it is made
+    assert judgment_title.startswith(
+        "Bijlage 3: Vonnis van de Rechtbank Midden-Nederland, kanton Utrecht van "
+    )
+    assert judgment_title.endswith(", zaaknummer 11109681 \\ UC EXPL 24-3346 (1 pagina)")
     assert listed in (None, manifest["data"]["annexes"])
     assert b"/JavaScript" not in pdf.content and b"evil.exe" not in pdf.content
     text = "".join(page.extract_text() for page in reader.pages)
