@@ -20,6 +20,11 @@ from agreements.services.uow import unit_of_work
 LIVE = (AgreementStatus.ACTIVE, AgreementStatus.OUT_FOR_SIGNATURE)
 
 
+def feed_url(deps: Deps, token: str) -> str:
+    """The address of a calendar link, to paste into Outlook ("Agenda toevoegen van internet")."""
+    return f"{deps.settings.public_base_url.rstrip('/')}/calendar/{token}.ics"
+
+
 def new_feed_token(*, deps: Deps, actor: Actor, now: datetime) -> str:
     """A personal calendar link; making a new one stops the old one."""
     if actor.role is not Role.COORDINATOR or actor.user_id is None:

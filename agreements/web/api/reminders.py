@@ -107,7 +107,7 @@ def report_missed(
 def calendar_feed(actor: ActorDep, deps: DepsDep, now: NowDep) -> FeedOut:
     """A personal iCalendar link (for Outlook) with your cases' reviews and expiring terms."""
     token = calendar.new_feed_token(deps=deps, actor=actor, now=now)
-    return FeedOut(url=f"{deps.settings.public_base_url.rstrip('/')}/calendar/{token}.ics")
+    return FeedOut(url=calendar.feed_url(deps, token))
 
 
 @feeds.get(

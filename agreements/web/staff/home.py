@@ -11,12 +11,22 @@ from agreements.domain import text
 from agreements.domain.errors import NotAuthenticated
 from agreements.services.access import accounts
 from agreements.services.cases import names
+from agreements.services.context import Deps
+from agreements.services.reminders import calendar
 from agreements.services.work import work_for
 from agreements.web.deps import SESSION_COOKIE, DepsDep, NowDep, set_session_cookie
 from agreements.web.shared import views
 from agreements.web.shared.ratelimit import PostLimiter, client_address
 from agreements.web.shared.textguard import own_text_checks
-from agreements.web.staff.common import StaffDep, StaffRoute, check_csrf, page, see_other
+from agreements.web.staff.common import (
+    FormDep,
+    Staff,
+    StaffDep,
+    StaffRoute,
+    check_csrf,
+    page,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 
@@ -101,9 +111,21 @@ def logout(staff: StaffDep, deps: DepsDep, now: NowDep, csrf: Text = "") -> Resp
 @router.get("/werk")
 def dashboard(staff: StaffDep, deps: DepsDep) -> Response:
     """What is due this week and what is overdue, over the cases the actor may see."""
+    return _dashboard(staff, deps)
+
+
+def _dashboard(staff: Staff, deps: Deps, feed: str = "") -> Response:
     work = work_for(deps, staff.actor, staff.today)
     labels = names.case_labels(deps, work.case_ids)
-    return page("werk.html", deps, staff, work=work, labels=labels)
+    return page("werk.html", deps, staff, work=work, labels=labels, feed=feed)
+
+
+@router.post("/werk/agenda")
+def calendar_link(staff: StaffDep, deps: DepsDep, now: NowDep, data: FormDep) -> Response:
+    """A coordinator's personal calendar link, shown once to copy into Outlook."""
+    del data  # checked for its CSRF token
+    token = calendar.new_feed_token(deps=deps, actor=staff.actor, now=now)
+    return _dashboard(staff, deps, feed=calendar.feed_url(deps, token))
 
 
 @router.get("/assets/staff/{name}")
