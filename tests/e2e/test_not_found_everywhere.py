@@ -52,6 +52,8 @@ KINDS = {
     ("versies", "version_id"): "version",
     ("verzoeken", "request_id"): "request",
     ("overeenkomsten", "agreement_id"): "agreement",
+    # /zaken/{case_id}/dossier/{kind}/{row_id}/pdf: {kind} is FIXED as huurovereenkomst
+    ("{kind}", "row_id"): "tenancy_contract",
 }
 # Parameters that are not ids of records: filled in the same way on both calls.
 FIXED = {"task_id": str(uuid.UUID(int=7)), "number": "1", "kind": "huurovereenkomst"}
@@ -79,6 +81,8 @@ JSON_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/signature-requests/{request_id}/sign"): {"typed_name": "A. Jansen",
                                                        "consent_version": "1"},
     ("POST", "/payment-arrangements/{row_id}/missed-instalments"): {"due_date": "2026-01-05"},
+    ("POST", "/agreements/{agreement_id}/judgment-decisions"): {"choice": "continue",
+                                                               "reason": "Het gaat goed."},
 }  # fmt: skip
 UPLOADS = {("PUT", "/tenancy-contracts/{row_id}/pdf"), ("PUT", "/judgments/{row_id}/pdf")}
 # Creating with a case (or agreement) of another organisation in the body.
@@ -96,7 +100,8 @@ BODY_REFERENCES: list[tuple[str, str, Any]] = [
 
 @dataclass
 class Foreign:
-    """A case only Het Vierde Huis and Mitros are party to, with one record of every kind."""
+    """A case Portaal is not party to (Het Vierde Huis, Mitros and the municipality are),
+    with one record of every kind."""
 
     world: Any
     api: TestClient
@@ -127,7 +132,10 @@ def foreign(world: Any, api: TestClient) -> Foreign:
             "address": ADDRESS,
             "start_date": "2026-01-01",
             "planned_end_date": "2028-01-01",
-            "parties": [{"organisation_id": org[n]} for n in ("Het Vierde Huis", "Mitros")],
+            "parties": [
+                {"organisation_id": org[n]}
+                for n in ("Het Vierde Huis", "Mitros", "Gemeente Utrecht")
+            ],
         },
     )
     f.create_bodies = {

@@ -107,6 +107,8 @@ def record_decision(
 ) -> Response:
     """Record the decision on the current agreement's judgment; keep what was typed on errors."""
     form = typed(data, [f.name for f in FIELDS])
+    # The case first: another organisation's case is not found, like a missing one.
+    cases.get_case(case_id, deps=deps, actor=staff.actor, now=now, log=False)
     found = agreements.list_agreements(deps=deps, actor=staff.actor, case_id=case_id).items
     if not found:
         raise Forbidden("the case has no agreement to decide on")
