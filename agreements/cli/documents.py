@@ -15,7 +15,7 @@ from agreements.cli.main import ensure_seal_key, err, fail, out, refused
 from agreements.db import migrate
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.policy import SYSTEM
-from agreements.services import demo
+from agreements.services import demo_package
 from agreements.services.documents import template_versions
 from agreements.services.documents.engine import DocumentEngine
 from agreements.settings import Settings
@@ -173,13 +173,13 @@ def demo_command() -> None:
     engine = DocumentEngine(settings.model_copy(update={"converters": 1}))
     try:
         with _progress() as progress:
-            package = demo.make_demo_package(
+            package = demo_package.make_demo_package(
                 deps=deps,
                 engine=engine,
                 clock=lambda: datetime.now(UTC),
                 on_step=lambda step: progress.add_task(step, total=None),
             )
-    except demo.DemoFailed as exc:
+    except demo_package.DemoFailed as exc:
         fail(str(exc))
     finally:
         engine.close()

@@ -28,7 +28,6 @@ from agreements.domain.enums import (
     PartyRole,
     PaymentFrequency,
     RepresentativeKind,
-    ReviewOutcome,
 )
 from agreements.domain.errors import ValidationFailed
 from agreements.domain.route import JudgmentChoice, LegalRoute
@@ -358,42 +357,6 @@ class AgreementPatch(Patch):
     reason: LongText | None = None
     status: AgreementStatus | None = None
     legal_route: LegalRoute | None = Field(None, description=ROUTE_HELP)
-
-
-class AttendeeIn(Input):
-    name: Name
-    role: Short
-    organisation: Line = ""
-
-
-class ProgressIn(Input):
-    obligation_id: Id
-    status: Short = Field(description="How it goes, in a few words: gaat goed, zorgen, ...")
-    notes: LongText = ""
-
-
-class ActionIn(Input):
-    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    who: Name
-    due: Day
-
-
-class ReviewPatch(Patch):
-    nullable = frozenset({"held_date", "outcome"})
-    held_date: Day | None = None
-    outcome: ReviewOutcome | None = None
-    warning_given: bool | None = None
-    summary: LongText | None = None
-    location: Line | None = None
-    chair: Line | None = None
-    attendees: list[AttendeeIn] | None = Field(None, max_length=30)
-    progress: list[ProgressIn] | None = Field(None, max_length=100)
-    actions: list[ActionIn] | None = Field(None, max_length=50)
-
-
-class ReviewIn(Input):
-    agreement_id: Id
-    due_date: Day
 
 
 class JudgmentDecisionIn(Input):

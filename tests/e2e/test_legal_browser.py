@@ -20,7 +20,8 @@ from playwright.sync_api import Browser, Page
 from agreements import tasks
 from agreements.domain.enums import FinishStatus, Role
 from agreements.domain.policy import Actor
-from agreements.services.demo import DEMO_PASSWORD, sign_everything
+from agreements.services.demo import DEMO_PASSWORD
+from agreements.services.demo_package import sign_everything
 from agreements.services.documents.engine import DocumentEngine
 from agreements.services.signatures import finish
 from agreements.web.app import create_app

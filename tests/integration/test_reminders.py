@@ -34,11 +34,12 @@ from agreements.domain.enums import (
 from agreements.domain.policy import SYSTEM
 from agreements.services import demo
 from agreements.services.cases import agreements
-from agreements.services.inputs import AgreementPatch, ReviewPatch
+from agreements.services.inputs import AgreementPatch
 from agreements.services.mail import queue as mail_queue
 from agreements.services.mail import send as mail
 from agreements.services.mail.send import Mail as Delivery
 from agreements.services.reminders import sweep as reminders
+from agreements.services.review_inputs import ReviewPatch
 from tests.support import port_open, require
 
 AMS = ZoneInfo("Europe/Amsterdam")

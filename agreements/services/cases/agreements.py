@@ -15,13 +15,8 @@ from agreements.domain.rules import check_term, check_transition
 from agreements.domain.schedule import review_due_dates
 from agreements.services.cases import readiness
 from agreements.services.context import Deps
-from agreements.services.inputs import (
-    AgreementIn,
-    AgreementPatch,
-    ObligationIn,
-    ReviewIn,
-    ReviewPatch,
-)
+from agreements.services.inputs import AgreementIn, AgreementPatch, ObligationIn
+from agreements.services.review_inputs import ReviewIn, ReviewPatch
 from agreements.services.scope import Page, paginate, restrict_to_visible
 from agreements.services.uow import UnitOfWork, unit_of_work
 

@@ -8,15 +8,10 @@ from fastapi import APIRouter, status
 
 from agreements.domain.enums import AgreementStatus
 from agreements.services.cases import agreements
-from agreements.services.inputs import (
-    AgreementIn,
-    AgreementPatch,
-    JudgmentDecisionIn,
-    ReviewIn,
-    ReviewPatch,
-)
+from agreements.services.inputs import AgreementIn, AgreementPatch, JudgmentDecisionIn
 from agreements.services.legal import decisions
 from agreements.services.records import Agreement, JudgmentDecision, Review
+from agreements.services.review_inputs import ReviewIn, ReviewPatch
 from agreements.web.deps import ActorDep, DepsDep, Limit, NowDep, Offset, OptId, PathId
 from agreements.web.problems import responses
 from agreements.web.schemas import AgreementOut, JudgmentDecisionOut, PageOut, ReviewOut

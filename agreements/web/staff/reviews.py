@@ -9,9 +9,9 @@ from fastapi import APIRouter, Response
 from agreements.domain.enums import ReviewOutcome
 from agreements.domain.errors import SignaturesWouldLapse, ValidationFailed
 from agreements.domain.policy import Resource
-from agreements.services import inputs as i
 from agreements.services.cases import agreements, cases
 from agreements.services.documents.request import request_document
+from agreements.services.review_inputs import ReviewPatch
 from agreements.web.deps import DepsDep, EngineDep, NowDep, PathId
 from agreements.web.shared.textguard import ALL_FIELDS, own_text_checks
 from agreements.web.staff.common import (
@@ -142,7 +142,7 @@ def record_review(
     names = _names(agreement)
     form = typed(data, names)
     values, rows = _patch_data(form, agreement)
-    patch, errors = validate(i.ReviewPatch, values)
+    patch, errors = validate(ReviewPatch, values)
     if patch is not None:
         try:
             agreements.record_review(review_id, patch, deps=deps, actor=staff.actor, now=now)
