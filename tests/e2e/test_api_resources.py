@@ -51,7 +51,7 @@ class Api:
         tag: str = "",
         street: str = "",
         status: str = "intake",
-        parties: tuple[str, ...] = ("Het Vierde Huis", "Portaal"),
+        parties: tuple[str, ...] = ("Het Vierde Huis", "Portaal", "Gemeente Utrecht"),
     ) -> dict[str, Any]:
         tenant = self.post("people", {"name": f"Huurder {tag or uuid.uuid4().hex[:8]}"})
         address = {**ADDRESS, "street": street or ADDRESS["street"]}
@@ -343,7 +343,8 @@ def test_tenancy_contract_create_get_patch_list(api: Api) -> None:
         "tenancy-contracts",
         {
             "case_id": case["id"],
-            "contract_number": "HO-2019-004512",
+            # A number no other case has: a shared one comes back with a warning.
+            "contract_number": f"HO-2019-{case['id']:06d}",
             "address": {**ADDRESS, "postcode": "3512 ph"},
             "start_date": "2019-05-01",
             "landlord_id": api.org["Portaal"],
@@ -360,7 +361,7 @@ def test_tenancy_contract_create_get_patch_list(api: Api) -> None:
     second = api.post(
         "tenancy-contracts",
         {
-            **{k: v for k, v in contract.items() if k not in ("id", "end_date")},
+            **{k: v for k, v in contract.items() if k not in ("id", "end_date", "warnings")},
             "contract_number": "HO-2026-1",
         },
     )
@@ -377,7 +378,7 @@ def test_judgment_create_get_patch_list(api: Api) -> None:
         {
             "case_id": case["id"],
             "court": "Rechtbank Midden-Nederland, kanton Utrecht",
-            "case_number": "11109681 \\ UC EXPL 24-3346",
+            "case_number": f"11109681 \\ UC EXPL 24-{case['id']:04d}",  # unshared: no warning
             "judgment_date": "2025-12-04",
             "served_date": "2025-12-18",
             "ecli": "ecli:nl:rbmne:2025:6123",
@@ -386,7 +387,7 @@ def test_judgment_create_get_patch_list(api: Api) -> None:
         },
     )
     assert judgment["ecli"] == "ECLI:NL:RBMNE:2025:6123"
-    assert judgment["case_number"] == "11109681 \\ UC EXPL 24-3346"
+    assert judgment["case_number"] == f"11109681 \\ UC EXPL 24-{case['id']:04d}"
     assert api.get(f"judgments/{judgment['id']}") == judgment
     changed = api.patch(f"judgments/{judgment['id']}", {"ecli": None, "served_date": "2025-12-19"})
     assert changed == {**judgment, "ecli": None, "served_date": "2025-12-19"}

@@ -57,7 +57,10 @@ class Ctx:
                 "address": ADDRESS,
                 "start_date": "2026-01-01",
                 "planned_end_date": "2029-01-01",
-                "parties": [{"organisation_id": self.org["Mitros"]}],
+                "parties": [
+                    {"organisation_id": self.org[n]}
+                    for n in ("Mitros", "Het Vierde Huis", "Gemeente Utrecht")
+                ],
             },
         )
         ids = {"case": case, "person": person}
