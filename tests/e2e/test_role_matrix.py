@@ -212,7 +212,10 @@ def case_body(c: Ctx, tenant_id: int) -> dict[str, Any]:
         "address": ADDRESS,
         "start_date": "2026-02-01",
         "planned_end_date": "2028-02-01",
-        "parties": [{"organisation_id": c.org[n]} for n in ("Het Vierde Huis", "Portaal")],
+        "parties": [
+            {"organisation_id": c.org[n]}
+            for n in ("Het Vierde Huis", "Portaal", "Gemeente Utrecht")
+        ],
     }
 
 
