@@ -33,6 +33,7 @@ def test_a_coordinator_copies_the_calendar_link(browser: Browser, werk_base: str
     page = open_page(browser, size)
     log_in(page, werk_base)
     page.goto(f"{werk_base}/werk")
+    assert page.title() == "Te doen | Het Vierde Huis"  # the section once, in the page only
     looked_at(page, "werk-agenda", size, "Evaluaties in uw agenda", at="#agenda-kop", issue=14)
     with page.expect_navigation():
         page.get_by_role("button", name="Agenda-link maken").click()
