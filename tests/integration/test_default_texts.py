@@ -224,6 +224,28 @@ def test_a_warning_under_a_second_chance_tenancy_speaks_of_ending_it(
     assert "het vonnis laten uitvoeren" not in text
 
 
+@pytest.fixture(scope="module")
+def arrangements(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    require_libreoffice()
+    folder = tmp_path_factory.mktemp("arrangements")
+    template = Catalogue(folder / "catalogue").get("payment_arrangement").read_bytes()
+    documents = {
+        route: render_docx(template, sample("payment_arrangement") | {"legal_route": route})
+        for route in ("lease_dissolved", "second_chance")
+    }
+    return convert_all(documents, folder)
+
+
+def test_the_arrangement_follows_the_route_on_the_judgment(arrangements: dict[str, str]) -> None:
+    """With the judgment in reserve, a missed payment can lead to execution; under a
+    second-chance tenancy the judgment is not executed while it runs."""
+    assert "Het vonnis blijft uitvoerbaar." in arrangements["lease_dissolved"]
+    second = arrangements["second_chance"]
+    assert "Het vonnis blijft uitvoerbaar." not in second
+    assert "laat Portaal het vonnis niet uitvoeren" in second
+    assert "de tweedekanshuurovereenkomst laten eindigen" in second
+
+
 @pytest.mark.parametrize(
     "name", ["warning", "execution_notice", "termination", "closing_letter", "letter"]
 )

@@ -303,6 +303,9 @@ def payment_arrangement_data(
             "signatory": f"namens {creditor.name}, gemachtigde",
         }
     )
+    agreement = session.scalar(
+        select(Agreement).where(Agreement.case_id == case.id).order_by(Agreement.id.desc()).limit(1)
+    )
     rows = instalments(arrangement)
     # The printed total is the sum of the printed rows, never a stored figure; the arrears
     # and the stored last date (which drives the arrangement-end reminder) must agree with it.
@@ -317,6 +320,8 @@ def payment_arrangement_data(
             "postal_code": case.postcode,
             "city": case.city,
         },
+        # What section 4 says of the judgment follows the agreement's route.
+        "legal_route": agreement.legal_route.value if agreement and agreement.legal_route else None,
         "representative": _representative(session, case),
         "corporation": signer,
         "arrears": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from docx.document import Document as DocumentObject
 
 from templates.defaults.style import new_document, row, signature_block, table
-from templates.defaults.texts.common import JUDGMENT, SIGNERS
+from templates.defaults.texts.common import JUDGMENT, SIGNERS, by_route
 
 
 def payment_arrangement() -> DocumentObject:
@@ -62,13 +62,31 @@ def payment_arrangement() -> DocumentObject:
         "de hele achterstand die nog openstaat in één keer betalen."
     )
 
-    doc.add_heading("4. Het vonnis blijft gelden", level=1)
-    doc.add_paragraph(
+    doc.add_heading("4. Het vonnis", level=1)
+    in_reserve = (
         "Het vonnis blijft uitvoerbaar. Het gaat om "
         + JUDGMENT
         + ". Zolang u zich aan deze regeling houdt, gebruikt {{ corporation.name }} het vonnis "
         "niet. Houdt u zich niet aan de regeling? Dan kan {{ corporation.name }} het vonnis "
         "laten uitvoeren en moet u de woning uit."
+    )
+    by_route(
+        doc,
+        {
+            "lease_continues": [in_reserve],
+            "lease_dissolved": [in_reserve],
+            # A second-chance tenancy replaces the old lease: the judgment is not executed
+            # while it runs; what a breach can lead to is the end of that tenancy.
+            "second_chance": [
+                "Het gaat om "
+                + JUDGMENT
+                + ". Zolang uw tweedekanshuurovereenkomst loopt, laat {{ corporation.name }} "
+                "het vonnis niet uitvoeren. Houdt u zich niet aan de regeling? Dan kan "
+                "{{ corporation.name }} de tweedekanshuurovereenkomst laten eindigen, na de "
+                "stappen uit de woonbegeleidingsovereenkomst (een gesprek en een schriftelijke "
+                "waarschuwing)."
+            ],
+        },
     )
 
     doc.add_heading("5. Ondertekening", level=1)
