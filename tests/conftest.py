@@ -20,6 +20,10 @@ os.environ.setdefault("AGREEMENTS_SEAL_PASSWORD", "test-seal-password")
 # The demo logins of most tests sign in with the password only; the sign-in tests ask for
 # the second factor in their own settings.
 os.environ.setdefault("AGREEMENTS_SECOND_FACTOR_ROLES", "[]")
+# Many tests try a wrong password on the shared demo accounts (rate limits, error pages);
+# the lock-out would lock those accounts for the tests after them. The sign-in tests set
+# their own limit.
+os.environ.setdefault("AGREEMENTS_LOCKOUT_FAILURES", "1000")
 os.environ.pop("AGREEMENTS_DATABASE_URL", None)
 
 from sqlalchemy import create_engine, text  # noqa: E402

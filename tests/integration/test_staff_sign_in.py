@@ -226,7 +226,12 @@ def _env(deps: Deps) -> dict[str, str]:
 
 @pytest.fixture
 def pages(world: Any) -> Iterator[tuple[TestClient, Deps]]:
-    deps = _deps(world, second_factor_roles={"coordinator"}, login_attempts_per_minute=1000)
+    deps = _deps(
+        world,
+        second_factor_roles={"coordinator"},
+        login_attempts_per_minute=1000,
+        lockout_failures=10,
+    )
     with TestClient(create_app(deps=deps), follow_redirects=False) as client:
         yield client, deps
 
