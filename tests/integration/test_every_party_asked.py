@@ -15,6 +15,7 @@ from sqlalchemy import select
 from agreements.db.models import DocumentVersion, Signature, SignatureRequest
 from tests.flows import (
     assert_problem,
+    decide,
     link_in,
     logged_in,
     new_case,
@@ -130,6 +131,7 @@ def test_a_document_whose_parties_differ_from_the_requests_is_not_sent(flow, wor
     client, deps, _inbox = flow
     h = world.headers("coordinator")
     made = new_case(client, world, f"Kim {uuid.uuid4().hex[:6]}", contract_street="Oudegracht")
+    decide(client, world, made["agreement"])  # its judgment is 400 days old (issue 12)
     version = render_agreement(client, world, made["case"])
     # After the render a co-tenant is added: the document does not name her.
     co = client.post("/api/v1/people", headers=h, json={"name": "Ivo Medehuurder"}).json()
