@@ -414,7 +414,8 @@ def test_review_minutes_are_made_and_signed_by_tenant_and_coordinator(flow, worl
     assert early.status_code == 422 and early.json()["errors"][0]["field"] == "held_date"
     obligation = agreement["obligations"][0]
     minutes = {
-        "held_date": "2026-04-30",
+        # Held inside the term and not in the future: the day the demo agreement starts.
+        "held_date": agreement["start_date"],
         "outcome": "concerns",
         "warning_given": True,
         "location": "Buurtteam Oost",
