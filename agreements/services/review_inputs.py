@@ -32,7 +32,7 @@ class ReviewPatch(Patch):
     nullable = frozenset({"held_date", "outcome"})
     held_date: Day | None = None
     outcome: ReviewOutcome | None = None
-    warning_given: bool | None = None
+    warning_given: Annotated[bool, Field(strict=True)] | None = None  # JSON true, not 1
     summary: LongText | None = None
     location: Line | None = None
     chair: Line | None = None
