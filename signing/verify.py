@@ -340,7 +340,9 @@ def _info_unchanged(reader: PdfFileReader, seal: EmbeddedPdfSignature) -> bool:
             return None
         raw = trailer.raw_get("/Info")
         found = resolver(raw.reference) if isinstance(raw, IndirectObject) else raw
-        return {str(k): str(v) for k, v in found.items()}
+        # pyHanko stamps /ModDate on every revision it writes, a renewal's time stamp too
+        # (since the package carries XMP); the title, subject and the rest must stay.
+        return {str(k): str(v) for k, v in found.items() if str(k) != "/ModDate"}
 
     return info(seal.signed_revision) == info(reader.xrefs.total_revisions - 1)
 
