@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from templates.errors import ConversionError
 from templates.package import parse_xml
 
 LANGUAGE = "nl-NL"
@@ -61,8 +62,11 @@ def prepare_docx(docx: bytes, *, page_numbers: bool = True) -> bytes:
     PAGE and NUMPAGES fields of its headers and footers (and the words beside them) are
     removed, because the package stamps one count over all its parts. Parts that are not
     there or not XML are left as they are."""
-    with zipfile.ZipFile(io.BytesIO(docx)) as source:
-        entries = {info.filename: source.read(info) for info in source.infolist()}
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as source:
+            entries = {info.filename: source.read(info) for info in source.infolist()}
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:  # starts like one, is none
+        raise ConversionError(f"could not convert: the DOCX cannot be read ({exc})") from exc
     changed = {}
     for name, content in entries.items():
         if name == "word/styles.xml":
